@@ -1,0 +1,1 @@
+"""Shared contracts spoken by edge and server. Pure pydantic; imports nothing of ours."""

@@ -1,0 +1,110 @@
+"""Enumerations both sides agree on: stable string values, stored and sent on the wire."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Direction(StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+class CredentialKind(StrEnum):
+    ID_CARD = "id_card"  # 二代身份证 read through the SAM module
+    IC_CARD = "ic_card"  # worker IC card UID bound to the assignment
+    FACE = "face"  # face only: 1:N identification
+    MANUAL = "manual"  # manager confirmation (the legally required alternative to face)
+
+
+class GateMode(StrEnum):
+    CARD_AND_FACE = "card_and_face"  # 1:1
+    FACE_ONLY = "face_only"  # 1:N
+    CARD_ONLY = "card_only"  # declined face recognition, or the camera is down
+
+
+class GateResult(StrEnum):
+    GRANTED = "granted"
+    REFUSED = "refused"
+
+
+class DenyReason(StrEnum):
+    UNKNOWN_CREDENTIAL = "unknown_credential"
+    NOT_ON_ROSTER = "not_on_roster"
+    NOT_ENTERED = "not_entered"
+    LEFT = "left"
+    BLOCKLISTED = "blocklisted"
+    NO_CONTRACT = "no_contract"
+    NO_SAFETY_TRAINING = "no_safety_training"
+    ID_CARD_EXPIRED = "id_card_expired"
+    AGE_LIMIT = "age_limit"
+    NO_FACE = "no_face"
+    MULTIPLE_FACES = "multiple_faces"
+    FACE_TOO_SMALL = "face_too_small"
+    FACE_MISMATCH = "face_mismatch"
+    FACE_AMBIGUOUS = "face_ambiguous"
+    FACE_TIMEOUT = "face_timeout"
+    ANTI_PASSBACK = "anti_passback"
+    OUTSIDE_HOURS = "outside_hours"
+    DEVICE_FAULT = "device_fault"
+
+
+DENY_REASON_TEXT: dict[DenyReason, tuple[str, str]] = {
+    DenyReason.UNKNOWN_CREDENTIAL: ("未登记的证件或卡", "unknown card or ID"),
+    DenyReason.NOT_ON_ROSTER: ("不在本项目花名册", "not on this project's roster"),
+    DenyReason.NOT_ENTERED: ("尚未办理进场", "not yet entered the project"),
+    DenyReason.LEFT: ("已退场", "has left the project"),
+    DenyReason.BLOCKLISTED: ("在黑名单中", "blocklisted"),
+    DenyReason.NO_CONTRACT: ("未签劳动合同", "no labour contract recorded"),
+    DenyReason.NO_SAFETY_TRAINING: ("未完成安全教育", "no safety training recorded"),
+    DenyReason.ID_CARD_EXPIRED: ("身份证已过期", "ID card expired"),
+    DenyReason.AGE_LIMIT: ("年龄超出项目限制", "age outside the project's limits"),
+    DenyReason.NO_FACE: ("未检测到人脸", "no face detected"),
+    DenyReason.MULTIPLE_FACES: ("检测到多张人脸", "several faces in view"),
+    DenyReason.FACE_TOO_SMALL: ("人脸太小,请靠近", "face too small, come closer"),
+    DenyReason.FACE_MISMATCH: ("人证不符", "face does not match"),
+    DenyReason.FACE_AMBIGUOUS: ("人脸无法唯一识别", "face not uniquely identified"),
+    DenyReason.FACE_TIMEOUT: ("人脸识别超时", "face check timed out"),
+    DenyReason.ANTI_PASSBACK: ("重复进入(防潜回)", "already inside (anti-passback)"),
+    DenyReason.OUTSIDE_HOURS: ("不在允许通行时段", "outside permitted hours"),
+    DenyReason.DEVICE_FAULT: ("设备故障", "device fault"),
+}
+
+
+class CompanyRole(StrEnum):
+    GENERAL_CONTRACTOR = "general_contractor"  # 施工总承包单位
+    SUBCONTRACTOR = "subcontractor"  # 专业分包单位
+    LABOUR_SUBCONTRACTOR = "labour_subcontractor"  # 劳务分包单位
+
+
+class WageKind(StrEnum):
+    DAILY = "daily"
+    MONTHLY = "monthly"
+    PIECE = "piece"  # piece rate: no expected amount
+
+
+class AssignmentStatus(StrEnum):
+    PENDING = "pending"  # registered, not yet entered
+    ACTIVE = "active"  # 进场
+    LEFT = "left"  # 退场
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    SITE_MANAGER = "site_manager"
+    INSPECTOR = "inspector"
+    WORKER = "worker"
+
+
+class WarningLevel(StrEnum):
+    GREEN = "green"
+    YELLOW = "yellow"
+    ORANGE = "orange"
+    RED = "red"
+
+
+class DeviceKind(StrEnum):
+    ID_CARD_READER = "id_card_reader"
+    IC_CARD_READER = "ic_card_reader"
+    RELAY = "relay"
+    CAMERA = "camera"

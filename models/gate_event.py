@@ -1,0 +1,97 @@
+"""The gate event: every attempt at a gate, granted or refused, chained per device by hash.
+
+hash = SHA-256(prev_hash || canonical_bytes(event)); the device signs the hash with its Ed25519
+key. The canonical form normalises device_time to UTC with microseconds, so the server can recompute
+the hash from its stored columns years later and show the record is unaltered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from enum import StrEnum
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from models.enums import CredentialKind, DenyReason, Direction, GateMode, GateResult
+
+GENESIS_HASH = "0" * 64
+
+
+class GateEventBody(BaseModel):
+    """The fields that are hashed. Order and representation are fixed by `canonical_bytes`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_id: uuid.UUID
+    device_id: str = Field(min_length=1, max_length=64, description="device code, e.g. GATE-A-IN")
+    seq: int = Field(ge=1, description="the device's monotonic sequence number, from 1")
+    device_time: AwareDatetime
+    direction: Direction
+    mode: GateMode
+    credential: CredentialKind | None = None
+    credential_ref: str | None = Field(
+        default=None, max_length=64, description="masked ID number or card UID; never a full ID"
+    )
+    worker_id: int | None = Field(default=None, description="server worker id from the roster")
+    result: GateResult
+    reason: DenyReason | None = None
+    face_score: float | None = Field(default=None, ge=0.0, le=2.0, description="face distance")
+    prev_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+    @field_validator("face_score")
+    @classmethod
+    def _round_score(cls, v: float | None) -> float | None:
+        # Four decimals: stable across JSON, SQLite REAL and PostgreSQL float8 round trips.
+        return None if v is None else round(v, 4)
+
+    def canonical_bytes(self) -> bytes:
+        return canonical_bytes(self.model_dump(mode="python"))
+
+
+class GateEvent(GateEventBody):
+    """A body plus its hash and the device's signature over the hash."""
+
+    hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    signature: str = Field(default="", max_length=256, description="hex Ed25519 signature of hash")
+
+
+def _utc_text(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical_bytes(fields: dict[str, Any]) -> bytes:
+    """Canonical JSON of the hashed fields (sorted keys, no spaces, UTC time, enum values)."""
+    out: dict[str, Any] = {}
+    for name in GateEventBody.model_fields:
+        value = fields.get(name)
+        if isinstance(value, dt.datetime):
+            value = _utc_text(value)
+        elif isinstance(value, uuid.UUID):
+            value = str(value)
+        elif isinstance(value, StrEnum):
+            value = value.value
+        if name == "face_score" and value is not None:
+            value = round(float(value), 4)
+        out[name] = value
+    return json.dumps(out, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def chain_hash(prev_hash: str, body_bytes: bytes) -> str:
+    return hashlib.sha256(bytes.fromhex(prev_hash) + body_bytes).hexdigest()
+
+
+def seal(body: GateEventBody, signature: str = "") -> GateEvent:
+    """Compute the hash of a body (its prev_hash already set) and return the full event."""
+    return GateEvent(
+        **body.model_dump(),
+        hash=chain_hash(body.prev_hash, body.canonical_bytes()),
+        signature=signature,
+    )
+
+
+def verify_hash(event: GateEvent) -> bool:
+    return chain_hash(event.prev_hash, event.canonical_bytes()) == event.hash

@@ -1,0 +1,117 @@
+"""Messages on the edge <-> server link: event batches, acks, heartbeats, roster downloads."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from models.gate_event import GateEvent
+from models.roster import GatePolicy, RosterEntry
+
+MAX_BATCH = 1000
+
+
+class EventBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    events: list[GateEvent] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class ItemError(BaseModel):
+    index: int
+    code: str
+    message: str
+
+
+class BatchAck(BaseModel):
+    """The server acknowledges the highest contiguous seq it holds; the edge resends above it."""
+
+    inserted: int
+    duplicates: int
+    highest_contiguous_seq: int
+    chain_breaks: int = 0
+    errors: list[ItemError] = Field(default_factory=list)
+
+
+class DeviceHealth(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id_card_reader: str = "unknown"  # ok / fault / absent / unknown
+    ic_card_reader: str = "unknown"
+    relay: str = "unknown"
+    camera: str = "unknown"
+
+
+class Heartbeat(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    device_time: AwareDatetime
+    queue_depth: int = Field(ge=0)
+    last_seq: int = Field(ge=0)
+    roster_version: int = Field(ge=0)
+    health: DeviceHealth = Field(default_factory=DeviceHealth)
+    software_version: str = Field(default="", max_length=64)
+
+
+class HeartbeatAck(BaseModel):
+    server_time: AwareDatetime
+    clock_skew_ms: int
+    roster_version: int
+
+
+class RosterDelta(BaseModel):
+    """Entries changed since `since_version`; `removed` lists assignment ids to drop.
+
+    `full` is true when the server sends the whole roster (first download, or too far behind).
+    """
+
+    project_id: int
+    version: int
+    since_version: int
+    full: bool
+    entries: list[RosterEntry]
+    removed: list[int] = Field(default_factory=list)
+    policy: GatePolicy
+
+
+class ProvisionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=6, max_length=64, description="one-time provisioning code")
+    public_key: str = Field(pattern=r"^[0-9a-f]{64}$", description="hex raw Ed25519 public key")
+
+
+class ProvisionResponse(BaseModel):
+    device_id: str
+    project_id: int
+    direction: str
+
+
+class EnrollmentRequest(BaseModel):
+    """From an enrollment station (a provisioned device): register a worker read off the ID card.
+
+    The face template is sent only when consent is true; the server refuses it otherwise.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=64)
+    id_number: str
+    gender: str = Field(pattern=r"^[MF]$")
+    nation: str = Field(default="", max_length=32)
+    birth_date: dt.date
+    address: str = Field(default="", max_length=128)
+    id_issuer: str = Field(default="", max_length=64)
+    id_valid_from: dt.date | None = None
+    id_valid_to: dt.date | None = None  # None: 长期
+    phone: str | None = None
+    face_consent: bool
+    face_template: list[float] | None = Field(default=None, min_length=128, max_length=128)
+    enrolled_at: AwareDatetime
+
+
+class EnrollmentResponse(BaseModel):
+    worker_id: int
+    assignment_id: int
+    created: bool

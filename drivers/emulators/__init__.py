@@ -1,0 +1,1 @@
+"""Run device emulators on the master side of a pseudo-terminal."""

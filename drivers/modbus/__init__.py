@@ -1,0 +1,1 @@
+"""Modbus RTU relay / IO modules over RS-485 (client through pymodbus, byte-exact emulator)."""

@@ -1,0 +1,455 @@
+"""PURE gate decision state machine: `step(state, input, ctx) -> (state, actions)`.
+
+No I/O and no clock reads: every input carries the monotonic time `t` (deadlines) and the wall
+time `at` (what is recorded). The agent runs the actions in order; a `Record` is always emitted
+before the `OpenRelay` of the same attempt, and the agent opens the relay only when the record
+was committed (RULES.md: nobody passes without a record).
+
+    credential → roster lookup → policy → anti-passback → face (1:1) → Record → OpenRelay → Passing
+    face only: 1:N samples → consensus → roster entry → policy → … same tail
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+from edge import policy as gate_policy
+from edge.config import GateSettings, Thresholds
+from edge.face import FaceOutcome, FaceSample, best_distance, consensus, timeout_reason
+from models.enums import (
+    DENY_REASON_TEXT,
+    CredentialKind,
+    DenyReason,
+    Direction,
+    GateMode,
+    GateResult,
+)
+from models.errors import ContractError
+from models.ids import mask_id_number, parse_resident_id
+from models.roster import GatePolicy, RosterEntry
+
+# --- context ----------------------------------------------------------------------------------
+
+
+class RosterView(Protocol):
+    def by_id_number(self, id_number: str) -> RosterEntry | None: ...
+
+    def by_card_uid(self, uid: str) -> RosterEntry | None: ...
+
+    def by_worker_id(self, worker_id: int) -> RosterEntry | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the machine reads but never changes: roster, policies, the gate, device health."""
+
+    roster: RosterView
+    project: GatePolicy
+    gate: GateSettings
+    thresholds: Thresholds
+    direction: Direction
+    today: dt.date
+    camera_ok: bool = True
+
+
+# --- inputs -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    kind: CredentialKind  # ID_CARD or IC_CARD
+    value: str  # full ID number or canonical UID; only `ref` is ever recorded
+    card_valid_to: dt.date | None = None  # read off the ID card itself
+
+    @property
+    def ref(self) -> str:
+        return mask_id_number(self.value) if self.kind is CredentialKind.ID_CARD else self.value
+
+
+@dataclass(frozen=True, slots=True)
+class CardPresented:
+    credential: Credential
+    t: float
+    at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FaceObserved:
+    sample: FaceSample
+    t: float
+    at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DoorPassed:
+    t: float
+    at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    t: float
+    at: dt.datetime
+
+
+Input = CardPresented | FaceObserved | DoorPassed | Tick
+
+# --- actions ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One decision, as the outbox records it."""
+
+    at: dt.datetime
+    direction: Direction
+    mode: GateMode
+    result: GateResult
+    credential: CredentialKind | None = None
+    credential_ref: str | None = None
+    worker_id: int | None = None
+    reason: DenyReason | None = None
+    face_score: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    attempt: Attempt
+
+
+@dataclass(frozen=True, slots=True)
+class OpenRelay:
+    pulse_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class Show:
+    text_zh: str
+    text_en: str
+
+
+Action = Record | OpenRelay | Show
+
+# --- states -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Idle:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class AwaitFace:
+    """Card accepted by policy; waiting for the live face to match the card holder (1:1)."""
+
+    credential: Credential
+    entry: RosterEntry
+    deadline: float
+    samples: tuple[FaceSample, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Tracking:
+    """Face-only: someone is in front of the camera; collecting 1:N samples."""
+
+    last_face_t: float
+    samples: tuple[FaceSample, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Passing:
+    worker_id: int | None
+    deadline: float
+
+
+@dataclass(frozen=True, slots=True)
+class Cooldown:
+    """Face-only after a refusal: do not refuse the same stranger every frame."""
+
+    until: float
+
+
+Phase = Idle | AwaitFace | Tracking | Passing | Cooldown
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    phase: Phase = field(default_factory=Idle)
+    # Anti-passback memory: worker id → wall time of the last grant at this gate.
+    last_grant: Mapping[int, dt.datetime] = field(default_factory=dict)
+
+
+Step = tuple[State, list[Action]]
+
+# --- face job (what the face worker should be doing right now) ---------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyJob:
+    worker_id: int
+    templates: tuple[tuple[float, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IdentifyJob:
+    pass
+
+
+FaceJob = VerifyJob | IdentifyJob
+
+
+def face_job(state: State, ctx: Context) -> FaceJob | None:
+    phase = state.phase
+    if isinstance(phase, AwaitFace):
+        return VerifyJob(phase.entry.worker_id, tuple(tuple(t) for t in phase.entry.face_templates))
+    if ctx.gate.mode is GateMode.FACE_ONLY and ctx.camera_ok and isinstance(phase, Idle | Tracking):
+        return IdentifyJob()
+    return None
+
+
+# --- the machine ------------------------------------------------------------------------------
+
+
+def step(state: State, inp: Input, ctx: Context) -> Step:
+    if isinstance(inp, CardPresented):
+        return _on_card(state, inp, ctx)
+    if isinstance(inp, FaceObserved):
+        return _on_face(state, inp, ctx)
+    if isinstance(inp, DoorPassed):
+        if isinstance(state.phase, Passing):
+            return replace(state, phase=Idle()), []
+        return state, []
+    return _on_tick(state, inp, ctx)
+
+
+def _on_card(state: State, inp: CardPresented, ctx: Context) -> Step:
+    actions: list[Action] = []
+    phase = state.phase
+    if isinstance(phase, AwaitFace):
+        # A new card while the last holder's face was pending: that attempt ends as refused.
+        state, actions = _refuse_face(state, phase, inp.at, ctx, DenyReason.FACE_TIMEOUT)
+    cred = inp.credential
+    entry = _lookup(cred, ctx)
+    if entry is None:
+        unknown = (
+            DenyReason.NOT_ON_ROSTER
+            if cred.kind is CredentialKind.ID_CARD and _valid_id(cred.value)
+            else DenyReason.UNKNOWN_CREDENTIAL
+        )
+        new, more = _refuse(state, ctx, inp.at, _mode_for_card(ctx), cred, None, unknown)
+        return new, actions + more
+    reason = gate_policy.check_entry(
+        entry, ctx.project, ctx.today, card_valid_to=cred.card_valid_to
+    )
+    if reason is None and _passback(state, entry.worker_id, inp.at, ctx):
+        reason = DenyReason.ANTI_PASSBACK
+    if reason is not None:
+        new, more = _refuse(state, ctx, inp.at, _mode_for_card(ctx), cred, entry.worker_id, reason)
+        return new, actions + more
+    if _card_only(entry, ctx):
+        new, more = _grant(state, ctx, inp, GateMode.CARD_ONLY, cred, entry.worker_id, None)
+        return new, actions + more
+    deadline = inp.t + ctx.gate.face_timeout_s
+    actions.append(Show("请看摄像头", "please look at the camera"))
+    return replace(state, phase=AwaitFace(cred, entry, deadline)), actions
+
+
+def _on_face(state: State, inp: FaceObserved, ctx: Context) -> Step:
+    phase = state.phase
+    gate = ctx.gate
+    if isinstance(phase, AwaitFace):
+        samples = (*phase.samples, inp.sample)
+        verdict = consensus(samples, min_faces=gate.min_faces, max_failures=gate.max_face_failures)
+        if verdict.kind == "match":
+            return _grant(
+                state,
+                ctx,
+                inp,
+                GateMode.CARD_AND_FACE,
+                phase.credential,
+                phase.entry.worker_id,
+                verdict.distance,
+            )
+        if verdict.kind == "refuse":
+            assert verdict.reason is not None  # noqa: S101 - consensus always gives one
+            return _refuse_face(state, phase, inp.at, ctx, verdict.reason)
+        return replace(state, phase=replace(phase, samples=samples)), []
+    if gate.mode is not GateMode.FACE_ONLY or not isinstance(phase, Idle | Tracking):
+        return state, []  # stray sample from a frame taken before the phase changed
+    if isinstance(phase, Idle):
+        if inp.sample.outcome is FaceOutcome.NO_FACE:
+            return state, []
+        phase = Tracking(last_face_t=inp.t)
+    last_face_t = phase.last_face_t if inp.sample.outcome is FaceOutcome.NO_FACE else inp.t
+    samples = (*phase.samples, inp.sample)
+    verdict = consensus(samples, min_faces=gate.min_faces, max_failures=gate.max_face_failures)
+    if verdict.kind == "match":
+        assert verdict.worker_id is not None  # noqa: S101
+        entry = ctx.roster.by_worker_id(verdict.worker_id)
+        if entry is None:  # template without roster entry: treat as a stranger
+            return _refuse_face_only(state, ctx, inp, None, DenyReason.NOT_ON_ROSTER, None)
+        reason = gate_policy.check_entry(entry, ctx.project, ctx.today)
+        if reason is None and _passback(state, entry.worker_id, inp.at, ctx):
+            reason = DenyReason.ANTI_PASSBACK
+        if reason is not None:
+            return _refuse_face_only(state, ctx, inp, entry.worker_id, reason, verdict.distance)
+        return _grant(state, ctx, inp, GateMode.FACE_ONLY, None, entry.worker_id, verdict.distance)
+    if verdict.kind == "refuse":
+        assert verdict.reason is not None  # noqa: S101
+        return _refuse_face_only(state, ctx, inp, None, verdict.reason, verdict.distance)
+    return replace(state, phase=Tracking(last_face_t, samples)), []
+
+
+def _on_tick(state: State, inp: Tick, ctx: Context) -> Step:
+    phase = state.phase
+    if isinstance(phase, AwaitFace):
+        if not ctx.camera_ok and ctx.gate.card_only_fallback:
+            # The camera died while we waited: the card alone decides, recorded as card_only.
+            return _grant(
+                state, ctx, inp, GateMode.CARD_ONLY, phase.credential, phase.entry.worker_id, None
+            )
+        if inp.t >= phase.deadline:
+            return _refuse_face(state, phase, inp.at, ctx, timeout_reason(phase.samples))
+    elif isinstance(phase, Tracking):
+        if inp.t - phase.last_face_t >= ctx.gate.face_forget_s:
+            return replace(state, phase=Idle()), []
+    elif isinstance(phase, Passing | Cooldown):
+        end = phase.deadline if isinstance(phase, Passing) else phase.until
+        if inp.t >= end:
+            return replace(state, phase=Idle()), []
+    return state, []
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _valid_id(value: str) -> bool:
+    try:
+        parse_resident_id(value)
+    except ContractError:
+        return False
+    return True
+
+
+def _lookup(cred: Credential, ctx: Context) -> RosterEntry | None:
+    if cred.kind is CredentialKind.ID_CARD:
+        return ctx.roster.by_id_number(cred.value.strip().upper())
+    return ctx.roster.by_card_uid(cred.value)
+
+
+def _mode_for_card(ctx: Context) -> GateMode:
+    if ctx.gate.mode is GateMode.CARD_ONLY:
+        return GateMode.CARD_ONLY
+    if not ctx.camera_ok and ctx.gate.card_only_fallback:
+        return GateMode.CARD_ONLY
+    return GateMode.CARD_AND_FACE
+
+
+def _card_only(entry: RosterEntry, ctx: Context) -> bool:
+    """Card alone decides: card-only gate, worker declined face (no templates), camera down."""
+    if _mode_for_card(ctx) is GateMode.CARD_ONLY:
+        return True
+    return entry.face_opt_out or not entry.face_templates
+
+
+def _passback(state: State, worker_id: int, at: dt.datetime, ctx: Context) -> bool:
+    return gate_policy.passback_blocked(
+        state.last_grant.get(worker_id),
+        at,
+        enabled=ctx.project.anti_passback,
+        window_s=ctx.gate.anti_passback_window_s,
+    )
+
+
+def _grant(
+    state: State,
+    ctx: Context,
+    inp: Input,
+    mode: GateMode,
+    cred: Credential | None,
+    worker_id: int,
+    face_score: float | None,
+) -> Step:
+    attempt = Attempt(
+        at=inp.at,
+        direction=ctx.direction,
+        mode=mode,
+        result=GateResult.GRANTED,
+        credential=cred.kind if cred else CredentialKind.FACE,
+        credential_ref=cred.ref if cred else None,
+        worker_id=worker_id,
+        face_score=face_score,
+    )
+    last_grant = {**state.last_grant, worker_id: inp.at}
+    phase = Passing(worker_id, inp.t + ctx.gate.pass_timeout_s)
+    actions: list[Action] = [
+        Record(attempt),
+        OpenRelay(ctx.gate.relay_pulse_ms),
+        Show("请通行", "please pass"),
+    ]
+    return State(phase, last_grant), actions
+
+
+def _refuse(
+    state: State,
+    ctx: Context,
+    at: dt.datetime,
+    mode: GateMode,
+    cred: Credential | None,
+    worker_id: int | None,
+    reason: DenyReason,
+    face_score: float | None = None,
+    phase: Phase | None = None,
+) -> Step:
+    attempt = Attempt(
+        at=at,
+        direction=ctx.direction,
+        mode=mode,
+        result=GateResult.REFUSED,
+        credential=cred.kind if cred else CredentialKind.FACE,
+        credential_ref=cred.ref if cred else None,
+        worker_id=worker_id,
+        reason=reason,
+        face_score=face_score,
+    )
+    zh, en = DENY_REASON_TEXT[reason]
+    return replace(state, phase=phase or Idle()), [Record(attempt), Show(zh, en)]
+
+
+def _refuse_face(
+    state: State, phase: AwaitFace, at: dt.datetime, ctx: Context, reason: DenyReason
+) -> Step:
+    return _refuse(
+        state,
+        ctx,
+        at,
+        GateMode.CARD_AND_FACE,
+        phase.credential,
+        phase.entry.worker_id,
+        reason,
+        best_distance(phase.samples),
+    )
+
+
+def _refuse_face_only(
+    state: State,
+    ctx: Context,
+    inp: FaceObserved,
+    worker_id: int | None,
+    reason: DenyReason,
+    face_score: float | None,
+) -> Step:
+    return _refuse(
+        state,
+        ctx,
+        inp.at,
+        GateMode.FACE_ONLY,
+        None,
+        worker_id,
+        reason,
+        face_score,
+        phase=Cooldown(inp.t + ctx.gate.face_only_cooldown_s),
+    )

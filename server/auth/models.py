@@ -1,0 +1,79 @@
+"""People's accounts, their project scope, sign-in sessions, device nonces and the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.enums import Role
+from server.db.base import Base, BigId, IdMixin, TimestampMixin
+from server.db.types import UTCDateTime, utcnow
+from server.registry.models import str_enum
+
+
+class User(IdMixin, TimestampMixin, Base):
+    __tablename__ = "user_account"
+
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    full_name: Mapped[str] = mapped_column(String(64), default="")
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
+    region: Mapped[str] = mapped_column(String(64), default="")  # inspectors: their region
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("worker.id", ondelete="SET NULL"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class UserProject(IdMixin, Base):
+    """Projects a site manager or inspector may see."""
+
+    __tablename__ = "user_project"
+    __table_args__ = (UniqueConstraint("user_id", "project_id"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+
+
+class AuthSession(IdMixin, Base):
+    """An opaque bearer token / cookie session; only its SHA-256 is stored."""
+
+    __tablename__ = "auth_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class DeviceNonce(IdMixin, Base):
+    """Nonces seen inside the freshness window: a replayed signed request is refused."""
+
+    __tablename__ = "device_nonce"
+    __table_args__ = (UniqueConstraint("device_id", "nonce"),)
+
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id", ondelete="CASCADE"))
+    nonce: Mapped[str] = mapped_column(String(64))
+    seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class AuditLog(IdMixin, Base):
+    """Every change made by a person: who, what, when, before/after."""
+
+    __tablename__ = "audit_log"
+
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    project_id: Mapped[int | None] = mapped_column(BigId, index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[int | None] = mapped_column(BigId)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

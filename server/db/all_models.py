@@ -1,0 +1,17 @@
+"""Import every ORM module so Base.metadata is complete (Alembic, tests)."""
+
+from server.auth import models as auth_models
+from server.ingest import models as ingest_models
+from server.payroll import models as payroll_models
+from server.reconciliation import models as reconciliation_models
+from server.registry import models as registry_models
+from server.rosters import models as roster_models
+
+__all__ = [
+    "auth_models",
+    "ingest_models",
+    "payroll_models",
+    "reconciliation_models",
+    "registry_models",
+    "roster_models",
+]

@@ -1,0 +1,68 @@
+"""Gate events as received, and the chain breaks found on ingest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import Boolean, Float, ForeignKey, Index, String, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.enums import CredentialKind, DenyReason, Direction, GateMode, GateResult
+from server.db.base import Base, BigId, IdMixin
+from server.db.types import UTCDateTime, utcnow
+from server.registry.models import str_enum
+
+
+class GateEventRow(IdMixin, Base):
+    __tablename__ = "gate_event"
+    __table_args__ = (
+        UniqueConstraint("device_id", "seq"),
+        # Covering for the monthly roster (rosters.service): its range scan reads worker,
+        # direction and result from the index, without a table lookup per event.
+        Index(
+            "ix_gate_event_project_time_cover",
+            "project_id",
+            "device_time",
+            "worker_id",
+            "direction",
+            "result",
+        ),
+        Index("ix_gate_event_worker_time", "worker_id", "device_time"),
+    )
+
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"))
+    seq: Mapped[int] = mapped_column(BigId)
+    device_time: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    direction: Mapped[Direction] = mapped_column(str_enum(Direction, "direction"))
+    mode: Mapped[GateMode] = mapped_column(str_enum(GateMode, "gate_mode"))
+    credential: Mapped[CredentialKind | None] = mapped_column(
+        str_enum(CredentialKind, "credential")
+    )
+    credential_ref: Mapped[str | None] = mapped_column(String(64))
+    worker_id: Mapped[int | None] = mapped_column(BigId)  # as the device saw it; may be unknown
+    result: Mapped[GateResult] = mapped_column(str_enum(GateResult, "gate_result"))
+    reason: Mapped[DenyReason | None] = mapped_column(str_enum(DenyReason, "deny_reason"))
+    face_score: Mapped[float | None] = mapped_column(Float)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
+    chain_ok: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ChainBreak(IdMixin, Base):
+    """A hash-chain problem found on ingest: never silently accepted or dropped."""
+
+    __tablename__ = "chain_break"
+    __table_args__ = (UniqueConstraint("device_id", "seq", "kind"),)
+
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id"), index=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    seq: Mapped[int] = mapped_column(BigId)
+    kind: Mapped[str] = mapped_column(String(32))  # prev_mismatch / bad_hash / bad_signature / fork
+    expected: Mapped[str] = mapped_column(String(128), default="")
+    got: Mapped[str] = mapped_column(String(128), default="")
+    detected_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,155 @@
+"""Payroll JSON API: import 代发 result files, the ledger (JSON/XLSX), templates, pay slips.
+
+Scope: site managers and admins import; site managers, inspectors and admins of the project read
+the ledger; a worker sees only their own pay slips (anything else is 404, not 403, so nothing is
+disclosed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from sqlalchemy.orm import Session
+
+from models.enums import Role
+from server.auth import service as auth_service
+from server.auth.models import User
+from server.deps import CurrentUser, SessionDep
+from server.errors import NotFoundError
+from server.payroll import parsers
+from server.payroll import service as payroll_service
+from server.payroll.schemas import ImportOut, ImportResultOut, LedgerEntryOut, PaySlipOut
+from server.registry.models import Project
+from server.reports import ledger_xlsx, payslip_pdf
+
+router = APIRouter(prefix="/api/v1", tags=["payroll"])
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+Period = Annotated[str | None, Query(description="wage period YYYY-MM", max_length=16)]
+
+
+def attachment(name: str) -> dict[str, str]:
+    """Content-Disposition with an ASCII fallback and the UTF-8 (Chinese) file name."""
+    fallback = name.encode("ascii", "replace").decode().replace("?", "_")
+    value = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
+    return {"Content-Disposition": value}
+
+
+def require_staff(session: Session, user: User, project_id: int, *, write: bool = False) -> Project:
+    """The project for managers, inspectors and admins in scope; workers get 404 here."""
+    if user.role == Role.WORKER:
+        raise NotFoundError("项目", "project")
+    return auth_service.require_project(session, user, project_id, write=write)
+
+
+@router.post(
+    "/projects/{project_id}/payroll/imports", response_model=ImportResultOut, status_code=201
+)
+def import_payroll(
+    project_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    file: Annotated[UploadFile, File(description="代发结果 CSV 或 XLSX")],
+    layout: Annotated[str | None, Form(max_length=64)] = None,
+    skip_bad_rows: Annotated[bool, Form()] = False,
+    default_period: Annotated[str | None, Form(max_length=16)] = None,
+) -> ImportResultOut:
+    require_staff(session, user, project_id, write=True)
+    data = file.file.read()
+    result = payroll_service.import_file(
+        session,
+        project_id=project_id,
+        file_name=file.filename or "upload",
+        data=data,
+        user=user,
+        layout=layout or None,
+        skip_bad_rows=skip_bad_rows,
+        default_period=default_period or None,
+    )
+    return ImportResultOut.of(result)
+
+
+@router.get("/projects/{project_id}/payroll/imports", response_model=list[ImportOut])
+def list_imports(project_id: int, session: SessionDep, user: CurrentUser) -> list[ImportOut]:
+    require_staff(session, user, project_id)
+    return [ImportOut.of(r) for r in payroll_service.list_imports(session, project_id=project_id)]
+
+
+@router.get("/projects/{project_id}/payroll/ledger", response_model=list[LedgerEntryOut])
+def get_ledger(
+    project_id: int, session: SessionDep, user: CurrentUser, period: Period = None
+) -> list[LedgerEntryOut]:
+    require_staff(session, user, project_id)
+    entries = payroll_service.ledger(session, project_id=project_id, period=period)
+    return [LedgerEntryOut.of(e) for e in entries]
+
+
+@router.get("/projects/{project_id}/payroll/ledger.xlsx")
+def get_ledger_xlsx(
+    project_id: int, session: SessionDep, user: CurrentUser, period: Period = None
+) -> Response:
+    project = require_staff(session, user, project_id)
+    entries = payroll_service.ledger(session, project_id=project_id, period=period)
+    shown = entries[0].period if period and entries else period
+    body = ledger_xlsx.ledger_xlsx(
+        project_code=project.code,
+        project_name=project.name,
+        period=shown,
+        entries=entries,
+        generated_at=dt.datetime.now(dt.UTC),
+    )
+    name = f"工资支付台账_{project.code}_{shown or 'all'}.xlsx"
+    return Response(body, media_type=XLSX, headers=attachment(name))
+
+
+@router.get("/payroll/template.xlsx")
+def template_xlsx(user: CurrentUser) -> Response:
+    return Response(
+        parsers.template_xlsx_bytes(), media_type=XLSX, headers=attachment("代发工资模板.xlsx")
+    )
+
+
+@router.get("/payroll/template.csv")
+def template_csv(user: CurrentUser) -> Response:
+    return Response(
+        parsers.template_csv_bytes(),
+        media_type="text/csv; charset=utf-8",
+        headers=attachment("代发工资模板.csv"),
+    )
+
+
+def _slip(
+    session: Session, user: User, project_id: int, worker_id: int, period: str
+) -> payroll_service.PaySlip:
+    if user.role == Role.WORKER and user.worker_id != worker_id:
+        raise NotFoundError("工资清单", "pay slip")
+    try:
+        auth_service.require_project(session, user, project_id)
+    except NotFoundError:
+        raise NotFoundError("工资清单", "pay slip") from None
+    return payroll_service.pay_slip(
+        session, project_id=project_id, worker_id=worker_id, period=period
+    )
+
+
+# Declared before the JSON route: "{period}" would otherwise swallow "2026-10.pdf".
+@router.get("/projects/{project_id}/workers/{worker_id}/payslips/{period}.pdf")
+def get_payslip_pdf(
+    project_id: int, worker_id: int, period: str, session: SessionDep, user: CurrentUser
+) -> Response:
+    slip = _slip(session, user, project_id, worker_id, period)
+    body = payslip_pdf.payslip_pdf(slip)
+    name = f"工资清单_{slip.worker_name}_{slip.period}.pdf"
+    return Response(body, media_type="application/pdf", headers=attachment(name))
+
+
+@router.get(
+    "/projects/{project_id}/workers/{worker_id}/payslips/{period}", response_model=PaySlipOut
+)
+def get_payslip(
+    project_id: int, worker_id: int, period: str, session: SessionDep, user: CurrentUser
+) -> PaySlipOut:
+    return PaySlipOut.of(_slip(session, user, project_id, worker_id, period))

@@ -1,0 +1,80 @@
+"""Reconciliation JSON API: run a project × month, read its level, table and findings, export
+XLSX, and resolve / waive / reopen findings with a comment.
+
+Scope: site managers and admins run; site managers, inspectors and admins read; inspectors
+(and admins) resolve and waive; workers see nothing here (404).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from server.deps import CurrentUser, SessionDep
+from server.payroll import service as payroll_service
+from server.payroll.router import XLSX, attachment, require_staff
+from server.reconciliation import service as recon_service
+from server.reconciliation.schemas import FindingActionIn, FindingDetailOut, ReconciliationOut
+from server.reports import reconciliation_xlsx
+
+router = APIRouter(prefix="/api/v1", tags=["reconciliation"])
+
+Today = Annotated[
+    dt.date | None,
+    Query(description="reconcile as of this date (default: today in the project's time zone)"),
+]
+
+
+@router.post("/projects/{project_id}/reconciliation/{period}/run", response_model=ReconciliationOut)
+def run_reconciliation(
+    project_id: int, period: str, session: SessionDep, user: CurrentUser, today: Today = None
+) -> ReconciliationOut:
+    project = require_staff(session, user, project_id, write=True)
+    summary = recon_service.run(
+        session,
+        project_id=project_id,
+        period=period,
+        today=today or payroll_service.project_today(project),
+        user=user,
+    )
+    return ReconciliationOut.of(summary)
+
+
+# Declared before the JSON route: "{period}" would otherwise swallow "2026-10.xlsx".
+@router.get("/projects/{project_id}/reconciliation/{period}.xlsx")
+def get_reconciliation_xlsx(
+    project_id: int, period: str, session: SessionDep, user: CurrentUser, today: Today = None
+) -> Response:
+    project = require_staff(session, user, project_id)
+    summary = recon_service.summary(session, project_id=project_id, period=period, today=today)
+    body = reconciliation_xlsx.reconciliation_xlsx(summary)
+    name = f"工资核对_{project.code}_{summary.period}.xlsx"
+    return Response(body, media_type=XLSX, headers=attachment(name))
+
+
+@router.get("/projects/{project_id}/reconciliation/{period}", response_model=ReconciliationOut)
+def get_reconciliation(
+    project_id: int, period: str, session: SessionDep, user: CurrentUser, today: Today = None
+) -> ReconciliationOut:
+    require_staff(session, user, project_id)
+    summary = recon_service.summary(session, project_id=project_id, period=period, today=today)
+    return ReconciliationOut.of(summary)
+
+
+@router.get("/findings/{finding_id}", response_model=FindingDetailOut)
+def get_finding(finding_id: int, session: SessionDep, user: CurrentUser) -> FindingDetailOut:
+    return FindingDetailOut.detail(
+        recon_service.get_finding(session, user=user, finding_id=finding_id)
+    )
+
+
+@router.post("/findings/{finding_id}/actions", response_model=FindingDetailOut)
+def act_on_finding(
+    finding_id: int, body: FindingActionIn, session: SessionDep, user: CurrentUser
+) -> FindingDetailOut:
+    detail = recon_service.act_on_finding(
+        session, user=user, finding_id=finding_id, action=body.action, comment=body.comment
+    )
+    return FindingDetailOut.detail(detail)

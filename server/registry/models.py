@@ -1,0 +1,188 @@
+"""Projects, firms, teams, workers, assignments, card bindings, face templates and gate devices."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Enum,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.enums import AssignmentStatus, CompanyRole, Direction, WageKind
+from server.db.base import Base, BigId, IdMixin, TimestampMixin
+from server.db.types import UTCDateTime
+
+
+def str_enum(cls: type[Any], name: str) -> Enum:
+    # Stored as plain VARCHAR with the enum's values: portable and easy to migrate.
+    return Enum(
+        cls, name=name, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e]
+    )
+
+
+class Project(IdMixin, TimestampMixin, Base):
+    __tablename__ = "project"
+
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    address: Mapped[str] = mapped_column(String(256), default="")
+    region: Mapped[str] = mapped_column(String(64), default="", index=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    pay_day: Mapped[int] = mapped_column(Integer, default=15)  # day of the following month
+    wage_account_bank: Mapped[str] = mapped_column(String(128), default="")
+    wage_account_no: Mapped[str] = mapped_column(String(32), default="")
+    notice_board: Mapped[str] = mapped_column(Text, default="")  # 维权信息告示牌
+    gate_policy: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # roster/recon thresholds
+    roster_version: Mapped[int] = mapped_column(Integer, default=0)
+    starts_on: Mapped[dt.date | None] = mapped_column(Date)
+    ends_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class Company(IdMixin, TimestampMixin, Base):
+    __tablename__ = "company"
+
+    name: Mapped[str] = mapped_column(String(128))
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    contact_name: Mapped[str] = mapped_column(String(64), default="")
+    contact_phone: Mapped[str] = mapped_column(String(20), default="")
+    blocklisted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ProjectCompany(IdMixin, TimestampMixin, Base):
+    __tablename__ = "project_company"
+    __table_args__ = (UniqueConstraint("project_id", "company_id"),)
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id", ondelete="CASCADE"))
+    role: Mapped[CompanyRole] = mapped_column(str_enum(CompanyRole, "company_role"))
+
+
+class Team(IdMixin, TimestampMixin, Base):
+    __tablename__ = "team"
+    __table_args__ = (UniqueConstraint("project_id", "company_id", "name"),)
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    name: Mapped[str] = mapped_column(String(64))
+    leader_worker_id: Mapped[int | None] = mapped_column(
+        ForeignKey("worker.id", ondelete="SET NULL")
+    )
+
+
+class Worker(IdMixin, TimestampMixin, Base):
+    """Real-name identity as read off the ID card (实名制)."""
+
+    __tablename__ = "worker"
+
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    id_number: Mapped[str] = mapped_column(String(18), unique=True)
+    gender: Mapped[str] = mapped_column(String(1))
+    nation: Mapped[str] = mapped_column(String(32), default="")
+    birth_date: Mapped[dt.date] = mapped_column(Date)
+    address: Mapped[str] = mapped_column(String(128), default="")
+    id_issuer: Mapped[str] = mapped_column(String(64), default="")
+    id_valid_from: Mapped[dt.date | None] = mapped_column(Date)
+    id_valid_to: Mapped[dt.date | None] = mapped_column(Date)  # None: 长期 / unknown
+    phone: Mapped[str | None] = mapped_column(String(20))
+    bank_card: Mapped[str | None] = mapped_column(String(19))
+    bank_name: Mapped[str] = mapped_column(String(64), default="")
+    face_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    face_consent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    blocklisted: Mapped[bool] = mapped_column(Boolean, default=False)
+    blocklist_reason: Mapped[str] = mapped_column(String(256), default="")
+
+
+class FaceTemplate(IdMixin, TimestampMixin, Base):
+    """A 128-d encoding, Fernet-encrypted; exists only while the worker's consent is recorded."""
+
+    __tablename__ = "face_template"
+
+    worker_id: Mapped[int] = mapped_column(ForeignKey("worker.id", ondelete="CASCADE"), index=True)
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    source: Mapped[str] = mapped_column(String(32), default="enrollment")
+
+
+class Assignment(IdMixin, TimestampMixin, Base):
+    """A worker on a project: firm, team, trade, wage terms, contract, training, entry/exit."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (UniqueConstraint("project_id", "worker_id"),)
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    worker_id: Mapped[int] = mapped_column(ForeignKey("worker.id", ondelete="CASCADE"), index=True)
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("company.id"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id", ondelete="SET NULL"))
+    trade: Mapped[str] = mapped_column(String(32), default="")
+    wage_kind: Mapped[WageKind] = mapped_column(
+        str_enum(WageKind, "wage_kind"), default=WageKind.DAILY
+    )
+    wage_rate_fen: Mapped[int] = mapped_column(BigId, default=0)  # daily rate or monthly wage
+    contract_signed_on: Mapped[dt.date | None] = mapped_column(Date)
+    safety_trained_on: Mapped[dt.date | None] = mapped_column(Date)
+    entered_on: Mapped[dt.date | None] = mapped_column(Date)
+    left_on: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[AssignmentStatus] = mapped_column(
+        str_enum(AssignmentStatus, "assignment_status"), default=AssignmentStatus.PENDING
+    )
+    face_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Project roster version at this row's last change: the edge downloads rows above its version.
+    roster_version: Mapped[int] = mapped_column(Integer, default=0, index=True)
+
+
+class CardBinding(IdMixin, TimestampMixin, Base):
+    __tablename__ = "card_binding"
+
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignment.id", ondelete="CASCADE"), index=True
+    )
+    uid: Mapped[str] = mapped_column(String(20), unique=True)
+
+
+class Device(IdMixin, TimestampMixin, Base):
+    """A gate (or enrollment station) PC with its Ed25519 public key."""
+
+    __tablename__ = "device"
+
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(128), default="")
+    kind: Mapped[str] = mapped_column(String(16), default="gate")  # gate / enrollment
+    direction: Mapped[Direction] = mapped_column(
+        str_enum(Direction, "direction"), default=Direction.IN
+    )
+    model: Mapped[str] = mapped_column(String(64), default="")
+    public_key: Mapped[str | None] = mapped_column(String(64))
+    provisioning_code_hash: Mapped[str | None] = mapped_column(String(64))
+    provisioning_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    provisioned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Ingest cursor and chain tip, kept on the row so acks need no scan of gate_event.
+    highest_contiguous_seq: Mapped[int] = mapped_column(BigId, default=0)
+    chain_tip_hash: Mapped[str | None] = mapped_column(String(64))
+    # Last heartbeat.
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_event_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    queue_depth: Mapped[int] = mapped_column(Integer, default=0)
+    clock_skew_ms: Mapped[int | None] = mapped_column(BigId)
+    roster_version_seen: Mapped[int] = mapped_column(Integer, default=0)
+    health: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,617 @@
+"""Registry JSON API under /api/v1: projects, companies, teams, workers, assignments, devices,
+the roster import and the audit log.
+
+Scope: an object outside the caller's projects is 404 (its existence is not disclosed); a write
+by a read-only role (inspector, worker) is 403. ID numbers and bank cards are masked in every
+response; `?full=true` shows them in full to admins and to site managers of the worker's project
+only (anyone else gets 403), and each such view is written to the audit log.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, Response, UploadFile
+from sqlalchemy.orm import Session
+
+from models.enums import AssignmentStatus, Role
+from server.auth import service as auth_service
+from server.auth.models import User
+from server.deps import CurrentUser, SessionDep, SettingsDep
+from server.errors import ForbiddenError, ValidationFailedError
+from server.registry import importer
+from server.registry import repository as repo
+from server.registry import service as registry_service
+from server.registry.models import Assignment, Worker
+from server.registry.schemas import (
+    AssignmentCreate,
+    AssignmentOut,
+    AssignmentUpdate,
+    AuditOut,
+    BlocklistIn,
+    CardIn,
+    CompanyAttach,
+    CompanyCreate,
+    CompanyOut,
+    CompanyUpdate,
+    ConsentIn,
+    DeviceCreate,
+    DeviceOut,
+    DeviceUpdate,
+    EnterIn,
+    FaceTemplateIn,
+    FaceTemplateOut,
+    ImportReportOut,
+    LeaveIn,
+    Page,
+    ProjectCompanyOut,
+    ProjectCreate,
+    ProjectOut,
+    ProjectUpdate,
+    ProvisioningCodeOut,
+    TeamCreate,
+    TeamOut,
+    TeamUpdate,
+    WorkerCreate,
+    WorkerOut,
+    WorkerUpdate,
+    assignment_out,
+    device_out,
+    worker_out,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["registry"])
+
+Limit = Annotated[int, Query(ge=1, le=repo.MAX_LIMIT)]
+Offset = Annotated[int, Query(ge=0)]
+Full = Annotated[
+    bool, Query(description="full ID/bank numbers: admin and the project's site managers, audited")
+]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# --- projects ----------------------------------------------------------------------------------
+
+
+@router.get("/projects", response_model=Page[ProjectOut])
+def list_projects(
+    session: SessionDep,
+    user: CurrentUser,
+    q: str | None = None,
+    region: str | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[ProjectOut]:
+    scope = auth_service.project_ids_in_scope(session, user)
+    rows, total = repo.list_projects(
+        session, scope=scope, q=q, region=region, limit=limit, offset=offset
+    )
+    items = [ProjectOut.model_validate(p) for p in rows]
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post("/projects", response_model=ProjectOut, status_code=201)
+def create_project(body: ProjectCreate, session: SessionDep, user: CurrentUser) -> ProjectOut:
+    auth_service.require_role(user, Role.ADMIN)
+    return ProjectOut.model_validate(registry_service.create_project(session, user, data=body))
+
+
+@router.get("/projects/{project_id}", response_model=ProjectOut)
+def get_project(project_id: int, session: SessionDep, user: CurrentUser) -> ProjectOut:
+    return ProjectOut.model_validate(
+        registry_service.get_project_or_raise(session, user, project_id)
+    )
+
+
+@router.patch("/projects/{project_id}", response_model=ProjectOut)
+def update_project(
+    project_id: int, body: ProjectUpdate, session: SessionDep, user: CurrentUser
+) -> ProjectOut:
+    project = registry_service.get_project_or_raise(session, user, project_id, write=True)
+    return ProjectOut.model_validate(
+        registry_service.update_project(session, user, project, data=body)
+    )
+
+
+# --- companies ---------------------------------------------------------------------------------
+
+
+@router.get("/companies", response_model=Page[CompanyOut])
+def list_companies(
+    session: SessionDep,
+    user: CurrentUser,
+    q: str | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[CompanyOut]:
+    registry_service.require_not_worker(user)
+    scope = auth_service.project_ids_in_scope(session, user)
+    rows, total = repo.list_companies(session, scope=scope, q=q, limit=limit, offset=offset)
+    items = [CompanyOut.model_validate(c) for c in rows]
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post("/companies", response_model=CompanyOut, status_code=201)
+def create_company(body: CompanyCreate, session: SessionDep, user: CurrentUser) -> CompanyOut:
+    registry_service.require_staff(user)
+    return CompanyOut.model_validate(registry_service.create_company(session, user, data=body))
+
+
+@router.get("/companies/{company_id}", response_model=CompanyOut)
+def get_company(company_id: int, session: SessionDep, user: CurrentUser) -> CompanyOut:
+    return CompanyOut.model_validate(
+        registry_service.get_company_or_raise(session, user, company_id)
+    )
+
+
+@router.patch("/companies/{company_id}", response_model=CompanyOut)
+def update_company(
+    company_id: int, body: CompanyUpdate, session: SessionDep, user: CurrentUser
+) -> CompanyOut:
+    company = registry_service.get_company_or_raise(session, user, company_id)
+    registry_service.require_staff(user)
+    return CompanyOut.model_validate(
+        registry_service.update_company(session, user, company, data=body)
+    )
+
+
+@router.get("/projects/{project_id}/companies", response_model=list[ProjectCompanyOut])
+def list_project_companies(
+    project_id: int, session: SessionDep, user: CurrentUser
+) -> list[ProjectCompanyOut]:
+    registry_service.get_project_or_raise(session, user, project_id)
+    registry_service.require_not_worker(user)
+    return [
+        ProjectCompanyOut(project_id=project_id, company=CompanyOut.model_validate(c), role=pc.role)
+        for pc, c in repo.project_companies(session, project_id)
+    ]
+
+
+@router.put("/projects/{project_id}/companies/{company_id}", response_model=ProjectCompanyOut)
+def attach_company(
+    project_id: int, company_id: int, body: CompanyAttach, session: SessionDep, user: CurrentUser
+) -> ProjectCompanyOut:
+    """Put a firm on the project with its role (general contractor / subcontractor / labour)."""
+    project = registry_service.get_project_or_raise(session, user, project_id, write=True)
+    company = registry_service.get_company_or_raise(session, user, company_id)
+    link = registry_service.attach_company(session, user, project, company, role=body.role)
+    return ProjectCompanyOut(
+        project_id=project_id, company=CompanyOut.model_validate(company), role=link.role
+    )
+
+
+@router.delete("/projects/{project_id}/companies/{company_id}", status_code=204)
+def detach_company(
+    project_id: int, company_id: int, session: SessionDep, user: CurrentUser
+) -> None:
+    project = registry_service.get_project_or_raise(session, user, project_id, write=True)
+    company = registry_service.get_company_or_raise(session, user, company_id)
+    registry_service.detach_company(session, user, project, company)
+
+
+# --- teams -------------------------------------------------------------------------------------
+
+
+@router.get("/projects/{project_id}/teams", response_model=Page[TeamOut])
+def list_teams(
+    project_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    company_id: int | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[TeamOut]:
+    registry_service.get_project_or_raise(session, user, project_id)
+    registry_service.require_not_worker(user)
+    rows, total = repo.list_teams(
+        session, project_id, company_id=company_id, limit=limit, offset=offset
+    )
+    items = [TeamOut.model_validate(t) for t in rows]
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post("/projects/{project_id}/teams", response_model=TeamOut, status_code=201)
+def create_team(
+    project_id: int, body: TeamCreate, session: SessionDep, user: CurrentUser
+) -> TeamOut:
+    project = registry_service.get_project_or_raise(session, user, project_id, write=True)
+    return TeamOut.model_validate(registry_service.create_team(session, user, project, data=body))
+
+
+@router.patch("/projects/{project_id}/teams/{team_id}", response_model=TeamOut)
+def update_team(
+    project_id: int, team_id: int, body: TeamUpdate, session: SessionDep, user: CurrentUser
+) -> TeamOut:
+    team = registry_service.get_team_or_raise(session, user, project_id, team_id, write=True)
+    return TeamOut.model_validate(registry_service.update_team(session, user, team, data=body))
+
+
+# --- workers -----------------------------------------------------------------------------------
+
+
+def _worker_response(
+    session: Session, user: User, worker: Worker, *, full: bool, warnings: list[str] | None = None
+) -> WorkerOut:
+    if full:
+        registry_service.check_full_ids(
+            session,
+            user,
+            repo.worker_project_ids(session, worker.id),
+            entity="worker",
+            entity_id=worker.id,
+        )
+    return worker_out(
+        worker,
+        full=full,
+        templates=repo.template_count(session, worker.id),
+        warnings=warnings if warnings is not None else registry_service.worker_warnings(worker),
+    )
+
+
+@router.get("/workers", response_model=Page[WorkerOut])
+def list_workers(
+    session: SessionDep,
+    user: CurrentUser,
+    q: Annotated[str | None, Query(description="name or part of the ID number")] = None,
+    project_id: int | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[WorkerOut]:
+    """Workers on projects in scope (a worker account sees only itself); always masked."""
+    if user.role == Role.WORKER:
+        own = session.get(Worker, user.worker_id) if user.worker_id else None
+        rows, total = ([own], 1) if own is not None else ([], 0)
+    else:
+        scope = auth_service.project_ids_in_scope(session, user)
+        rows, total = repo.list_workers(
+            session, scope=scope, q=q, project_id=project_id, limit=limit, offset=offset
+        )
+    items = [worker_out(w, full=False, templates=repo.template_count(session, w.id)) for w in rows]
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post("/workers", response_model=WorkerOut, status_code=201)
+def create_worker(body: WorkerCreate, session: SessionDep, user: CurrentUser) -> WorkerOut:
+    """Register an identity. To put a known worker on a project, POST an assignment instead."""
+    registry_service.require_staff(user)
+    worker = registry_service.create_worker(session, user, data=body)
+    return _worker_response(session, user, worker, full=False)
+
+
+@router.get("/workers/{worker_id}", response_model=WorkerOut)
+def get_worker(
+    worker_id: int, session: SessionDep, user: CurrentUser, full: Full = False
+) -> WorkerOut:
+    worker = registry_service.get_worker_or_raise(session, user, worker_id)
+    return _worker_response(session, user, worker, full=full)
+
+
+@router.patch("/workers/{worker_id}", response_model=WorkerOut)
+def update_worker(
+    worker_id: int, body: WorkerUpdate, session: SessionDep, user: CurrentUser
+) -> WorkerOut:
+    worker = registry_service.get_worker_or_raise(session, user, worker_id, write=True)
+    registry_service.update_worker(session, user, worker, data=body)
+    return _worker_response(session, user, worker, full=False)
+
+
+@router.put("/workers/{worker_id}/consent", response_model=WorkerOut)
+def set_consent(
+    worker_id: int, body: ConsentIn, session: SessionDep, user: CurrentUser
+) -> WorkerOut:
+    """Consent to face recognition, recorded with its time; withdrawing deletes the templates.
+    The worker may give or withdraw it on their own account; staff record it for them."""
+    worker = registry_service.get_worker_or_raise(session, user, worker_id)
+    if user.role != Role.WORKER:
+        registry_service.require_staff(user)
+    registry_service.set_consent(session, user, worker, consent=body.consent)
+    return _worker_response(session, user, worker, full=False)
+
+
+@router.post("/workers/{worker_id}/face-templates", response_model=FaceTemplateOut, status_code=201)
+def add_face_template(
+    worker_id: int,
+    body: FaceTemplateIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+) -> FaceTemplateOut:
+    """A 128-d encoding, stored encrypted; 409 unless the worker's consent is recorded."""
+    worker = registry_service.get_worker_or_raise(session, user, worker_id, write=True)
+    row = registry_service.add_face_template(
+        session, settings, user, worker, encoding=body.encoding, source=body.source
+    )
+    return FaceTemplateOut(
+        id=row.id, worker_id=worker.id, source=row.source, created_at=row.created_at
+    )
+
+
+@router.put("/workers/{worker_id}/blocklist", response_model=WorkerOut)
+def set_blocklist(
+    worker_id: int, body: BlocklistIn, session: SessionDep, user: CurrentUser
+) -> WorkerOut:
+    worker = registry_service.get_worker_or_raise(session, user, worker_id, write=True)
+    registry_service.set_blocklist(
+        session, user, worker, blocklisted=body.blocklisted, reason=body.reason
+    )
+    return _worker_response(session, user, worker, full=False)
+
+
+# --- assignments -------------------------------------------------------------------------------
+
+
+def _assignment_response(
+    session: Session, assignment: Assignment, *, full: bool = False
+) -> AssignmentOut:
+    worker = session.get(Worker, assignment.worker_id)
+    assert worker is not None  # noqa: S101 - foreign key
+    cards = repo.card_uids(session, [assignment.id])[assignment.id]
+    return assignment_out(assignment, worker, cards, full=full)
+
+
+@router.get("/projects/{project_id}/assignments", response_model=Page[AssignmentOut])
+def list_assignments(
+    project_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    q: Annotated[str | None, Query(description="name or part of the ID number")] = None,
+    company_id: int | None = None,
+    team_id: int | None = None,
+    trade: str | None = None,
+    status: AssignmentStatus | None = None,
+    full: Full = False,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[AssignmentOut]:
+    """The project's roster (花名册) with filters; a worker account sees only its own row."""
+    registry_service.get_project_or_raise(session, user, project_id)
+    if full:
+        registry_service.check_full_ids(
+            session, user, {project_id}, entity="roster", entity_id=None
+        )
+    rows, total = repo.list_assignments(
+        session,
+        project_id,
+        q=q,
+        company_id=company_id,
+        team_id=team_id,
+        trade=trade,
+        status=status,
+        worker_id=user.worker_id if user.role == Role.WORKER else None,
+        limit=limit,
+        offset=offset,
+    )
+    cards = repo.card_uids(session, [a.id for a, _ in rows])
+    items = [assignment_out(a, w, cards[a.id], full=full) for a, w in rows]
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post("/projects/{project_id}/assignments", response_model=AssignmentOut, status_code=201)
+def create_assignment(
+    project_id: int, body: AssignmentCreate, session: SessionDep, user: CurrentUser
+) -> AssignmentOut:
+    project = registry_service.get_project_or_raise(session, user, project_id, write=True)
+    if body.worker_id is not None:
+        registry_service.get_worker_or_raise(session, user, body.worker_id)
+    assignment = registry_service.create_assignment(session, user, project, data=body)
+    return _assignment_response(session, assignment)
+
+
+@router.get("/projects/{project_id}/assignments/{assignment_id}", response_model=AssignmentOut)
+def get_assignment(
+    project_id: int, assignment_id: int, session: SessionDep, user: CurrentUser, full: Full = False
+) -> AssignmentOut:
+    assignment = registry_service.get_assignment_or_raise(session, user, project_id, assignment_id)
+    if full:
+        registry_service.check_full_ids(
+            session, user, {project_id}, entity="assignment", entity_id=assignment.id
+        )
+    return _assignment_response(session, assignment, full=full)
+
+
+@router.patch("/projects/{project_id}/assignments/{assignment_id}", response_model=AssignmentOut)
+def update_assignment(
+    project_id: int,
+    assignment_id: int,
+    body: AssignmentUpdate,
+    session: SessionDep,
+    user: CurrentUser,
+) -> AssignmentOut:
+    assignment = registry_service.get_assignment_or_raise(
+        session, user, project_id, assignment_id, write=True
+    )
+    registry_service.update_assignment(session, user, assignment, data=body)
+    return _assignment_response(session, assignment)
+
+
+@router.post(
+    "/projects/{project_id}/assignments/{assignment_id}/enter", response_model=AssignmentOut
+)
+def enter(
+    project_id: int, assignment_id: int, body: EnterIn, session: SessionDep, user: CurrentUser
+) -> AssignmentOut:
+    """进场 on the given date."""
+    assignment = registry_service.get_assignment_or_raise(
+        session, user, project_id, assignment_id, write=True
+    )
+    registry_service.enter(session, user, assignment, on=body.entered_on)
+    return _assignment_response(session, assignment)
+
+
+@router.post(
+    "/projects/{project_id}/assignments/{assignment_id}/leave", response_model=AssignmentOut
+)
+def leave(
+    project_id: int, assignment_id: int, body: LeaveIn, session: SessionDep, user: CurrentUser
+) -> AssignmentOut:
+    """退场 on the given date."""
+    assignment = registry_service.get_assignment_or_raise(
+        session, user, project_id, assignment_id, write=True
+    )
+    registry_service.leave(session, user, assignment, on=body.left_on)
+    return _assignment_response(session, assignment)
+
+
+@router.post(
+    "/projects/{project_id}/assignments/{assignment_id}/cards",
+    response_model=AssignmentOut,
+    status_code=201,
+)
+def bind_card(
+    project_id: int, assignment_id: int, body: CardIn, session: SessionDep, user: CurrentUser
+) -> AssignmentOut:
+    """Bind an IC card UID (normalised to upper-case hex; unique across all projects)."""
+    assignment = registry_service.get_assignment_or_raise(
+        session, user, project_id, assignment_id, write=True
+    )
+    registry_service.bind_card(session, user, assignment, uid=body.uid)
+    return _assignment_response(session, assignment)
+
+
+@router.delete(
+    "/projects/{project_id}/assignments/{assignment_id}/cards/{uid}", response_model=AssignmentOut
+)
+def unbind_card(
+    project_id: int, assignment_id: int, uid: str, session: SessionDep, user: CurrentUser
+) -> AssignmentOut:
+    assignment = registry_service.get_assignment_or_raise(
+        session, user, project_id, assignment_id, write=True
+    )
+    try:
+        canonical = CardIn(uid=uid).uid
+    except ValueError:
+        raise ValidationFailedError(
+            "uid: IC卡号格式错误", "uid: malformed IC card UID", detail=[{"field": "uid"}]
+        ) from None
+    registry_service.unbind_card(session, user, assignment, uid=canonical)
+    return _assignment_response(session, assignment)
+
+
+# --- roster import -----------------------------------------------------------------------------
+
+
+@router.post(
+    "/projects/{project_id}/roster-import",
+    response_model=ImportReportOut,
+    responses={422: {"description": "nothing imported; the body lists every bad row and column"}},
+)
+def import_roster(
+    project_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    file: Annotated[UploadFile, File(description="花名册 XLSX or CSV (UTF-8 / UTF-8-BOM / GBK)")],
+    skip_bad_rows: Annotated[
+        bool, Query(description="import the good rows and report the bad (default: none if any)")
+    ] = False,
+) -> ImportReportOut:
+    project = registry_service.get_project_or_raise(session, user, project_id, write=True)
+    data = file.file.read()
+    report = registry_service.import_roster(
+        session, user, project, data=data, filename=file.filename, skip_bad_rows=skip_bad_rows
+    )
+    body = ImportReportOut.model_validate(registry_service.report_dict(report))
+    if report.imported == 0 and report.errors:
+        first = report.errors[0]
+        raise ValidationFailedError(
+            f"花名册有 {len(report.errors)} 处错误,未导入任何工人;首个: {first}",
+            f"{len(report.errors)} problem(s) in the roster, nothing imported; first: {first}",
+            code="roster.invalid",
+            detail=body.model_dump(mode="json"),
+        )
+    return body
+
+
+@router.get("/roster-import/template.xlsx", response_class=Response)
+def roster_template(user: CurrentUser, lang: str = "zh") -> Response:
+    """An empty 花名册 with the headers (lang=en for English headers)."""
+    return Response(
+        content=importer.template_xlsx(english=lang == "en"),
+        media_type=XLSX,
+        headers={"Content-Disposition": 'attachment; filename="roster-template.xlsx"'},
+    )
+
+
+# --- devices -----------------------------------------------------------------------------------
+
+
+@router.get("/projects/{project_id}/devices", response_model=Page[DeviceOut])
+def list_devices(
+    project_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[DeviceOut]:
+    registry_service.get_project_or_raise(session, user, project_id)
+    registry_service.require_not_worker(user)
+    rows, total = repo.list_devices(session, project_id, limit=limit, offset=offset)
+    return Page(items=[device_out(d) for d in rows], total=total, limit=limit, offset=offset)
+
+
+@router.post("/projects/{project_id}/devices", response_model=DeviceOut, status_code=201)
+def create_device(
+    project_id: int, body: DeviceCreate, session: SessionDep, user: CurrentUser
+) -> DeviceOut:
+    project = registry_service.get_project_or_raise(session, user, project_id, write=True)
+    return device_out(registry_service.create_device(session, user, project, data=body))
+
+
+@router.get("/projects/{project_id}/devices/{device_id}", response_model=DeviceOut)
+def get_device(
+    project_id: int, device_id: int, session: SessionDep, user: CurrentUser
+) -> DeviceOut:
+    return device_out(registry_service.get_device_or_raise(session, user, project_id, device_id))
+
+
+@router.patch("/projects/{project_id}/devices/{device_id}", response_model=DeviceOut)
+def update_device(
+    project_id: int, device_id: int, body: DeviceUpdate, session: SessionDep, user: CurrentUser
+) -> DeviceOut:
+    device = registry_service.get_device_or_raise(session, user, project_id, device_id, write=True)
+    return device_out(registry_service.update_device(session, user, device, data=body))
+
+
+@router.post(
+    "/projects/{project_id}/devices/{device_id}/provisioning-code",
+    response_model=ProvisioningCodeOut,
+    status_code=201,
+)
+def provisioning_code(
+    project_id: int, device_id: int, session: SessionDep, user: CurrentUser
+) -> ProvisioningCodeOut:
+    """A one-time code for the gate PC, valid 24 h, shown only in this response."""
+    device = registry_service.get_device_or_raise(session, user, project_id, device_id, write=True)
+    code, expires_at = registry_service.issue_provisioning_code(session, user, device)
+    return ProvisioningCodeOut(device_id=device.id, code=code, expires_at=expires_at)
+
+
+# --- audit -------------------------------------------------------------------------------------
+
+
+@router.get("/audit", response_model=Page[AuditOut])
+def list_audit(
+    session: SessionDep,
+    user: CurrentUser,
+    project_id: int | None = None,
+    entity: str | None = None,
+    user_id: int | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[AuditOut]:
+    """Admins see every entry; site managers the entries of their projects."""
+    if user.role not in registry_service.STAFF:
+        raise ForbiddenError()
+    if project_id is not None:
+        registry_service.get_project_or_raise(session, user, project_id)
+    scope = auth_service.project_ids_in_scope(session, user)
+    rows, total = repo.list_audit(
+        session,
+        scope=scope,
+        project_id=project_id,
+        entity=entity,
+        user_id=user_id,
+        limit=limit,
+        offset=offset,
+    )
+    items = [AuditOut.model_validate(a) for a in rows]
+    return Page(items=items, total=total, limit=limit, offset=offset)

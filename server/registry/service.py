@@ -1,0 +1,990 @@
+"""Registry orchestration: scope checks, writes, audit and roster versions. Never commits.
+
+Every change made by a person writes `auth_service.audit(...)`; every change a gate must learn
+about bumps the roster version (`versioning.bump` / `bump_for_worker`). `user=None` means a
+system actor (the CLI), audited without a user.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from models.enums import AssignmentStatus, CompanyRole, Role, WageKind
+from models.ids import bank_card_warning, birth_date_of, gender_of, mask_bank_card, mask_id_number
+from server.auth import service as auth_service
+from server.auth.models import User
+from server.config import Settings
+from server.db.types import utcnow
+from server.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
+from server.registry import face_templates, importer, versioning
+from server.registry import repository as repo
+from server.registry.models import (
+    Assignment,
+    CardBinding,
+    Company,
+    Device,
+    FaceTemplate,
+    Project,
+    ProjectCompany,
+    Team,
+    Worker,
+)
+from server.registry.schemas import (
+    AssignmentCreate,
+    AssignmentUpdate,
+    CompanyCreate,
+    CompanyUpdate,
+    DeviceCreate,
+    DeviceUpdate,
+    ProjectCreate,
+    ProjectUpdate,
+    TeamCreate,
+    TeamUpdate,
+    WorkerCreate,
+    WorkerUpdate,
+)
+
+STAFF = (Role.ADMIN, Role.SITE_MANAGER)
+PROVISIONING_HOURS = 24
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at the gate
+_SECRET_FIELDS = {"id_number": mask_id_number, "bank_card": mask_bank_card}
+
+
+def _field_error(field_name: str, zh: str, en: str) -> ValidationFailedError:
+    return ValidationFailedError(
+        f"{field_name}: {zh}",
+        f"{field_name}: {en}",
+        detail=[{"field": field_name, "message": en}],
+    )
+
+
+def _jsonable(name: str, value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        if isinstance(value, str) and name in _SECRET_FIELDS:
+            return _SECRET_FIELDS[name](value)  # the audit log is no place for full numbers
+        return value
+    return str(value)
+
+
+def _apply(obj: Any, data: BaseModel) -> dict[str, object]:
+    """Set the fields the caller sent; return {field: [before, after]} of what changed."""
+    changes: dict[str, object] = {}
+    for name, value in data.model_dump(exclude_unset=True).items():
+        before = getattr(obj, name)
+        if before != value:
+            changes[name] = [_jsonable(name, before), _jsonable(name, value)]
+            setattr(obj, name, value)
+    return changes
+
+
+# --- scope -------------------------------------------------------------------------------------
+
+
+def require_staff(user: User) -> None:
+    """Admins and site managers write; inspectors and workers get 403."""
+    auth_service.require_role(user, *STAFF)
+
+
+def require_not_worker(user: User) -> None:
+    """Lists of firms, teams, devices: not a worker's own records."""
+    if user.role == Role.WORKER:
+        raise ForbiddenError()
+
+
+def get_project_or_raise(
+    session: Session, user: User, project_id: int, *, write: bool = False
+) -> Project:
+    return auth_service.require_project(session, user, project_id, write=write)
+
+
+def may_see_full_ids(session: Session, user: User, project_ids: set[int]) -> bool:
+    """Admins, and site managers of one of these projects (or of none yet: fresh registration)."""
+    if user.role == Role.ADMIN:
+        return True
+    if user.role != Role.SITE_MANAGER:
+        return False
+    scope = auth_service.project_ids_in_scope(session, user) or set()
+    return not project_ids or bool(project_ids & scope)
+
+
+def check_full_ids(
+    session: Session, user: User, project_ids: set[int], *, entity: str, entity_id: int | None
+) -> None:
+    """`?full=true`: refused (403) unless allowed, and audited when granted."""
+    if not may_see_full_ids(session, user, project_ids):
+        raise ForbiddenError()
+    auth_service.audit(
+        session,
+        user,
+        "view_full_id",
+        entity,
+        entity_id,
+        project_id=next(iter(project_ids)) if len(project_ids) == 1 else None,
+    )
+
+
+def get_worker_or_raise(
+    session: Session, user: User, worker_id: int, *, write: bool = False
+) -> Worker:
+    """404 unless the worker is on a project in scope (a worker account: only itself);
+    a worker with no assignment yet is visible to admins and site managers, who register people
+    before putting them on a project."""
+    worker = session.get(Worker, worker_id)
+    if worker is None:
+        raise NotFoundError("工人", "worker")
+    if user.role == Role.ADMIN:
+        return worker
+    if user.role == Role.WORKER:
+        if user.worker_id != worker_id:
+            raise NotFoundError("工人", "worker")
+    else:
+        projects = repo.worker_project_ids(session, worker_id)
+        scope = auth_service.project_ids_in_scope(session, user) or set()
+        unassigned_ok = not projects and user.role == Role.SITE_MANAGER
+        if not (projects & scope) and not unassigned_ok:
+            raise NotFoundError("工人", "worker")
+    if write:
+        require_staff(user)
+    return worker
+
+
+def get_company_or_raise(session: Session, user: User, company_id: int) -> Company:
+    company = session.get(Company, company_id)
+    if company is None:
+        raise NotFoundError("企业", "company")
+    if user.role == Role.ADMIN:
+        return company
+    require_not_worker(user)
+    scope = auth_service.project_ids_in_scope(session, user) or set()
+    # A firm on none of the caller's projects is not disclosed; a fresh firm is, to managers.
+    projects = repo.company_project_ids(session, company_id)
+    if not (projects & scope) and not (not projects and user.role == Role.SITE_MANAGER):
+        raise NotFoundError("企业", "company")
+    return company
+
+
+def get_assignment_or_raise(
+    session: Session, user: User, project_id: int, assignment_id: int, *, write: bool = False
+) -> Assignment:
+    get_project_or_raise(session, user, project_id, write=write)
+    assignment = repo.get_assignment(session, project_id, assignment_id)
+    if assignment is None or (user.role == Role.WORKER and assignment.worker_id != user.worker_id):
+        raise NotFoundError("用工记录", "assignment")
+    return assignment
+
+
+def get_team_or_raise(
+    session: Session, user: User, project_id: int, team_id: int, *, write: bool = False
+) -> Team:
+    get_project_or_raise(session, user, project_id, write=write)
+    require_not_worker(user)
+    team = repo.get_team(session, project_id, team_id)
+    if team is None:
+        raise NotFoundError("班组", "team")
+    return team
+
+
+def get_device_or_raise(
+    session: Session, user: User, project_id: int, device_id: int, *, write: bool = False
+) -> Device:
+    get_project_or_raise(session, user, project_id, write=write)
+    require_not_worker(user)
+    device = repo.get_device(session, project_id, device_id)
+    if device is None:
+        raise NotFoundError("设备", "device")
+    return device
+
+
+# --- projects ----------------------------------------------------------------------------------
+
+
+def create_project(session: Session, user: User | None, *, data: ProjectCreate) -> Project:
+    if repo.project_by_code(session, data.code) is not None:
+        raise ConflictError(f"项目编号 {data.code} 已存在", f"project code {data.code} exists")
+    project = Project(**data.model_dump())
+    session.add(project)
+    session.flush()
+    auth_service.audit(
+        session,
+        user,
+        "create",
+        "project",
+        project.id,
+        project_id=project.id,
+        detail={"code": project.code},
+    )
+    return project
+
+
+def update_project(
+    session: Session, user: User | None, project: Project, *, data: ProjectUpdate
+) -> Project:
+    changes = _apply(project, data)
+    if changes:
+        session.flush()
+        auth_service.audit(
+            session, user, "update", "project", project.id, project_id=project.id, detail=changes
+        )
+    return project
+
+
+# --- companies ---------------------------------------------------------------------------------
+
+
+def create_company(session: Session, user: User | None, *, data: CompanyCreate) -> Company:
+    if repo.company_by_credit_code(session, data.credit_code) is not None:
+        raise ConflictError(
+            f"统一社会信用代码 {data.credit_code} 已登记",
+            f"credit code {data.credit_code} is already registered",
+        )
+    company = Company(**{**data.model_dump(), "contact_phone": data.contact_phone or ""})
+    session.add(company)
+    session.flush()
+    auth_service.audit(
+        session, user, "create", "company", company.id, detail={"credit_code": company.credit_code}
+    )
+    return company
+
+
+def update_company(
+    session: Session, user: User | None, company: Company, *, data: CompanyUpdate
+) -> Company:
+    if "contact_phone" in data.model_fields_set and data.contact_phone is None:
+        data.contact_phone = ""
+    changes = _apply(company, data)
+    if changes:
+        session.flush()
+        auth_service.audit(session, user, "update", "company", company.id, detail=changes)
+    return company
+
+
+def attach_company(
+    session: Session, user: User | None, project: Project, company: Company, *, role: CompanyRole
+) -> ProjectCompany:
+    """Put a firm on the project with its role (or change the role)."""
+    link = repo.project_company(session, project.id, company.id)
+    if role == CompanyRole.GENERAL_CONTRACTOR:
+        others = [
+            c
+            for pc, c in repo.project_companies(session, project.id)
+            if pc.role == CompanyRole.GENERAL_CONTRACTOR and c.id != company.id
+        ]
+        if others:
+            raise ConflictError(
+                f"项目已有施工总承包单位 {others[0].name}",
+                f"the project already has a general contractor ({others[0].name})",
+            )
+    if link is None:
+        link = ProjectCompany(project_id=project.id, company_id=company.id, role=role)
+        session.add(link)
+    else:
+        link.role = role
+    session.flush()
+    auth_service.audit(
+        session,
+        user,
+        "attach",
+        "project_company",
+        company.id,
+        project_id=project.id,
+        detail={"role": role.value},
+    )
+    return link
+
+
+def detach_company(session: Session, user: User | None, project: Project, company: Company) -> None:
+    link = repo.project_company(session, project.id, company.id)
+    if link is None:
+        raise NotFoundError("项目参建企业", "company on this project")
+    if any(
+        a.company_id == company.id for a in repo.assignments_by_worker(session, project.id).values()
+    ):
+        raise ConflictError(
+            "该企业在本项目还有工人,不能移除", "the company still has workers on this project"
+        )
+    session.delete(link)
+    session.flush()
+    auth_service.audit(
+        session, user, "detach", "project_company", company.id, project_id=project.id
+    )
+
+
+def _require_on_project(
+    session: Session, project_id: int, company_id: int, field_name: str
+) -> None:
+    if repo.project_company(session, project_id, company_id) is None:
+        raise _field_error(field_name, "该企业未加入本项目", "the company is not on this project")
+
+
+# --- teams -------------------------------------------------------------------------------------
+
+
+def _check_leader(session: Session, project_id: int, worker_id: int | None) -> None:
+    if worker_id is not None and repo.assignment_for(session, project_id, worker_id) is None:
+        raise _field_error(
+            "leader_worker_id",
+            "班组长须是本项目的工人",
+            "the leader must be a worker on this project",
+        )
+
+
+def create_team(session: Session, user: User | None, project: Project, *, data: TeamCreate) -> Team:
+    _require_on_project(session, project.id, data.company_id, "company_id")
+    _check_leader(session, project.id, data.leader_worker_id)
+    if repo.team_by_name(session, project.id, data.company_id, data.name) is not None:
+        raise ConflictError(f"班组 {data.name} 已存在", f"team {data.name} already exists")
+    team = Team(project_id=project.id, **data.model_dump())
+    session.add(team)
+    session.flush()
+    auth_service.audit(
+        session, user, "create", "team", team.id, project_id=project.id, detail={"name": team.name}
+    )
+    return team
+
+
+def update_team(session: Session, user: User | None, team: Team, *, data: TeamUpdate) -> Team:
+    if "leader_worker_id" in data.model_fields_set:
+        _check_leader(session, team.project_id, data.leader_worker_id)
+    renamed = data.name is not None and data.name != team.name
+    if renamed and repo.team_by_name(session, team.project_id, team.company_id, str(data.name)):
+        raise ConflictError(f"班组 {data.name} 已存在", f"team {data.name} already exists")
+    changes = _apply(team, data)
+    if changes:
+        session.flush()
+        auth_service.audit(
+            session, user, "update", "team", team.id, project_id=team.project_id, detail=changes
+        )
+    return team
+
+
+# --- workers -----------------------------------------------------------------------------------
+
+
+def worker_warnings(worker: Worker) -> list[str]:
+    """Non-blocking findings to show next to the record (e.g. a bank card failing Luhn)."""
+    out = []
+    if worker.bank_card and (w := bank_card_warning(worker.bank_card)):
+        out.append(w)
+    return out
+
+
+def create_worker(session: Session, user: User | None, *, data: WorkerCreate) -> Worker:
+    """Register a real-name identity; gender and birth date come from the ID number."""
+    if repo.worker_by_id_number(session, data.id_number) is not None:
+        raise ConflictError(
+            f"身份证号 {mask_id_number(data.id_number)} 已登记",
+            f"ID number {mask_id_number(data.id_number)} is already registered",
+        )
+    worker = Worker(
+        **data.model_dump(),
+        gender=gender_of(data.id_number),
+        birth_date=birth_date_of(data.id_number),
+    )
+    session.add(worker)
+    session.flush()
+    auth_service.audit(
+        session,
+        user,
+        "create",
+        "worker",
+        worker.id,
+        detail={"id_number": mask_id_number(worker.id_number)},
+    )
+    return worker
+
+
+def update_worker(
+    session: Session, user: User | None, worker: Worker, *, data: WorkerUpdate
+) -> Worker:
+    """An identity change reaches every gate of the worker's projects."""
+    if data.id_number is not None and data.id_number != worker.id_number:
+        if repo.worker_by_id_number(session, data.id_number) is not None:
+            raise ConflictError(
+                f"身份证号 {mask_id_number(data.id_number)} 已属于另一名工人",
+                f"ID number {mask_id_number(data.id_number)} belongs to another worker",
+            )
+        worker.gender = gender_of(data.id_number)
+        worker.birth_date = birth_date_of(data.id_number)
+    if "name" in data.model_fields_set and data.name is None:
+        raise _field_error("name", "姓名不能为空", "name cannot be empty")
+    changes = _apply(worker, data)
+    if changes:
+        session.flush()
+        auth_service.audit(session, user, "update", "worker", worker.id, detail=changes)
+        versioning.bump_for_worker(session, worker.id)
+    return worker
+
+
+def set_consent(session: Session, user: User | None, worker: Worker, *, consent: bool) -> Worker:
+    """Record consent with its time; withdrawing it deletes every template."""
+    face_templates.set_consent(session, worker, consent)
+    session.flush()
+    auth_service.audit(
+        session,
+        user,
+        "consent" if consent else "withdraw_consent",
+        "worker",
+        worker.id,
+        detail={
+            "face_consent": consent,
+            "at": worker.face_consent_at.isoformat() if worker.face_consent_at else None,
+        },
+    )
+    versioning.bump_for_worker(session, worker.id)
+    return worker
+
+
+def add_face_template(
+    session: Session,
+    settings: Settings,
+    user: User | None,
+    worker: Worker,
+    *,
+    encoding: list[float],
+    source: str = "enrollment",
+) -> FaceTemplate:
+    """Encrypted at rest; refused with 409 without recorded consent."""
+    row = face_templates.add_template(session, settings, worker, encoding, source)
+    auth_service.audit(
+        session, user, "add_template", "worker", worker.id, detail={"template_id": row.id}
+    )
+    versioning.bump_for_worker(session, worker.id)
+    return row
+
+
+def set_blocklist(
+    session: Session, user: User | None, worker: Worker, *, blocklisted: bool, reason: str = ""
+) -> Worker:
+    if blocklisted and not reason:
+        raise _field_error("reason", "列入黑名单须填写原因", "blocklisting needs a reason")
+    worker.blocklisted = blocklisted
+    worker.blocklist_reason = reason if blocklisted else ""
+    session.flush()
+    auth_service.audit(
+        session,
+        user,
+        "blocklist" if blocklisted else "unblocklist",
+        "worker",
+        worker.id,
+        detail={"reason": reason},
+    )
+    versioning.bump_for_worker(session, worker.id)
+    return worker
+
+
+# --- assignments -------------------------------------------------------------------------------
+
+
+def _check_assignment_refs(
+    session: Session, project_id: int, company_id: int | None, team_id: int | None
+) -> None:
+    if company_id is not None:
+        _require_on_project(session, project_id, company_id, "company_id")
+    if team_id is not None:
+        team = repo.get_team(session, project_id, team_id)
+        if team is None:
+            raise _field_error("team_id", "班组不属于本项目", "the team is not on this project")
+        if company_id is not None and team.company_id != company_id:
+            raise _field_error("team_id", "班组不属于该企业", "the team belongs to another company")
+
+
+def create_assignment(
+    session: Session, user: User | None, project: Project, *, data: AssignmentCreate
+) -> Assignment:
+    """Put a worker on the project (status pending until `enter`)."""
+    if data.worker is not None:
+        worker = repo.worker_by_id_number(session, data.worker.id_number)
+        if worker is None:
+            worker = create_worker(session, user, data=data.worker)
+    else:
+        assert data.worker_id is not None  # noqa: S101 - the schema requires one of the two
+        found = session.get(Worker, data.worker_id)
+        if found is None:
+            raise _field_error("worker_id", "工人不存在", "no such worker")
+        worker = found
+    if repo.assignment_for(session, project.id, worker.id) is not None:
+        raise ConflictError("该工人已在本项目花名册中", "the worker is already on this project")
+    if data.team_id is not None and data.company_id is None:
+        team = repo.get_team(session, project.id, data.team_id)
+        data.company_id = team.company_id if team else None
+    _check_assignment_refs(session, project.id, data.company_id, data.team_id)
+    assignment = Assignment(
+        project_id=project.id,
+        worker_id=worker.id,
+        status=AssignmentStatus.PENDING,
+        **data.model_dump(exclude={"worker", "worker_id"}),
+    )
+    session.add(assignment)
+    session.flush()
+    auth_service.audit(
+        session,
+        user,
+        "create",
+        "assignment",
+        assignment.id,
+        project_id=project.id,
+        detail={"worker_id": worker.id},
+    )
+    versioning.bump(session, project.id, [assignment.id])
+    return assignment
+
+
+def update_assignment(
+    session: Session, user: User | None, assignment: Assignment, *, data: AssignmentUpdate
+) -> Assignment:
+    company_id = data.company_id if "company_id" in data.model_fields_set else assignment.company_id
+    team_id = data.team_id if "team_id" in data.model_fields_set else assignment.team_id
+    _check_assignment_refs(session, assignment.project_id, company_id, team_id)
+    for name in ("trade", "wage_kind", "wage_rate_fen", "face_opt_out"):
+        if name in data.model_fields_set and getattr(data, name) is None:
+            raise _field_error(name, "不能为空", "cannot be null")
+    changes = _apply(assignment, data)
+    if changes:
+        session.flush()
+        auth_service.audit(
+            session,
+            user,
+            "update",
+            "assignment",
+            assignment.id,
+            project_id=assignment.project_id,
+            detail=changes,
+        )
+        versioning.bump(session, assignment.project_id, [assignment.id])
+    return assignment
+
+
+def enter(
+    session: Session, user: User | None, assignment: Assignment, *, on: dt.date
+) -> Assignment:
+    """进场: active from `on`; re-entering after a leave clears the exit date."""
+    if assignment.status == AssignmentStatus.ACTIVE:
+        raise ConflictError("该工人已进场", "the worker has already entered")
+    assignment.entered_on = on
+    assignment.left_on = None
+    assignment.status = AssignmentStatus.ACTIVE
+    session.flush()
+    auth_service.audit(
+        session,
+        user,
+        "enter",
+        "assignment",
+        assignment.id,
+        project_id=assignment.project_id,
+        detail={"entered_on": on.isoformat()},
+    )
+    versioning.bump(session, assignment.project_id, [assignment.id])
+    return assignment
+
+
+def leave(
+    session: Session, user: User | None, assignment: Assignment, *, on: dt.date
+) -> Assignment:
+    """退场. Face templates go too when no other project holds the worker (RULES: privacy)."""
+    if assignment.status != AssignmentStatus.ACTIVE:
+        raise ConflictError("该工人未在场,不能退场", "the worker is not on site; cannot leave")
+    if assignment.entered_on is not None and on < assignment.entered_on:
+        raise _field_error(
+            "left_on", "退场日期早于进场日期", "the exit date is before the entry date"
+        )
+    assignment.left_on = on
+    assignment.status = AssignmentStatus.LEFT
+    session.flush()
+    auth_service.audit(
+        session,
+        user,
+        "leave",
+        "assignment",
+        assignment.id,
+        project_id=assignment.project_id,
+        detail={"left_on": on.isoformat()},
+    )
+    versioning.bump(session, assignment.project_id, [assignment.id])
+    if repo.other_open_assignments(session, assignment.worker_id, assignment.id) == 0:
+        worker = session.get(Worker, assignment.worker_id)
+        if worker is not None and repo.template_count(session, worker.id):
+            session.execute(delete(FaceTemplate).where(FaceTemplate.worker_id == worker.id))
+            versioning.bump_for_worker(session, worker.id)
+    return assignment
+
+
+def bind_card(
+    session: Session, user: User | None, assignment: Assignment, *, uid: str
+) -> CardBinding:
+    """`uid` already normalised (models.ids.normalise_card_uid); unique across all projects."""
+    existing = repo.card_by_uid(session, uid)
+    if existing is not None:
+        if existing.assignment_id == assignment.id:
+            return existing
+        raise ConflictError(
+            f"IC卡 {uid} 已绑定给其他工人",
+            f"IC card {uid} is bound to another worker",
+            detail=[{"field": "uid", "message": "card already bound"}],
+        )
+    card = CardBinding(assignment_id=assignment.id, uid=uid)
+    session.add(card)
+    session.flush()
+    auth_service.audit(
+        session,
+        user,
+        "bind_card",
+        "assignment",
+        assignment.id,
+        project_id=assignment.project_id,
+        detail={"uid": uid},
+    )
+    versioning.bump(session, assignment.project_id, [assignment.id])
+    return card
+
+
+def unbind_card(session: Session, user: User | None, assignment: Assignment, *, uid: str) -> None:
+    card = repo.card_by_uid(session, uid)
+    if card is None or card.assignment_id != assignment.id:
+        raise NotFoundError("IC卡", "card")
+    session.delete(card)
+    session.flush()
+    auth_service.audit(
+        session,
+        user,
+        "unbind_card",
+        "assignment",
+        assignment.id,
+        project_id=assignment.project_id,
+        detail={"uid": uid},
+    )
+    versioning.bump(session, assignment.project_id, [assignment.id])
+
+
+# --- devices -----------------------------------------------------------------------------------
+
+
+def create_device(
+    session: Session, user: User | None, project: Project, *, data: DeviceCreate
+) -> Device:
+    if repo.device_by_code(session, data.code) is not None:
+        raise ConflictError(f"设备编号 {data.code} 已存在", f"device code {data.code} exists")
+    device = Device(project_id=project.id, **data.model_dump())
+    session.add(device)
+    session.flush()
+    auth_service.audit(
+        session,
+        user,
+        "create",
+        "device",
+        device.id,
+        project_id=project.id,
+        detail={"code": device.code, "direction": device.direction.value},
+    )
+    return device
+
+
+def update_device(
+    session: Session, user: User | None, device: Device, *, data: DeviceUpdate
+) -> Device:
+    for name in ("direction", "active"):
+        if name in data.model_fields_set and getattr(data, name) is None:
+            raise _field_error(name, "不能为空", "cannot be null")
+    changes = _apply(device, data)
+    if changes:
+        session.flush()
+        auth_service.audit(
+            session,
+            user,
+            "update",
+            "device",
+            device.id,
+            project_id=device.project_id,
+            detail=changes,
+        )
+    return device
+
+
+def provisioning_code_hash(code: str) -> str:
+    """SHA-256 of the code as typed, ignoring case, spaces and dashes (for the provision route)."""
+    canonical = "".join(c for c in code.upper() if c.isalnum())
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def issue_provisioning_code(
+    session: Session, user: User | None, device: Device, *, valid_hours: int = PROVISIONING_HOURS
+) -> tuple[str, dt.datetime]:
+    """A one-time code (shown once) for a gate PC to register its key; replaces any earlier one."""
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
+    code = f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+    device.provisioning_code_hash = provisioning_code_hash(code)
+    device.provisioning_expires_at = utcnow() + dt.timedelta(hours=valid_hours)
+    session.flush()
+    auth_service.audit(
+        session,
+        user,
+        "provisioning_code",
+        "device",
+        device.id,
+        project_id=device.project_id,
+        detail={"expires_at": device.provisioning_expires_at.isoformat()},
+    )
+    return code, device.provisioning_expires_at
+
+
+# --- roster import (花名册) --------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ImportReport:
+    mode: str
+    rows: int
+    imported: int = 0
+    created_workers: int = 0
+    updated_workers: int = 0
+    skipped_rows: list[int] = field(default_factory=list)
+    errors: list[importer.RowIssue] = field(default_factory=list)
+    warnings: list[importer.RowIssue] = field(default_factory=list)
+
+
+def _cell_issue(
+    row: importer.RosterRow, name: str, code: str, zh: str, en: str
+) -> importer.RowIssue:
+    letter, header = row.cells.get(name, (None, None))
+    return importer.RowIssue(row.row_number, letter, header, name, code, zh, en)
+
+
+def _resolve_company(companies: list[tuple[ProjectCompany, Company]], ref: str) -> Company | None:
+    key = ref.strip().upper()
+    for _, c in companies:
+        if c.credit_code == key:
+            return c
+    for _, c in companies:
+        if c.name == ref.strip():
+            return c
+    return None
+
+
+def import_roster(
+    session: Session,
+    user: User | None,
+    project: Project,
+    *,
+    data: bytes,
+    filename: str | None = None,
+    skip_bad_rows: bool = False,
+) -> ImportReport:
+    """Validate every row (cells, then firms and cards against the database) before writing.
+
+    All-or-nothing by default: any bad row imports nothing. `skip_bad_rows` imports the good
+    rows and reports the bad. A worker already registered (same ID number) is updated.
+    """
+    parsed = importer.parse_roster_file(data, filename)
+    report = ImportReport(
+        mode="skip_bad_rows" if skip_bad_rows else "all_or_nothing",
+        rows=parsed.data_rows,
+        errors=list(parsed.errors),
+        warnings=list(parsed.warnings),
+    )
+    companies = repo.project_companies(session, project.id)
+    existing = repo.workers_by_id_numbers(session, [r.id_number for r in parsed.rows])
+    cards = repo.cards_by_uids(session, [r.card_uid for r in parsed.rows if r.card_uid])
+    on_project = repo.assignments_by_worker(session, project.id)
+    seen_uid: dict[str, int] = {}
+    good: list[tuple[importer.RosterRow, Company | None]] = []
+    for row in parsed.rows:
+        issues: list[importer.RowIssue] = []
+        company = None
+        if row.company:
+            company = _resolve_company(companies, row.company)
+            if company is None:
+                issues.append(
+                    _cell_issue(
+                        row,
+                        "company",
+                        "roster.unknown_company",
+                        f"企业「{row.company}」未加入本项目(按信用代码或名称查找)",
+                        f"company '{row.company}' is not on this project (by credit code or name)",
+                    )
+                )
+            elif company.blocklisted:
+                issues.append(
+                    _cell_issue(
+                        row,
+                        "company",
+                        "roster.company_blocklisted",
+                        f"企业「{company.name}」在黑名单中",
+                        f"company '{company.name}' is blocklisted",
+                    )
+                )
+        elif row.team:
+            issues.append(
+                _cell_issue(
+                    row,
+                    "team",
+                    "roster.team_without_company",
+                    "填写班组时须填写所属企业",
+                    "a team needs the company column filled in",
+                )
+            )
+        if row.card_uid:
+            bound = cards.get(row.card_uid)
+            known = existing.get(row.id_number)
+            mine = on_project.get(known.id) if known is not None else None
+            if bound is not None and (mine is None or bound.assignment_id != mine.id):
+                issues.append(
+                    _cell_issue(
+                        row,
+                        "card_uid",
+                        "roster.card_taken",
+                        f"IC卡 {row.card_uid} 已绑定给其他工人",
+                        f"IC card {row.card_uid} is bound to another worker",
+                    )
+                )
+            elif row.card_uid in seen_uid:
+                issues.append(
+                    _cell_issue(
+                        row,
+                        "card_uid",
+                        "roster.card_duplicate",
+                        f"IC卡号与第 {seen_uid[row.card_uid]} 行重复",
+                        f"same IC card as row {seen_uid[row.card_uid]}",
+                    )
+                )
+            else:
+                seen_uid[row.card_uid] = row.row_number
+        if issues:
+            report.errors.extend(issues)
+        else:
+            good.append((row, company))
+
+    report.errors.sort(key=lambda e: (e.row, e.column or ""))
+    report.skipped_rows = sorted({e.row for e in report.errors})
+    no_columns = any(e.code == "roster.missing_column" for e in report.errors)
+    if no_columns or (report.errors and not skip_bad_rows):
+        return report
+
+    touched: list[int] = []
+    renamed: list[int] = []
+    for row, company in good:
+        worker = existing.get(row.id_number)
+        if worker is None:
+            worker = Worker(
+                name=row.name,
+                id_number=row.id_number,
+                gender=gender_of(row.id_number),
+                birth_date=birth_date_of(row.id_number),
+                phone=row.phone,
+                bank_card=row.bank_card,
+                bank_name=row.bank_name or "",
+            )
+            session.add(worker)
+            session.flush()
+            existing[row.id_number] = worker
+            report.created_workers += 1
+        else:
+            changed = False
+            for name, value in (
+                ("name", row.name),
+                ("phone", row.phone),
+                ("bank_card", row.bank_card),
+                ("bank_name", row.bank_name),
+            ):
+                if value is not None and getattr(worker, name) != value:
+                    setattr(worker, name, value)
+                    changed = True
+            report.updated_workers += int(changed)
+            if changed:
+                renamed.append(worker.id)
+        assignment = on_project.get(worker.id)
+        if assignment is None:
+            assignment = Assignment(
+                project_id=project.id,
+                worker_id=worker.id,
+                status=AssignmentStatus.PENDING,
+                wage_kind=row.wage_kind or WageKind.DAILY,
+            )
+            session.add(assignment)
+            on_project[worker.id] = assignment
+        team_id = None
+        if company is not None:
+            assignment.company_id = company.id
+            if row.team:
+                team = repo.team_by_name(session, project.id, company.id, row.team)
+                if team is None:
+                    team = Team(project_id=project.id, company_id=company.id, name=row.team)
+                    session.add(team)
+                    session.flush()
+                team_id = team.id
+        if team_id is not None:
+            assignment.team_id = team_id
+        for name in (
+            "trade",
+            "wage_kind",
+            "wage_rate_fen",
+            "contract_signed_on",
+            "safety_trained_on",
+        ):
+            value = getattr(row, name)
+            if value is not None:
+                setattr(assignment, name, value)
+        if row.entered_on is not None:
+            assignment.entered_on = row.entered_on
+            if assignment.status == AssignmentStatus.PENDING:
+                assignment.status = AssignmentStatus.ACTIVE
+        session.flush()
+        if (
+            row.card_uid
+            and row.card_uid not in repo.card_uids(session, [assignment.id])[assignment.id]
+        ):
+            session.add(CardBinding(assignment_id=assignment.id, uid=row.card_uid))
+        touched.append(assignment.id)
+        report.imported += 1
+    session.flush()
+    for worker_id in renamed:  # the worker's other projects' gates learn the new identity too
+        versioning.bump_for_worker(session, worker_id)
+    if touched:
+        versioning.bump(session, project.id, touched)
+        auth_service.audit(
+            session,
+            user,
+            "import",
+            "roster",
+            None,
+            project_id=project.id,
+            detail={
+                "filename": filename,
+                "imported": report.imported,
+                "created_workers": report.created_workers,
+                "updated_workers": report.updated_workers,
+                "skipped_rows": report.skipped_rows,
+                "mode": report.mode,
+            },
+        )
+    return report
+
+
+def report_dict(report: ImportReport) -> dict[str, Any]:
+    def issue(i: importer.RowIssue) -> dict[str, Any]:
+        return {
+            "row": i.row,
+            "column": i.column,
+            "header": i.header,
+            "field": i.field,
+            "code": i.code,
+            "message_zh": i.message_zh,
+            "message_en": i.message_en,
+        }
+
+    return {
+        "mode": report.mode,
+        "rows": report.rows,
+        "imported": report.imported,
+        "created_workers": report.created_workers,
+        "updated_workers": report.updated_workers,
+        "skipped_rows": report.skipped_rows,
+        "errors": [issue(i) for i in report.errors],
+        "warnings": [issue(i) for i in report.warnings],
+    }

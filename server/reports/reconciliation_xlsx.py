@@ -1,0 +1,180 @@
+"""工资核对 (wage reconciliation) of a project × month as XLSX: the level, the per-worker table
+with expected / paid / difference, and the findings coloured red / orange / yellow."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from models.enums import WarningLevel
+from models.money import fen_to_yuan
+from server.reconciliation.service import ReconSummary
+from server.reports.xlsx import cell_text
+
+LEVEL_TEXT = {
+    WarningLevel.RED: "红色 red",
+    WarningLevel.ORANGE: "橙色 orange",
+    WarningLevel.YELLOW: "黄色 yellow",
+    WarningLevel.GREEN: "绿色 green",
+}
+LEVEL_FILL = {
+    WarningLevel.RED: PatternFill("solid", fgColor="FF0000"),
+    WarningLevel.ORANGE: PatternFill("solid", fgColor="FFC000"),
+    WarningLevel.YELLOW: PatternFill("solid", fgColor="FFFF00"),
+    WarningLevel.GREEN: PatternFill("solid", fgColor="92D050"),
+}
+STATUS_TEXT = {
+    "paid": "已发 paid",
+    "underpaid": "少发 underpaid",
+    "unpaid": "未发 unpaid",
+    "not_yet_due": "未到发薪日 not yet due",
+    "paid_without_attendance": "无考勤有发放 paid without attendance",
+    "nothing_due": "无出勤 nothing due",
+}
+FINDING_STATUS_TEXT = {
+    "open": "未处理 open",
+    "resolved": "已解决 resolved",
+    "waived": "已豁免 waived",
+    "gone": "已消除 gone",
+}
+WAGE_KIND_TEXT = {"daily": "日薪 daily", "monthly": "月薪 monthly", "piece": "计件 piece"}
+_MONEY = "#,##0.00"
+_HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
+
+
+def _yuan(fen: int | None) -> Decimal | None:
+    return None if fen is None else fen_to_yuan(fen)
+
+
+def _header(ws: Worksheet, row: int, headers: tuple[tuple[str, int], ...]) -> None:
+    for col, (title, width) in enumerate(headers, start=1):
+        cell = ws.cell(row=row, column=col, value=title)
+        cell.font = Font(bold=True)
+        cell.fill = _HEAD_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.row_dimensions[row].height = 30
+    ws.freeze_panes = ws.cell(row=row + 1, column=1)
+
+
+_ROW_HEADERS: tuple[tuple[str, int], ...] = (
+    ("姓名\nName", 10),
+    ("身份证号\nID number", 22),
+    ("单位\nCompany", 18),
+    ("班组\nTeam", 12),
+    ("计薪方式\nWage kind", 12),
+    ("单价(元)\nRate ¥", 11),
+    ("出勤天数\nDays", 8),
+    ("工时\nHours", 8),
+    ("补卡天数\nCorrected", 9),
+    ("应发(元)\nExpected ¥", 12),
+    ("实发(元)\nPaid ¥", 12),
+    ("差额(元)\nDifference ¥", 12),
+    ("状态\nStatus", 20),
+    ("级别\nLevel", 10),
+)
+_FINDING_HEADERS: tuple[tuple[str, int], ...] = (
+    ("级别\nLevel", 10),
+    ("类型\nKind", 24),
+    ("工人\nWorker", 10),
+    ("说明\nMessage", 60),
+    ("Message (en)", 60),
+    ("处理状态\nStatus", 14),
+    ("编号\nID", 8),
+)
+
+
+def reconciliation_xlsx(summary: ReconSummary) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None  # noqa: S101 - a new Workbook always has a sheet
+    ws.title = "核对汇总"
+    ws["A1"] = "工资核对 / Wage reconciliation"
+    ws["A1"].font = Font(bold=True, size=14)
+    info = (
+        ("项目 Project", f"{summary.project_name} ({summary.project_code})"),
+        ("月份 Month", summary.period),
+        ("发薪日 Pay day", summary.pay_day.isoformat()),
+        ("核对日期 As of", summary.today.isoformat()),
+        ("预警级别 Level", LEVEL_TEXT[summary.level]),
+    )
+    for i, (label, text) in enumerate(info, start=3):
+        ws.cell(row=i, column=1, value=label).font = Font(bold=True)
+        ws.cell(row=i, column=2, value=cell_text(text))
+    level_cell = ws.cell(row=7, column=2)
+    level_cell.fill = LEVEL_FILL[summary.level]
+    level_cell.font = Font(bold=True)
+    ws.cell(row=9, column=1, value="未处理预警 Open findings").font = Font(bold=True)
+    for i, level in enumerate((WarningLevel.RED, WarningLevel.ORANGE, WarningLevel.YELLOW)):
+        label = ws.cell(row=10 + i, column=1, value=LEVEL_TEXT[level])
+        label.fill = LEVEL_FILL[level]
+        ws.cell(row=10 + i, column=2, value=summary.counts.get(level, 0))
+    ws.cell(row=14, column=1, value="规则 Rules").font = Font(bold=True)
+    for i, note in enumerate(summary.rule_notes, start=15):
+        ws.cell(row=i, column=1, value=note)
+    ws.column_dimensions["A"].width = 26
+    ws.column_dimensions["B"].width = 40
+
+    rows_ws = wb.create_sheet("工人明细")
+    _header(rows_ws, 1, _ROW_HEADERS)
+    r = 1
+    for row in summary.rows:
+        r += 1
+        values: tuple[object, ...] = (
+            row.name,
+            row.id_number_masked,
+            row.company_name,
+            row.team_name,
+            WAGE_KIND_TEXT.get(row.wage_kind, row.wage_kind),
+            _yuan(row.rate_fen),
+            row.attended_days,
+            row.hours,
+            row.corrected_days,
+            _yuan(row.expected_fen),
+            _yuan(row.paid_fen),
+            _yuan(row.difference_fen),
+            STATUS_TEXT.get(row.status.value, row.status.value),
+            LEVEL_TEXT[row.level],
+        )
+        for col, value in enumerate(values, start=1):
+            cell = rows_ws.cell(row=r, column=col, value=cell_text(value))
+            if col in (6, 10, 11, 12):
+                cell.number_format = _MONEY
+        if row.level is not WarningLevel.GREEN:
+            rows_ws.cell(row=r, column=14).fill = LEVEL_FILL[row.level]
+    r += 1
+    rows_ws.cell(row=r, column=1, value="合计 Total").font = Font(bold=True)
+    totals = (
+        (10, sum(x.expected_fen for x in summary.rows if x.expected_fen is not None)),
+        (11, sum(x.paid_fen for x in summary.rows)),
+    )
+    for col, fen in totals:
+        cell = rows_ws.cell(row=r, column=col, value=_yuan(fen))
+        cell.number_format = _MONEY
+        cell.font = Font(bold=True)
+
+    f_ws = wb.create_sheet("预警明细")
+    _header(f_ws, 1, _FINDING_HEADERS)
+    for i, f in enumerate(summary.findings, start=2):
+        f_values: tuple[object, ...] = (
+            LEVEL_TEXT[f.level],
+            f.kind,
+            f.worker_name or "-",
+            f.message_zh,
+            f.message_en,
+            FINDING_STATUS_TEXT.get(f.status, f.status),
+            f.id,
+        )
+        for col, f_value in enumerate(f_values, start=1):
+            cell = f_ws.cell(row=i, column=col, value=cell_text(f_value))
+            if col in (4, 5):
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        f_ws.cell(row=i, column=1).fill = LEVEL_FILL[f.level]
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -1,0 +1,137 @@
+"""Rosters JSON API and exports; corrections (补卡).
+
+GET  /api/v1/projects/{project_id}/rosters/daily?day=YYYY-MM-DD
+GET  /api/v1/projects/{project_id}/rosters/monthly?month=YYYY-MM[&company_id=]
+GET  /api/v1/projects/{project_id}/rosters/monthly.csv?month=YYYY-MM[&company_id=]
+GET  /api/v1/projects/{project_id}/rosters/monthly.xlsx?month=YYYY-MM[&company_id=][&per_company=]
+POST /api/v1/projects/{project_id}/corrections          site managers and admins
+GET  /api/v1/projects/{project_id}/corrections?month=YYYY-MM[&worker_id=]
+
+Reads need the project in scope (inspectors read); out of scope is 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Response
+
+from server.auth import service as auth_service
+from server.deps import CurrentUser, SessionDep
+from server.reports import roster_csv, roster_xlsx
+from server.rosters import service as roster_service
+from server.rosters.schemas import CorrectionIn, CorrectionOut, DailyRosterOut, MonthRosterOut
+
+router = APIRouter(prefix="/api/v1/projects", tags=["rosters"])
+
+MonthQuery = Annotated[str, Query(description="YYYY-MM, e.g. 2026-10", examples=["2026-10"])]
+CompanyQuery = Annotated[int | None, Query(description="only this company's workers")]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _attachment(filename: str) -> str:
+    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+def _month(
+    session: SessionDep, user: CurrentUser, project_id: int, month: str, company_id: int | None
+) -> roster_service.MonthRoster:
+    roster_service.parse_period(month)  # 422 naming the field before any other work
+    auth_service.require_project(session, user, project_id)
+    return roster_service.load_month(
+        session, project_id=project_id, period=month, company_id=company_id
+    )
+
+
+@router.get("/{project_id}/rosters/daily", response_model=DailyRosterOut)
+def get_daily(
+    project_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    day: Annotated[dt.date | None, Query(description="local date; default today")] = None,
+) -> DailyRosterOut:
+    project = auth_service.require_project(session, user, project_id)
+    now = dt.datetime.now(dt.UTC)
+    if day is None:
+        day = now.astimezone(roster_service.project_settings(project).zone).date()
+    return DailyRosterOut.of(roster_service.daily(session, project_id=project_id, day=day, now=now))
+
+
+@router.get("/{project_id}/rosters/monthly", response_model=MonthRosterOut)
+def get_monthly(
+    project_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    month: MonthQuery,
+    company_id: CompanyQuery = None,
+) -> MonthRosterOut:
+    return MonthRosterOut.of(_month(session, user, project_id, month, company_id))
+
+
+@router.get("/{project_id}/rosters/monthly.csv", response_class=Response)
+def get_monthly_csv(
+    project_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    month: MonthQuery,
+    company_id: CompanyQuery = None,
+) -> Response:
+    roster = _month(session, user, project_id, month, company_id)
+    return Response(
+        roster_csv.month_csv(roster),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": _attachment(f"{roster.project_code}-{month}-考勤表.csv")},
+    )
+
+
+@router.get("/{project_id}/rosters/monthly.xlsx", response_class=Response)
+def get_monthly_xlsx(
+    project_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    month: MonthQuery,
+    company_id: CompanyQuery = None,
+    per_company: Annotated[bool, Query(description="one sheet per company")] = False,
+) -> Response:
+    roster = _month(session, user, project_id, month, company_id)
+    return Response(
+        roster_xlsx.month_xlsx(roster, per_company=per_company),
+        media_type=XLSX,
+        headers={"Content-Disposition": _attachment(f"{roster.project_code}-{month}-考勤表.xlsx")},
+    )
+
+
+@router.post("/{project_id}/corrections", response_model=CorrectionOut, status_code=201)
+def post_correction(
+    project_id: int, body: CorrectionIn, session: SessionDep, user: CurrentUser
+) -> CorrectionOut:
+    record = roster_service.add_correction(
+        session,
+        user=user,
+        project_id=project_id,
+        worker_id=body.worker_id,
+        at=body.at,
+        direction=body.direction,
+        reason=body.reason,
+    )
+    return CorrectionOut.of(record)
+
+
+@router.get("/{project_id}/corrections", response_model=list[CorrectionOut])
+def get_corrections(
+    project_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    month: Annotated[str | None, Query(description="YYYY-MM")] = None,
+    worker_id: int | None = None,
+) -> list[CorrectionOut]:
+    if month is not None:
+        roster_service.parse_period(month)
+    auth_service.require_project(session, user, project_id)
+    records = roster_service.list_corrections(
+        session, project_id=project_id, period=month, worker_id=worker_id
+    )
+    return [CorrectionOut.of(c) for c in records]

@@ -1,0 +1,186 @@
+"""Spreadsheet uploads (CSV in UTF-8/GBK/UTF-16, or XLSX) -> a grid of raw cells, and the cell
+rules every importer shares: cell text as typed, long digit strings Excel may have mangled.
+
+Used by the payroll 代发 parser and the registry 花名册 importer; each keeps its own columns,
+headers and field rules. A file that cannot be read raises the caller's own SiteGateError
+subclass (`error=`), so the API code stays e.g. `payroll.unreadable_file` / `roster.bad_file`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from models.errors import ContractError
+from server.errors import SiteGateError
+
+Cell = str | int | float | Decimal | dt.datetime | dt.date | bool | None
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01 with Excel's leap-year bug
+XLSX_MAGIC = b"PK\x03\x04"
+XLS_MAGIC = b"\xd0\xcf\x11\xe0"
+
+
+class CellError(ValueError):
+    """One cell's value is wrong: a code and a zh/en reason, reported against the cell."""
+
+    def __init__(self, code: str, message_zh: str, message_en: str) -> None:
+        self.code = code
+        self.message_zh = message_zh
+        self.message_en = message_en
+        super().__init__(f"{message_zh} / {message_en}")
+
+    @classmethod
+    def from_contract(cls, err: ContractError, code: str | None = None) -> CellError:
+        return cls(code or err.code, err.message_zh, err.message_en)
+
+
+def text_of(value: Cell) -> str:
+    """Cell text as the user typed it; unwraps Excel's text guards (="0123", leading ')."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = int(value)
+    text = str(value).replace("\u3000", " ").strip()
+    m = re.fullmatch(r'=\s*"(.*)"', text)
+    if m:
+        text = m.group(1).strip()
+    return text.removeprefix("'").replace("\t", "").strip()
+
+
+def is_blank(value: Cell) -> bool:
+    return text_of(value) == ""
+
+
+def digits_cell(value: Cell, what_zh: str, what_en: str, code: str) -> str:
+    """The text of a cell holding a long digit string (ID number, card, phone), refusing one
+    Excel has already changed: a long number typed into a numeric cell is stored as a double,
+    so beyond 15 significant digits (or in scientific notation) the last digits are gone."""
+    if isinstance(value, float) and (not value.is_integer() or abs(value) >= 1e15):
+        raise CellError(
+            code,
+            f"{what_zh}以数字格式保存,Excel 已丢失末尾数字;请把该列设为文本后重新填写",
+            f"{what_en} was stored as a number and Excel has lost its last digits; "
+            "format the column as text and enter it again",
+        )
+    text = text_of(value)
+    if re.fullmatch(r"\d(\.\d+)?[eE]\+?\d+", text):
+        raise CellError(
+            code,
+            f"{what_zh}显示为科学计数法 {text},数字已丢失;请把该列设为文本",
+            f"{what_en} is in scientific notation ({text}) and digits are lost; "
+            "format the column as text",
+        )
+    return text
+
+
+# --- reading the grid --------------------------------------------------------------------------
+
+
+def decode(data: bytes, *, error: type[SiteGateError], encoding: str | None = None) -> str:
+    """`encoding` when given; else UTF-16 by its BOM, else UTF-8 (BOM or not), else GB18030
+    (a superset of GBK/GB2312, which is what Chinese banks and Excel-on-Windows export)."""
+    if encoding:
+        try:
+            return data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            raise error(
+                f"文件不是 {encoding} 编码,无法读取",
+                f"the file is not valid {encoding} text",
+            ) from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel "Unicode text" export
+        candidates: tuple[str, ...] = ("utf-16",)
+    else:
+        candidates = ("utf-8-sig", "gb18030")
+    for enc in candidates:
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise error(
+        "无法识别文件编码(支持 UTF-8、GBK/GB18030、UTF-16)",
+        "cannot decode the file (supported: UTF-8, GBK/GB18030, UTF-16)",
+    )
+
+
+def sniff_delimiter(text: str, delimiters: tuple[str, ...], head_rows: int) -> str:
+    """The delimiter seen most often in the first non-blank lines; ties go to the first."""
+    head = [line for line in text.splitlines()[:head_rows] if line.strip()]
+    return max(delimiters, key=lambda d: sum(line.count(d) for line in head))
+
+
+def read_csv_grid(
+    data: bytes,
+    *,
+    error: type[SiteGateError],
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    delimiters: tuple[str, ...] = (",", "\t", ";"),
+    head_rows: int = 10,
+) -> list[list[Cell]]:
+    text = decode(data, error=error, encoding=encoding).lstrip("\ufeff")
+    delimiter = delimiter or sniff_delimiter(text, delimiters, head_rows)
+    try:
+        return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    except csv.Error as err:
+        raise error(f"CSV 格式错误: {err}", f"malformed CSV: {err}") from None
+
+
+def read_xlsx_grid(
+    data: bytes, *, error: type[SiteGateError], max_rows: int | None = None
+) -> list[list[Cell]]:
+    """First worksheet's cached values (formulas as last computed by Excel); stops after
+    `max_rows` rows when given."""
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
+        raise error(f"无法打开 XLSX 文件: {err}", f"cannot open the XLSX file: {err}") from None
+    try:
+        # read-only mode yields an empty tuple for a missing row, so index + 1 = Excel row
+        grid: list[list[Cell]] = []
+        for r in wb.worksheets[0].iter_rows(values_only=True):
+            grid.append(list(r))
+            if max_rows is not None and len(grid) > max_rows:
+                break
+        return grid
+    finally:
+        wb.close()
+
+
+def read_grid(
+    data: bytes,
+    filename: str | None,
+    *,
+    error: type[SiteGateError],
+    max_rows: int | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    delimiters: tuple[str, ...] = (",", "\t", ";"),
+    head_rows: int = 10,
+) -> list[list[Cell]]:
+    """XLSX by its magic bytes, else CSV; a legacy .xls or a broken .xlsx is refused."""
+    suffix = Path(filename).suffix.lower() if filename else ""
+    if data.startswith(XLS_MAGIC) or suffix == ".xls":
+        raise error(
+            "不支持旧版 .xls 文件,请在 Excel 中另存为 .xlsx 或 .csv",
+            "legacy .xls files are not supported; save as .xlsx or .csv in Excel",
+        )
+    if data.startswith(XLSX_MAGIC):
+        return read_xlsx_grid(data, error=error, max_rows=max_rows)
+    if suffix in (".xlsx", ".xlsm"):
+        raise error("文件不是有效的 XLSX", "the file is not a valid XLSX workbook")
+    return read_csv_grid(
+        data,
+        error=error,
+        encoding=encoding,
+        delimiter=delimiter,
+        delimiters=delimiters,
+        head_rows=head_rows,
+    )

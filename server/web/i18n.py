@@ -1,0 +1,326 @@
+"""Chinese first, English on request: one message catalogue, the choice kept in a cookie.
+
+No gettext toolchain: every page string is a key here with its (zh, en) pair, so a missing
+translation is a KeyError in the tests rather than a silent English word on a Chinese page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+from fastapi import Request
+
+Lang = Literal["zh", "en"]
+LANG_COOKIE = "sitegate_lang"
+LANGS: tuple[Lang, ...] = ("zh", "en")
+
+# key: (zh, en). Placeholders use str.format names.
+MESSAGES: dict[str, tuple[str, str]] = {
+    # layout
+    "app.name": ("SiteGate 实名制考勤", "SiteGate attendance"),
+    "nav.now": ("现场", "Now"),
+    "nav.workers": ("工人", "Workers"),
+    "nav.import": ("导入花名册", "Import roster"),
+    "nav.month": ("月考勤表", "Month"),
+    "nav.projects": ("项目", "Projects"),
+    "nav.my_days": ("我的考勤", "My days"),
+    "nav.my_pay": ("我的工资", "My pay"),
+    "nav.complain": ("维权信息", "Where to complain"),
+    "nav.logout": ("退出", "Sign out"),
+    "nav.switch_lang": ("English", "中文"),
+    "nav.choose_project": ("选择项目", "Choose a project"),
+    "role.admin": ("管理员", "Administrator"),
+    "role.site_manager": ("项目管理员", "Site manager"),
+    "role.inspector": ("监管人员", "Inspector"),
+    "role.worker": ("工人", "Worker"),
+    # sign-in
+    "login.title": ("登录", "Sign in"),
+    "login.username": ("用户名", "Username"),
+    "login.password": ("密码", "Password"),
+    "login.submit": ("登录", "Sign in"),
+    "login.failed": ("用户名或密码错误", "Wrong username or password"),
+    "login.locked": (
+        "登录失败次数过多,请 {wait} 秒后再试",
+        "Too many failed sign-ins, try again in {wait} s",
+    ),
+    "login.required": ("请填写用户名和密码", "Enter your username and password"),
+    "login.signed_out": ("您已退出登录", "You are signed out"),
+    # errors
+    "error.401": ("请先登录", "Please sign in"),
+    "error.403": ("无权访问此页面", "You may not open this page"),
+    "error.403.csrf": (
+        "表单已过期或来源不明,请返回并刷新页面后重试",
+        "The form expired or did not come from this site: go back, reload and try again",
+    ),
+    "error.404": ("页面不存在,或不在您的权限范围内", "Page not found, or not in your scope"),
+    "error.500": ("服务器出错了,请稍后再试", "Something went wrong, please try again later"),
+    "error.back_home": ("返回首页", "Back to the start page"),
+    "error.title": ("出错了", "Error"),
+    # common
+    "common.save": ("保存", "Save"),
+    "common.cancel": ("取消", "Cancel"),
+    "common.search": ("搜索", "Search"),
+    "common.none": ("暂无数据", "Nothing yet"),
+    "common.yes": ("是", "Yes"),
+    "common.no": ("否", "No"),
+    "common.total": ("合计", "Total"),
+    "common.saved": ("已保存", "Saved"),
+    "common.export_xlsx": ("导出 Excel", "Export XLSX"),
+    "common.prev_month": ("上月", "Previous month"),
+    "common.next_month": ("下月", "Next month"),
+    "common.company": ("单位", "Company"),
+    "common.team": ("班组", "Team"),
+    "common.trade": ("工种", "Trade"),
+    "common.name": ("姓名", "Name"),
+    "common.id_number": ("身份证号", "ID number"),
+    "common.status": ("状态", "Status"),
+    "common.date": ("日期", "Date"),
+    "common.time": ("时间", "Time"),
+    "common.reason": ("原因", "Reason"),
+    "common.comment": ("说明", "Comment"),
+    "common.days": ("天", "days"),
+    "common.hours": ("小时", "h"),
+    "common.yuan": ("元", "yuan"),
+    "common.level": ("预警", "Warning"),
+    "common.period": ("月份", "Month"),
+    "common.details": ("详情", "Details"),
+    "common.project": ("项目", "Project"),
+    "common.fix_errors": ("请修正以下错误", "Please correct the following"),
+    "common.field_required": ("{field}必须填写", "{field} is required"),
+    "common.not_set": ("未填写", "not set"),
+    "level.red": ("红色", "Red"),
+    "level.orange": ("橙色", "Orange"),
+    "level.yellow": ("黄色", "Yellow"),
+    "level.green": ("绿色", "Green"),
+    # site: now
+    "now.title": ("现场概况", "On site now"),
+    "now.headcount": ("当前在场人数", "Headcount on site"),
+    "now.arrivals": ("今日进场", "Arrivals today"),
+    "now.departures": ("今日离场", "Departures today"),
+    "now.refused_count": ("今日拒绝通行", "Refused today"),
+    "now.by_group": ("按单位 / 班组 / 工种", "By company / team / trade"),
+    "now.chart": ("今日在场人数变化", "Headcount over the day"),
+    "now.gates": ("闸机状态", "Gates"),
+    "now.gate": ("闸机", "Gate"),
+    "now.direction": ("方向", "Direction"),
+    "now.online": ("在线", "Online"),
+    "now.offline": ("离线", "Offline"),
+    "now.never_seen": ("从未连接", "Never connected"),
+    "now.last_seen": ("最后心跳", "Last seen"),
+    "now.last_event": ("最后事件", "Last event"),
+    "now.queue": ("待上传", "Queue"),
+    "now.skew": ("时钟偏差", "Clock skew"),
+    "now.refused": ("今日拒绝记录", "Refused attempts today"),
+    "now.credential": ("凭证", "Credential"),
+    "now.worker": ("工人", "Worker"),
+    "now.unknown_person": ("未识别", "unknown"),
+    "now.as_of": ("更新于 {time}", "As of {time}"),
+    "now.on_site": ("在场", "On site"),
+    "cred.id_card": ("身份证", "ID card"),
+    "cred.ic_card": ("IC 卡", "IC card"),
+    "cred.face": ("人脸", "face"),
+    "cred.manual": ("人工确认", "manual check"),
+    "dir.in": ("进", "In"),
+    "dir.out": ("出", "Out"),
+    # workers
+    "workers.title": ("工人", "Workers"),
+    "workers.search_hint": ("姓名、身份证后四位、班组或工种", "Name, last 4 of ID, team or trade"),
+    "workers.register": ("登记工人", "Register a worker"),
+    "workers.count": ("共 {n} 人", "{n} workers"),
+    "workers.none": ("没有找到工人", "No workers found"),
+    "worker.profile": ("工人档案", "Worker profile"),
+    "worker.identity": ("身份信息", "Identity"),
+    "worker.gender": ("性别", "Gender"),
+    "worker.gender.M": ("男", "male"),
+    "worker.gender.F": ("女", "female"),
+    "worker.birth": ("出生日期", "Born"),
+    "worker.phone": ("手机号", "Mobile"),
+    "worker.bank_card": ("工资卡号", "Wage card"),
+    "worker.bank_name": ("开户行", "Bank"),
+    "worker.assignment": ("本项目任职", "On this project"),
+    "worker.wage_terms": ("工资标准", "Wage terms"),
+    "worker.wage_kind": ("计薪方式", "Wage kind"),
+    "worker.wage_rate": ("工资标准(元)", "Rate (yuan)"),
+    "wage.daily": ("按日计薪", "daily rate"),
+    "wage.monthly": ("按月计薪", "monthly wage"),
+    "wage.piece": ("计件", "piece rate"),
+    "worker.contract": ("劳动合同签订日", "Contract signed"),
+    "worker.training": ("安全教育日期", "Safety training"),
+    "worker.entered": ("进场日期", "Entered"),
+    "worker.left": ("退场日期", "Left"),
+    "worker.consent": ("人脸识别授权", "Face recognition consent"),
+    "worker.consent_given": ("已授权({at})", "given ({at})"),
+    "worker.consent_none": ("未授权(使用刷卡 + 管理员确认)", "not given (card + manager check)"),
+    "worker.face_opt_out": ("选择不使用人脸识别", "opted out of face recognition"),
+    "worker.blocklisted": ("黑名单", "Blocklisted"),
+    "worker.edit": ("编辑", "Edit"),
+    "worker.enter": ("办理进场", "Record entry (进场)"),
+    "worker.leave": ("办理退场", "Record exit (退场)"),
+    "worker.entered_ok": ("已办理进场", "Entry recorded"),
+    "worker.left_ok": ("已办理退场", "Exit recorded"),
+    "worker.on_date": ("日期", "Date"),
+    "worker.correction": ("补卡(手工考勤更正)", "Manual attendance correction (补卡)"),
+    "worker.correction_at": ("时间", "Time"),
+    "worker.correction_ok": ("补卡已记录", "Correction recorded"),
+    "worker.corrections": ("补卡记录", "Corrections"),
+    "worker.show_full_id": ("显示完整号码", "Show full number"),
+    "worker.full_id_audited": (
+        "完整号码已显示,本次查看已记录",
+        "Full number shown; this view is recorded",
+    ),
+    "worker.leave_confirm": ("确认为 {name} 办理退场?", "Record the exit (退场) of {name}?"),
+    "worker.author": ("操作人", "By"),
+    "worker.recent_days": ("近期考勤", "Recent days"),
+    "status.pending": ("待进场", "registered"),
+    "status.active": ("在场(已进场)", "active (entered)"),
+    "status.left": ("已退场", "left"),
+    "form.id_number_invalid": ("身份证号无效: {detail}", "Invalid ID number: {detail}"),
+    "form.date_invalid": ("{field}不是有效日期", "{field} is not a valid date"),
+    "form.time_invalid": ("{field}不是有效时间", "{field} is not a valid time"),
+    "form.money_invalid": ("{field}不是有效金额", "{field} is not a valid amount"),
+    "form.choice_invalid": ("{field}的取值无效", "{field} has an invalid value"),
+    "form.phone_invalid": ("手机号无效: {detail}", "Invalid mobile number: {detail}"),
+    "form.card_invalid": ("银行卡号无效: {detail}", "Invalid bank card: {detail}"),
+    "form.reason_short": ("原因至少 4 个字", "Give a reason of at least 4 characters"),
+    "form.future": ("{field}不能晚于现在", "{field} cannot be in the future"),
+    # import
+    "import.title": ("导入花名册", "Import the worker roster (花名册)"),
+    "import.help": (
+        "上传 Excel(.xlsx)或 CSV 文件;出错的行会逐行列出,全部正确才会导入。",
+        "Upload an .xlsx or .csv file; rows with errors are listed one by one, and nothing "
+        "is imported unless every row is correct.",
+    ),
+    "import.file": ("文件", "File"),
+    "import.submit": ("上传并导入", "Upload and import"),
+    "import.no_file": ("请选择文件", "Choose a file"),
+    "import.errors": ("{n} 处错误,未导入", "{n} errors, nothing imported"),
+    "import.row": ("行", "Row"),
+    "import.column": ("列", "Column"),
+    "import.message": ("问题", "Problem"),
+    "import.done": (
+        "已导入: {created} 人新登记,{updated} 人更新",
+        "Imported: {created} registered, {updated} updated",
+    ),
+    # month
+    "month.title": ("月考勤表", "Monthly roster"),
+    "month.days": ("出勤天数", "Days"),
+    "month.hours": ("工时", "Hours"),
+    "month.corrected": ("补卡天数", "Corrected days"),
+    "month.export_per_company": ("按劳务企业分表导出", "Export, one sheet per company"),
+    "month.legend": (
+        "√ 全天  ½ 半天  ○ 缺勤  ! 异常  - 不在岗期间",
+        "√ full  ½ half  ○ absent  ! anomaly  - not assigned",
+    ),
+    # inspector
+    "inspect.title": ("监管项目", "Projects in scope"),
+    "inspect.findings": ("问题数", "Findings"),
+    "inspect.open": ("未处理", "open"),
+    "inspect.recon": ("工资核对", "Wage reconciliation"),
+    "inspect.attended": ("出勤天数", "Attended days"),
+    "inspect.expected": ("应发(元)", "Expected (yuan)"),
+    "inspect.paid": ("实发(元)", "Paid (yuan)"),
+    "inspect.difference": ("差额(元)", "Difference (yuan)"),
+    "inspect.chart": ("出勤与发放对比", "Attendance against pay"),
+    "inspect.findings_list": ("预警明细", "Findings"),
+    "inspect.kind": ("类型", "Kind"),
+    "inspect.resolve": ("已解决", "Resolve"),
+    "inspect.waive": ("豁免", "Waive"),
+    "inspect.waive_confirm": (
+        "豁免后该预警不再计入项目预警级别,确认豁免?",
+        "A waived finding no longer counts in the project's level. Waive it?",
+    ),
+    "inspect.not_run": ("未核对", "not reconciled"),
+    "inspect.last_run": ("最近核对: {at}", "Last reconciled: {at}"),
+    "inspect.levels_help": (
+        "预警级别取自最近一次工资核对中未处理的预警;核对由项目管理员发起。",
+        "Levels come from the open findings of the last reconciliation run; site managers run it.",
+    ),
+    "inspect.pay_day": ("发薪日", "Pay day"),
+    "inspect.export_recon": ("导出工资核对 Excel", "Export reconciliation XLSX"),
+    "inspect.export_ledger": ("导出工资支付台账 Excel", "Export payroll ledger XLSX"),
+    "event.raised": ("发现", "raised"),
+    "event.resolved": ("已解决", "resolved"),
+    "event.waived": ("已豁免", "waived"),
+    "event.reopened": ("重新打开", "reopened"),
+    "event.gone": ("已消除", "gone"),
+    "inspect.history": ("处理记录", "History"),
+    "inspect.chains": ("闸机数据链完整性", "Gate event chains"),
+    "inspect.chain_ok": ("完整", "intact"),
+    "inspect.chain_broken": ("断链 {n} 处", "{n} breaks"),
+    "inspect.not_reconciled": (
+        "本月尚未进行工资核对:下表为按当前考勤与代发记录的计算结果,尚无预警记录。",
+        "This month has not been reconciled yet: the table is computed from today's attendance "
+        "and payments, and no findings are recorded.",
+    ),
+    "inspect.day_grid": ("每日考勤", "Days"),
+    "inspect.payments": ("代发记录", "Payments"),
+    "inspect.rule_notes": ("计算口径", "How the numbers are counted"),
+    "pay.period": ("工资月份", "For month"),
+    "pay.net": ("实发(元)", "Net (yuan)"),
+    "pay.gross": ("应发(元)", "Gross (yuan)"),
+    "pay.days": ("工资单天数", "Days declared"),
+    "pay.paid_on": ("发放日期", "Paid on"),
+    "pay.account": ("收款账号", "Account"),
+    "pay.status.success": ("成功", "paid"),
+    "pay.status.failed": ("失败", "failed"),
+    "pay.status.returned": ("退汇", "returned"),
+    "pay.slip": ("工资清单", "Pay slip"),
+    "pay.slip_pdf": ("下载工资清单 PDF", "Download pay slip PDF"),
+    "pay.none": ("暂无工资发放记录", "No payments recorded yet"),
+    "rowstatus.paid": ("已足额发放", "paid"),
+    "rowstatus.underpaid": ("少发", "underpaid"),
+    "rowstatus.unpaid": ("未发放", "unpaid"),
+    "rowstatus.not_yet_due": ("未到发薪日", "not yet due"),
+    "rowstatus.paid_without_attendance": ("无出勤却发放", "paid without attendance"),
+    "rowstatus.nothing_due": ("无出勤", "nothing due"),
+    "finding.open": ("未处理", "open"),
+    "finding.resolved": ("已解决", "resolved"),
+    "finding.waived": ("已豁免", "waived"),
+    "finding.gone": ("已消除", "gone"),
+    # worker self-service
+    "me.title": ("我的考勤", "My attendance"),
+    "me.pay_title": ("我的工资", "My pay"),
+    "me.notice_title": ("维权信息公示", "Where to complain"),
+    "me.notice_help": (
+        "如工资被拖欠或少发,可向以下渠道反映:",
+        "If your wages are late or short, you can complain here:",
+    ),
+    "me.pay_help": (
+        "工资清单按项目和月份列出出勤、应发与实发;如有疑问请查看「维权信息」。",
+        "A pay slip shows attendance, expected and paid pay per project and month; see "
+        '"Where to complain" if something is wrong.',
+    ),
+    "me.no_project": ("您当前没有在岗项目", "You are not on any project"),
+    "me.wage_account": ("农民工工资专用账户", "Dedicated wage account"),
+    "me.hotline": ("全国根治欠薪线索反映平台 / 12333", "National wage-arrears platform / 12333"),
+    "day.full": ("全天", "full day"),
+    "day.half": ("半天", "half day"),
+    "day.absent": ("缺勤", "absent"),
+    "day.anomaly": ("异常", "anomaly"),
+    "day.on_site": ("在场", "on site"),
+    "day.not_assigned": ("不在岗", "not assigned"),
+    "weekday.short": ("一,二,三,四,五,六,日", "Mon,Tue,Wed,Thu,Fri,Sat,Sun"),
+}
+
+
+def lang_of(request: Request) -> Lang:
+    return "en" if request.cookies.get(LANG_COOKIE) == "en" else "zh"
+
+
+def translate(key: str, lang: Lang, **kwargs: object) -> str:
+    zh, en = MESSAGES[key]
+    text = en if lang == "en" else zh
+    return text.format(**kwargs) if kwargs else text
+
+
+def translator(lang: Lang) -> Callable[..., str]:
+    def t(key: str, **kwargs: object) -> str:
+        return translate(key, lang, **kwargs)
+
+    return t
+
+
+def pick(lang: Lang, zh: str, en: str) -> str:
+    """For bilingual values stored in the data (finding messages, error texts)."""
+    return en if lang == "en" else zh

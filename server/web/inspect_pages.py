@@ -1,0 +1,245 @@
+"""Inspector pages (/inspect/...): projects in scope, reconciliation, drill-down, findings, exports.
+
+What an inspector sees is what the reconciliation service stored: the level and the findings of
+the last run (with their history), and the per-worker table the service computes from the
+roster and the imported payroll lines. Nothing is reconciled again here; a month nobody has
+reconciled yet says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from models.enums import WarningLevel
+from server.auth import service as auth_service
+from server.errors import SiteGateError
+from server.ingest import service as ingest_service
+from server.payroll import service as payroll_service
+from server.reconciliation import service as recon_service
+from server.registry.models import Project
+from server.reports import ledger_xlsx, payslip_pdf, reconciliation_xlsx
+from server.rosters import service as roster_service
+from server.web import charts, queries
+from server.web.clock import now_utc
+from server.web.csrf import CsrfChecked
+from server.web.downloads import PDF, XLSX, download
+from server.web.errors import PageNotFoundError, PageRoute
+from server.web.forms import FormErrors
+from server.web.i18n import lang_of, translate
+from server.web.period import DEFAULT_ZONE, checked_period, current_period, shift_period
+from server.web.session import InspectorUser, PageDb
+from server.web.templating import render
+
+router = APIRouter(prefix="/inspect", route_class=PageRoute)
+
+# The overview shows the current month and the two before it.
+OVERVIEW_MONTHS = 3
+
+
+def inspect_project(project_id: int, user: InspectorUser, session: PageDb) -> Project:
+    return auth_service.require_project(session, user, project_id)
+
+
+InspectProject = Annotated[Project, Depends(inspect_project)]
+
+
+def _today(request: Request, project: Project) -> dt.date:
+    return now_utc(request).astimezone(roster_service.project_settings(project).zone).date()
+
+
+@router.get("/")
+def projects(request: Request, user: InspectorUser, session: PageDb) -> Response:
+    current = current_period(now_utc(request), DEFAULT_ZONE)
+    periods = [shift_period(current, -n) for n in range(OVERVIEW_MONTHS - 1, -1, -1)]
+    in_scope = queries.projects_in_scope(session, auth_service.project_ids_in_scope(session, user))
+    # One query for every project × month: the stored levels, not a reconciliation per cell.
+    levels = recon_service.levels_for_projects(
+        session, project_ids=[p.id for p in in_scope], periods=periods
+    )
+    rows = [(p, [(period, levels[(p.id, period)]) for period in periods]) for p in in_scope]
+    return render(
+        request,
+        "inspect/projects.html",
+        rows=rows,
+        periods=periods,
+        levels=[WarningLevel.RED, WarningLevel.ORANGE, WarningLevel.YELLOW],
+    )
+
+
+@router.get("/{project_id}/{period}")
+def project_month(
+    request: Request, project: InspectProject, session: PageDb, period: str
+) -> Response:
+    return _month_page(request, project, session, checked_period(period), [])
+
+
+def _month_page(
+    request: Request,
+    project: Project,
+    session: PageDb,
+    period: str,
+    errors: list[str],
+    status_code: int = 200,
+) -> Response:
+    summary = recon_service.summary(
+        session, project_id=project.id, period=period, today=_today(request, project)
+    )
+    lang = lang_of(request)
+    rows = [r for r in summary.rows if r.expected_fen or r.paid_fen or r.attended_days]
+    chart = charts.paired_bars(
+        [r.name for r in rows],
+        [(r.expected_fen or 0) / 100 for r in rows],
+        [r.paid_fen / 100 for r in rows],
+        legend=(translate("inspect.expected", lang), translate("inspect.paid", lang)),
+        titles=[
+            (
+                f"{r.name} {r.attended_days:g}d · {(r.expected_fen or 0) / 100:,.2f}",
+                f"{r.name} · {r.paid_fen / 100:,.2f}",
+            )
+            for r in rows
+        ],
+    )
+    chains = [
+        ingest_service.verify_chain(session, device_id)
+        for device_id in queries.device_ids(session, project.id)
+    ]
+    reconciled = summary.last_run_at is not None or bool(summary.findings)
+    return render(
+        request,
+        "inspect/project_month.html",
+        status_code=status_code,
+        project=project,
+        period=period,
+        summary=summary,
+        reconciled=reconciled,
+        chart=chart,
+        history=queries.finding_history(session, [f.id for f in summary.findings]),
+        chains=chains,
+        prev=shift_period(period, -1),
+        next=shift_period(period, 1),
+        errors=errors,
+    )
+
+
+@router.get("/{project_id}/{period}/workers/{worker_id}")
+def worker_month(
+    request: Request, project: InspectProject, session: PageDb, period: str, worker_id: int
+) -> Response:
+    period = checked_period(period)
+    # The pay slip is the drill-down's numbers (404 when the worker is not on the month's roster)
+    slip = payroll_service.pay_slip(
+        session,
+        project_id=project.id,
+        worker_id=worker_id,
+        period=period,
+        today=_today(request, project),
+    )
+    roster = roster_service.load_month(
+        session, project_id=project.id, period=period, as_of=now_utc(request), worker_id=worker_id
+    )
+    row = next((r for r in roster.rows if r.worker_id == worker_id), None)
+    if row is None:
+        raise PageNotFoundError()
+    findings = [
+        f
+        for f in recon_service.findings_for(session, project_id=project.id, period=period)
+        if f.worker_id == worker_id
+    ]
+    return render(
+        request,
+        "inspect/worker_month.html",
+        project=project,
+        period=period,
+        slip=slip,
+        row=row,
+        findings=findings,
+    )
+
+
+@router.get("/{project_id}/{period}/workers/{worker_id}/payslip.pdf")
+def worker_payslip_pdf(
+    request: Request, project: InspectProject, session: PageDb, period: str, worker_id: int
+) -> Response:
+    slip = payroll_service.pay_slip(
+        session,
+        project_id=project.id,
+        worker_id=worker_id,
+        period=checked_period(period),
+        today=_today(request, project),
+    )
+    return download(payslip_pdf.payslip_pdf(slip), PDF, _slip_name(slip))
+
+
+def _slip_name(slip: payroll_service.PaySlip) -> str:
+    return f"工资清单_{slip.project_code}_{slip.worker_name}_{slip.period}.pdf"
+
+
+@router.post("/{project_id}/{period}/findings/{finding_id}", dependencies=[CsrfChecked])
+def act_on_finding(
+    request: Request,
+    project: InspectProject,
+    session: PageDb,
+    user: InspectorUser,
+    period: str,
+    finding_id: int,
+    action: Annotated[str, Form()] = "",
+    comment: Annotated[str, Form()] = "",
+) -> Response:
+    period = checked_period(period)
+    try:
+        found = recon_service.get_finding(session, user=user, finding_id=finding_id)
+    except SiteGateError:
+        raise PageNotFoundError() from None
+    if found.finding.project_id != project.id or found.finding.period != period:
+        raise PageNotFoundError()
+    errs = FormErrors(lang_of(request))
+    try:
+        # The service checks the action, the comment and the transition; its message is shown.
+        recon_service.act_on_finding(
+            session, user=user, finding_id=finding_id, action=action, comment=comment
+        )
+    except SiteGateError as exc:
+        session.rollback()
+        errs.add_text(exc.message_zh, exc.message_en)
+        return _month_page(request, project, session, period, errs.messages, exc.status_code)
+    return RedirectResponse(f"/inspect/{project.id}/{period}?msg=common.saved", status_code=303)
+
+
+@router.get("/{project_id}/{period}/export.xlsx")
+def export_xlsx(
+    request: Request, project: InspectProject, session: PageDb, period: str
+) -> Response:
+    """工资核对 XLSX: the stored level and findings, the per-worker table (server/reports)."""
+    summary = recon_service.summary(
+        session,
+        project_id=project.id,
+        period=checked_period(period),
+        today=_today(request, project),
+    )
+    return download(
+        reconciliation_xlsx.reconciliation_xlsx(summary),
+        XLSX,
+        f"工资核对_{project.code}_{summary.period}.xlsx",
+    )
+
+
+@router.get("/{project_id}/{period}/ledger.xlsx")
+def ledger_export(
+    request: Request, project: InspectProject, session: PageDb, period: str
+) -> Response:
+    """工资支付台账 XLSX of the month: every imported payment line, masked (server/reports)."""
+    period = checked_period(period)
+    entries = payroll_service.ledger(session, project_id=project.id, period=period)
+    data = ledger_xlsx.ledger_xlsx(
+        project_code=project.code,
+        project_name=project.name,
+        period=period,
+        entries=entries,
+        generated_at=now_utc(request).astimezone(roster_service.project_settings(project).zone),
+    )
+    return download(data, XLSX, f"工资支付台账_{project.code}_{period}.xlsx")

@@ -1,0 +1,157 @@
+"""A worker's own pages (/me/...): attendance calendar, payments and pay slips, where to complain.
+
+Everything is keyed by the signed-in user's worker_id; no route takes a worker id, a project
+that is not one of the worker's own is a 404, and the pay slip (工资清单) is the payroll
+service's, as a page and as the printable PDF.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from server.auth import service as auth_service
+from server.payroll import service as payroll_service
+from server.payroll.models import PayrollLine
+from server.registry.models import Project, Worker
+from server.reports import payslip_pdf
+from server.rosters import rules as roster_rules
+from server.rosters import service as roster_service
+from server.web import queries
+from server.web.clock import now_utc
+from server.web.downloads import PDF, download
+from server.web.errors import PageNotFoundError, PageRoute
+from server.web.period import checked_period, period_or_current, shift_period
+from server.web.session import PageDb, WorkerUser
+from server.web.templating import render
+
+router = APIRouter(prefix="/me", route_class=PageRoute)
+
+
+def _me(session: PageDb, user: WorkerUser) -> Worker:
+    worker = session.get(Worker, user.worker_id)
+    if worker is None:
+        raise PageNotFoundError()
+    return worker
+
+
+@router.get("/")
+def my_days(
+    request: Request, session: PageDb, user: WorkerUser, period: str | None = None
+) -> Response:
+    worker = _me(session, user)
+    now = now_utc(request)
+    assignments = queries.my_assignments(session, worker.id)
+    project = assignments[0][1] if assignments else None
+    zone = roster_service.project_settings(project).zone if project else dt.UTC
+    today = now.astimezone(zone).date()
+    period = period_or_current(period, today)
+    year, month = int(period[:4]), int(period[5:])
+    months: list[tuple[Project, roster_rules.WorkerMonth]] = []
+    for _, p in assignments:
+        roster = roster_service.load_month(
+            session, project_id=p.id, period=period, as_of=now, worker_id=worker.id
+        )
+        row = next((r for r in roster.rows if r.worker_id == worker.id), None)
+        if row is not None:
+            months.append((p, row.month))
+    return render(
+        request,
+        "me/days.html",
+        project=project,
+        worker=worker,
+        months=months,
+        period=period,
+        prev=shift_period(period, -1),
+        next=shift_period(period, 1),
+        lead=calendar.monthrange(year, month)[0],  # Monday = 0: blank cells before the 1st
+        today=today,
+    )
+
+
+@dataclass(frozen=True)
+class PayMonth:
+    """The payment lines of one project × wage month, with the link to its pay slip."""
+
+    project: Project
+    period: str
+    lines: list[PayrollLine]
+    has_slip: bool
+
+
+@router.get("/pay")
+def my_pay(request: Request, session: PageDb, user: WorkerUser) -> Response:
+    worker = _me(session, user)
+    assignments = queries.my_assignments(session, worker.id)
+    mine = {p.id for _, p in assignments}
+    grouped: dict[tuple[int, str], PayMonth] = {}
+    for line, project in queries.my_payment_lines(session, worker):
+        key = (project.id, line.period)
+        if key not in grouped:
+            grouped[key] = PayMonth(project, line.period, [], project.id in mine)
+        grouped[key].lines.append(line)
+    return render(
+        request,
+        "me/pay.html",
+        worker=worker,
+        months=list(grouped.values()),
+        project=assignments[0][1] if assignments else None,
+    )
+
+
+def _my_slip(
+    request: Request, session: PageDb, user: WorkerUser, project_id: int, period: str
+) -> payroll_service.PaySlip:
+    # A worker's scope is their own projects: anything else is 404 (nothing disclosed).
+    project = auth_service.require_project(session, user, project_id)
+    assert user.worker_id is not None  # noqa: S101 - WorkerUser guarantees it
+    today = now_utc(request).astimezone(roster_service.project_settings(project).zone).date()
+    return payroll_service.pay_slip(
+        session,
+        project_id=project.id,
+        worker_id=user.worker_id,
+        period=checked_period(period),
+        today=today,
+    )
+
+
+# Declared before the page: "{period}" would otherwise be asked to match "2026-02.pdf".
+@router.get("/pay/{project_id:int}/{period}.pdf")
+def my_slip_pdf(
+    request: Request, session: PageDb, user: WorkerUser, project_id: int, period: str
+) -> Response:
+    slip = _my_slip(request, session, user, project_id, period)
+    return download(
+        payslip_pdf.payslip_pdf(slip), PDF, f"工资清单_{slip.project_code}_{slip.period}.pdf"
+    )
+
+
+@router.get("/pay/{project_id:int}/{period}")
+def my_slip(
+    request: Request, session: PageDb, user: WorkerUser, project_id: int, period: str
+) -> Response:
+    slip = _my_slip(request, session, user, project_id, period)
+    return render(
+        request,
+        "me/slip.html",
+        worker=_me(session, user),
+        slip=slip,
+        project=session.get(Project, project_id),
+    )
+
+
+@router.get("/notice")
+def notice(request: Request, session: PageDb, user: WorkerUser) -> Response:
+    worker = _me(session, user)
+    assignments = queries.my_assignments(session, worker.id)
+    return render(
+        request,
+        "me/notice.html",
+        worker=worker,
+        projects=[p for _, p in assignments],
+        project=assignments[0][1] if assignments else None,
+    )

@@ -1,0 +1,190 @@
+"""HTML pages: sign-in/out, the language switch, the start page by role, and the role areas.
+
+Mounted at `/`: `/site/...` for site managers, `/inspect/...` for inspectors, `/me/...` for
+workers. Every route uses PageRoute (errors as HTML pages) and checks role and project scope on
+the server; the links a template shows or hides are convenience, not protection.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+
+from models.enums import Role
+from server.auth import service as auth_service
+from server.deps import SESSION_COOKIE
+from server.errors import NotAuthenticatedError
+from server.web import csrf
+from server.web.errors import PageRoute
+from server.web.i18n import LANG_COOKIE, LANGS, Lang, lang_of, translate
+from server.web.inspect_pages import router as inspect_router
+from server.web.me_pages import router as me_router
+from server.web.security import (
+    LOGIN_CSRF_COOKIE,
+    clear_session_cookie,
+    safe_next,
+    secure_cookies,
+    set_session_cookie,
+    settings_of,
+)
+from server.web.session import PageAuth, PageDb, PageUser
+from server.web.site_pages import router as site_router
+from server.web.templating import render
+
+STATIC_DIR = str(Path(__file__).parent / "static")
+
+# Served by the app itself: sites often have no internet, so no CDN.
+static_files = StaticFiles(directory=Path(__file__).parent / "static")
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+HOME = {
+    Role.ADMIN: "/site/",
+    Role.SITE_MANAGER: "/site/",
+    Role.INSPECTOR: "/inspect/",
+    Role.WORKER: "/me/",
+}
+
+
+@router.get("/")
+def home(user: PageUser) -> RedirectResponse:
+    return RedirectResponse(HOME[user.role], status_code=303)
+
+
+def _login_page(
+    request: Request,
+    *,
+    next_url: str,
+    username: str = "",
+    error: str | None = None,
+    status_code: int = 200,
+    signed_out: bool = False,
+) -> Response:
+    token = csrf.new_login_token()
+    response = render(
+        request,
+        "login.html",
+        status_code=status_code,
+        login_csrf=token,
+        next=next_url,
+        username=username,
+        error=error,
+        signed_out=signed_out,
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        max_age=3600,
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(settings_of(request)),
+        path="/login",
+    )
+    return response
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/", bye: int = 0) -> Response:
+    return _login_page(request, next_url=safe_next(next), signed_out=bool(bye))
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    session: PageDb,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    csrf.check_login_token(request, csrf_token)
+    lang = lang_of(request)
+    target = safe_next(next)
+    username = username.strip()
+    if not username or not password:
+        return _login_page(
+            request,
+            next_url=target,
+            username=username,
+            error=translate("login.required", lang),
+            status_code=422,
+        )
+    settings = settings_of(request)
+    try:
+        user = auth_service.authenticate(session, settings, username, password)
+    except auth_service.LockedOutError as exc:
+        # The lockout is what slows repeated failures down; the page says how long to wait.
+        return _login_page(
+            request,
+            next_url=target,
+            username=username,
+            error=exc.message_en if lang == "en" else exc.message_zh,
+            status_code=429,
+        )
+    except NotAuthenticatedError:
+        # Returning normally lets the unit of work commit the failure count.
+        return _login_page(
+            request,
+            next_url=target,
+            username=username,
+            error=translate("login.failed", lang),
+            status_code=401,
+        )
+    token, _ = auth_service.start_session(session, settings, user)
+    auth_service.audit(session, user, "login", "user", user.id, detail={"via": "web"})
+    if target == "/":
+        target = HOME[user.role]
+    response = RedirectResponse(target, status_code=303)
+    set_session_cookie(response, settings, token)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+def logout(
+    request: Request, session: PageDb, auth: PageAuth, csrf_token: Annotated[str, Form()] = ""
+) -> Response:
+    csrf.check_form_token(request, auth, csrf_token)
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        auth_service.end_session(session, token)
+    response = RedirectResponse("/login?bye=1", status_code=303)
+    clear_session_cookie(response, settings_of(request))
+    return response
+
+
+@router.get("/lang/{code}")
+def set_lang(request: Request, code: str, next: str = "/") -> Response:
+    lang: Lang = "en" if code == "en" else "zh"
+    if code not in LANGS:
+        lang = "zh"
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(
+        LANG_COOKIE,
+        lang,
+        max_age=365 * 86400,
+        samesite="lax",
+        secure=secure_cookies(settings_of(request)),
+        path="/",
+    )
+    return response
+
+
+router.include_router(site_router)
+router.include_router(inspect_router)
+router.include_router(me_router)
+
+
+# Unknown paths inside the page areas get the HTML 404, not the API's JSON one.
+@router.get("/site/{rest:path}")
+@router.get("/inspect/{rest:path}")
+@router.get("/me/{rest:path}")
+def not_found(request: Request, user: PageUser, rest: str) -> Response:
+    from server.web.errors import PageNotFoundError
+
+    raise PageNotFoundError()

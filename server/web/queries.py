@@ -1,0 +1,206 @@
+"""Read queries only the pages need: gate states, worker lists and look-ups, teams, projects in
+scope, finding history, a worker's own payment lines, and grouping the day board for display.
+
+Nothing here decides what attendance or a finding is: day boards, monthly rosters, findings and
+pay slips come from the rosters, reconciliation and payroll services. No writes here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from server.auth.models import User
+from server.payroll.models import PayrollLine
+from server.reconciliation.models import FindingEvent
+from server.registry.models import Assignment, Company, Device, Project, Team, Worker
+from server.rosters import service as roster_service
+
+# A gate that has not sent a heartbeat for this long is shown offline.
+ONLINE_WINDOW = dt.timedelta(minutes=5)
+
+
+# --- the "now" board ---------------------------------------------------------------------------
+
+
+@dataclass
+class GroupCount:
+    company: str
+    team: str
+    trade: str
+    on_site: int = 0
+    arrivals: int = 0
+    departures: int = 0
+
+
+@dataclass
+class GateState:
+    device: Device
+    online: bool
+    seen: bool
+
+
+def group_counts(board: roster_service.DailyRoster) -> list[GroupCount]:
+    """The day board's people by company / team / trade: on site now, came, left (display only)."""
+    groups: dict[tuple[str, str, str], GroupCount] = {}
+
+    def group(ref: roster_service.WorkerRef) -> GroupCount:
+        key = (ref.company_name, ref.team_name, ref.trade or "-")
+        return groups.setdefault(key, GroupCount(*key))
+
+    for p in board.on_site:
+        group(p.worker).on_site += 1
+    for p in board.present:
+        if p.first_in is not None:
+            group(p.worker).arrivals += 1
+        if p.last_out is not None:
+            group(p.worker).departures += 1
+    return sorted(groups.values(), key=lambda g: (g.company, g.team, g.trade))
+
+
+def gate_states(session: Session, project_id: int, now: dt.datetime) -> list[GateState]:
+    devices = session.scalars(
+        select(Device)
+        .where(Device.project_id == project_id, Device.kind == "gate")
+        .order_by(Device.code)
+    )
+    out = []
+    for d in devices:
+        seen = d.last_seen_at is not None
+        online = seen and d.active and now - d.last_seen_at <= ONLINE_WINDOW  # type: ignore[operator]
+        out.append(GateState(d, bool(online), seen))
+    return out
+
+
+def device_ids(session: Session, project_id: int) -> list[int]:
+    """Every device of the project, for the inspector's chain check."""
+    return list(
+        session.scalars(
+            select(Device.id).where(Device.project_id == project_id).order_by(Device.code)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class AssignmentInfo:
+    assignment: Assignment
+    worker: Worker
+    company: str
+    team: str
+
+
+# --- workers -----------------------------------------------------------------------------------
+
+
+def search_workers(
+    session: Session, project_id: int, q: str = "", limit: int = 200
+) -> list[AssignmentInfo]:
+    stmt = (
+        select(Assignment, Worker, Company.name, Team.name)
+        .join(Worker, Worker.id == Assignment.worker_id)
+        .outerjoin(Company, Company.id == Assignment.company_id)
+        .outerjoin(Team, Team.id == Assignment.team_id)
+        .where(Assignment.project_id == project_id)
+        .order_by(Worker.name, Worker.id)
+        .limit(limit)
+    )
+    q = q.strip()
+    if q:
+        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conds = [
+            Worker.name.ilike(like, escape="\\"),
+            Team.name.ilike(like, escape="\\"),
+            Company.name.ilike(like, escape="\\"),
+            Assignment.trade.ilike(like, escape="\\"),
+        ]
+        if q.isalnum() and len(q) <= 4:  # the last digits of an ID number, as on a card
+            conds.append(Worker.id_number.like("%" + q.upper()))
+        stmt = stmt.where(or_(*conds))
+    return [AssignmentInfo(a, w, c or "-", t or "-") for a, w, c, t in session.execute(stmt)]
+
+
+def worker_on_project(session: Session, project_id: int, worker_id: int) -> AssignmentInfo | None:
+    row = session.execute(
+        select(Assignment, Worker, Company.name, Team.name)
+        .join(Worker, Worker.id == Assignment.worker_id)
+        .outerjoin(Company, Company.id == Assignment.company_id)
+        .outerjoin(Team, Team.id == Assignment.team_id)
+        .where(Assignment.project_id == project_id, Assignment.worker_id == worker_id)
+    ).first()
+    if row is None:
+        return None
+    a, w, c, t = row
+    return AssignmentInfo(a, w, c or "-", t or "-")
+
+
+def project_teams(session: Session, project_id: int) -> list[tuple[Team, str]]:
+    return [
+        (t, c)
+        for t, c in session.execute(
+            select(Team, Company.name)
+            .join(Company, Company.id == Team.company_id)
+            .where(Team.project_id == project_id)
+            .order_by(Company.name, Team.name)
+        )
+    ]
+
+
+def projects_in_scope(session: Session, scope: set[int] | None) -> list[Project]:
+    stmt = select(Project).order_by(Project.code)
+    if scope is not None:
+        stmt = stmt.where(Project.id.in_(scope or {-1}))
+    return list(session.scalars(stmt))
+
+
+# --- findings and payments --------------------------------------------------------------------
+
+
+def finding_history(
+    session: Session, finding_ids: list[int]
+) -> dict[int, list[tuple[FindingEvent, str]]]:
+    """Each finding's events with who acted, oldest first: one query for the whole month page."""
+    out: dict[int, list[tuple[FindingEvent, str]]] = defaultdict(list)
+    if not finding_ids:
+        return out
+    for ev, username in session.execute(
+        select(FindingEvent, User.username)
+        .outerjoin(User, User.id == FindingEvent.user_id)
+        .where(FindingEvent.finding_id.in_(finding_ids))
+        .order_by(FindingEvent.at)
+    ):
+        out[ev.finding_id].append((ev, username or "-"))
+    return out
+
+
+def my_payment_lines(session: Session, worker: Worker) -> list[tuple[PayrollLine, Project]]:
+    """A worker's own payment lines: matched to them on import, or carrying their ID number."""
+    return [
+        (line, project)
+        for line, project in session.execute(
+            select(PayrollLine, Project)
+            .join(Project, Project.id == PayrollLine.project_id)
+            .where(
+                or_(
+                    PayrollLine.worker_id == worker.id,
+                    PayrollLine.payee_id_number == worker.id_number.upper(),
+                )
+            )
+            .order_by(PayrollLine.period.desc(), PayrollLine.paid_on.desc(), PayrollLine.id)
+        )
+    ]
+
+
+def my_assignments(session: Session, worker_id: int) -> list[tuple[Assignment, Project]]:
+    return [
+        (a, p)
+        for a, p in session.execute(
+            select(Assignment, Project)
+            .join(Project, Project.id == Assignment.project_id)
+            .where(Assignment.worker_id == worker_id)
+            .order_by(Assignment.entered_on.desc())
+        )
+    ]

@@ -1,0 +1,43 @@
+"""The `sitegate` command. Each area contributes its own Typer group; heavy imports stay lazy."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from drivers import cli as drivers_cli
+from edge import cli as edge_cli
+from server import cli as server_cli
+from server.payroll import cli as payroll_cli
+from server.reconciliation import cli as reconciliation_cli
+from server.registry import cli as registry_cli
+from server.rosters import cli as roster_cli
+from sitegate_cli import demo
+from sitegate_cli.errors import is_user_error, report
+
+app = typer.Typer(
+    help="SiteGate 实名制闸机考勤与工资核对 / real-name site gates, attendance and wage checks",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command("server", help="启动服务器 / start the server")(server_cli.serve)
+app.add_typer(server_cli.db_app, name="db")
+app.add_typer(server_cli.admin_app, name="admin")
+app.add_typer(registry_cli.app, name="registry")
+app.add_typer(edge_cli.app, name="edge")
+app.add_typer(drivers_cli.app, name="drivers")
+app.add_typer(roster_cli.app, name="roster")
+app.add_typer(payroll_cli.app, name="payroll")
+app.command("reconcile")(reconciliation_cli.reconcile)
+app.command("demo")(demo.run)
+
+
+def main() -> None:
+    try:
+        app()
+    except Exception as exc:  # last line of defence: a user error never shows a traceback
+        if not is_user_error(exc):
+            raise
+        report(exc)
+        sys.exit(1)

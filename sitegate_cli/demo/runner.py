@@ -1,0 +1,764 @@
+"""`sitegate demo`: a whole site month end to end on the embedded defaults.
+
+seed (in-process services) → server (child process, SQLite) → enrollment station and two gates
+(real edge code on emulated hardware, provisioned over HTTP) → the simulated month → the bank
+file → reconciliation → summary, then the server stays up for the pages (unless --fast).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import shutil
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from sitegate_cli.demo import faces as demo_faces
+from sitegate_cli.demo.month import IN, OUT, TZ, MonthPlan, Pass, plan_month, sim_month
+from sitegate_cli.demo.seed import (
+    FIRMS,
+    PROJECT_NAME,
+    TEAMS,
+    WorkerSpec,
+    credit_code,
+    ghost_person,
+    make_workers,
+    stranger_id,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from sitegate_cli.demo.site import EnrollmentStation, Gate
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_DIR = REPO / "var" / "demo"
+PROJECT_CODE = "DEMO-BJ-02"
+REGION = "四川省成都市"
+DEMO_ACCOUNTS = (
+    ("admin", "demo-admin-2026", "admin", "管理员 / administrator"),
+    ("manager", "demo-manager-2026", "site_manager", "项目经理 / site manager"),
+    ("inspector", "demo-inspector-2026", "inspector", "劳动监察 / labour inspector"),
+    ("worker", "demo-worker-2026", "worker", "工人 / worker"),
+)
+MARKER = ".sitegate-demo"
+
+log = logging.getLogger("sitegate.demo")
+
+
+class DemoError(Exception):
+    """Shown as a bilingual one-liner by the CLI (sitegate_cli.errors)."""
+
+    def __init__(self, message_zh: str, message_en: str) -> None:
+        self.message_zh = message_zh
+        self.message_en = message_en
+        super().__init__(f"{message_zh} / {message_en}")
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    workers: int
+    days: int | None  # working days simulated (None: the whole month)
+    face_workers: int
+
+
+FULL = Scale(workers=300, days=None, face_workers=16)
+FAST = Scale(workers=60, days=10, face_workers=4)
+
+
+@dataclass
+class Ids:
+    project: int = 0
+    devices: dict[str, int] = field(default_factory=dict)  # "in"/"out"/"enroll" -> device pk
+    codes: dict[str, str] = field(default_factory=dict)  # device code by the same key
+    provisioning: dict[str, str] = field(default_factory=dict)
+    teams: list[int] = field(default_factory=list)
+
+
+# --- console ---------------------------------------------------------------------------------
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(bar_width=30),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+def say(console: Console, zh: str, en: str) -> None:
+    console.print(f"[bold cyan]▶[/] {zh} / [dim]{en}[/]")
+
+
+# --- workspace -------------------------------------------------------------------------------
+
+
+def fresh_dir(root: Path, console: Console) -> None:
+    """Remove the previous demo's database, gates and files (only a folder we made)."""
+    if root.exists() and any(root.iterdir()):
+        if not (root / MARKER).exists():
+            raise DemoError(
+                f"{root} 不是演示目录,拒绝删除", f"{root} is not a demo folder; not deleting it"
+            )
+        say(console, f"删除上次的演示数据库与闸机数据: {root}",
+            f"removing the previous demo database and gate data: {root}")  # fmt: skip
+        shutil.rmtree(root)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / MARKER).write_text("SiteGate demo data; `sitegate demo` deletes this folder\n")
+
+
+@contextmanager
+def uow(factory: sessionmaker[Session]) -> Iterator[Session]:
+    from server.db.session import unit_of_work
+
+    with unit_of_work(factory) as session:
+        yield session
+
+
+# --- seeding ---------------------------------------------------------------------------------
+
+
+def seed(
+    factory: sessionmaker[Session],
+    workers: list[WorkerSpec],
+    *,
+    month_start: dt.date,
+    progress: Progress,
+) -> Ids:
+    from models.enums import CompanyRole, Direction, WageKind
+    from server.registry import service as reg
+    from server.registry.schemas import (
+        AssignmentCreate,
+        CompanyCreate,
+        DeviceCreate,
+        ProjectCreate,
+        TeamCreate,
+        TeamUpdate,
+        WorkerCreate,
+    )
+
+    ids = Ids()
+    task = progress.add_task("登记项目与工人 / seeding the project", total=len(workers) + 3)
+    entered = month_start - dt.timedelta(days=20)
+    with uow(factory) as s:
+        project = reg.create_project(
+            s,
+            None,
+            data=ProjectCreate(
+                code=PROJECT_CODE,
+                name=PROJECT_NAME,
+                address="四川省成都市双流区滨江路88号",
+                region=REGION,
+                pay_day=15,
+                wage_account_bank="中国建设银行成都双流支行",
+                wage_account_no="51050142610800001234",
+                starts_on=month_start - dt.timedelta(days=120),
+            ),
+        )
+        ids.project = project.id
+        companies = []
+        for i, (name, role) in enumerate(FIRMS):
+            company = reg.create_company(
+                s,
+                None,
+                data=CompanyCreate(
+                    name=name, credit_code=credit_code(100 + i), contact_name="联系人",
+                    contact_phone=f"1398000{i:04d}",
+                ),
+            )  # fmt: skip
+            reg.attach_company(s, None, project, company, role=CompanyRole(role))
+            companies.append(company)
+        teams = [
+            reg.create_team(s, None, project, data=TeamCreate(company_id=companies[t.firm].id,
+                                                               name=t.name))
+            for t in TEAMS
+        ]  # fmt: skip
+        ids.teams = [t.id for t in teams]
+        progress.advance(task)
+        for w in workers:
+            spec = TEAMS[w.team]
+            assignment = reg.create_assignment(
+                s,
+                None,
+                project,
+                data=AssignmentCreate(
+                    worker=WorkerCreate(
+                        name=w.name,
+                        id_number=w.id_number,
+                        nation="汉",
+                        address=w.address,
+                        id_valid_to=dt.date(2036, 1, 1),
+                        phone=w.phone,
+                        bank_card=w.bank_card,
+                        bank_name=w.bank_name,
+                    ),
+                    team_id=teams[w.team].id,
+                    trade="班组长" if w.leader else spec.trade,
+                    wage_kind=WageKind.DAILY,
+                    wage_rate_fen=spec.rate_fen + (5000 if w.leader else 0),
+                    contract_signed_on=entered,
+                    safety_trained_on=entered,
+                ),
+            )
+            reg.enter(s, None, assignment, on=entered)
+            if w.card_uid:
+                reg.bind_card(s, None, assignment, uid=w.card_uid)
+            w.worker_id, w.assignment_id = assignment.worker_id, assignment.id
+            if w.leader:
+                reg.update_team(
+                    s, None, teams[w.team], data=TeamUpdate(leader_worker_id=w.worker_id)
+                )
+            progress.advance(task)
+        for key, code, direction, kind in (
+            (IN, "DEMO-GATE-IN", Direction.IN, "gate"),
+            (OUT, "DEMO-GATE-OUT", Direction.OUT, "gate"),
+            ("enroll", "DEMO-ENROLL", Direction.IN, "enrollment"),
+        ):
+            device = reg.create_device(
+                s,
+                None,
+                project,
+                data=DeviceCreate(code=code, name=f"演示{code}", kind=kind, direction=direction,
+                                  model="emulated"),
+            )  # fmt: skip
+            ids.devices[key] = device.id
+            ids.codes[key] = code
+            ids.provisioning[key] = reg.issue_provisioning_code(s, None, device)[0]
+        progress.advance(task, 2)
+    return ids
+
+
+def roster_version(factory: sessionmaker[Session], project_id: int) -> int:
+    from server.registry.models import Project
+
+    with uow(factory) as s:
+        project = s.get(Project, project_id)
+        assert project is not None  # noqa: S101
+        return int(project.roster_version)
+
+
+def record_leave(factory: sessionmaker[Session], assignment_id: int, on: dt.date) -> None:
+    from server.registry import service as reg
+    from server.registry.models import Assignment
+
+    with uow(factory) as s:
+        assignment = s.get(Assignment, assignment_id)
+        assert assignment is not None  # noqa: S101
+        reg.leave(s, None, assignment, on=on)
+
+
+# --- the month -------------------------------------------------------------------------------
+
+
+def drive(gate: Gate, passes: list[Pass]) -> None:
+    for p in passes:
+        gate.attempt(p)
+
+
+def simulate(
+    plan: MonthPlan,
+    gates: dict[str, Gate],
+    workers: list[WorkerSpec],
+    factory: sessionmaker[Session],
+    project_id: int,
+    progress: Progress,
+    console: Console,
+) -> dict[str, Any]:
+    days = plan.days()
+    by_day: dict[dt.date, list[Pass]] = {}
+    for p in plan.passes:
+        by_day.setdefault(p.at.date(), []).append(p)
+    task = progress.add_task("模拟一个月 / simulating the month (days)", total=len(days))
+    out_gate = gates[OUT]
+    caught_up = 0
+    catch_up_s = 0.0
+    for day in days:
+        progress.update(task, description=f"模拟一个月 / simulating the month: {day}")
+        if day == plan.offline_days[0]:
+            out_gate.set_offline(True)
+            progress.console.print(
+                f"  ⚡ {day}: 出口闸机断网两天 / OUT gate offline for two days (network cut)"
+            )
+        if out_gate.client is not None and out_gate.client.offline and day > plan.offline_days[-1]:
+            backlog = out_gate.outbox_depth()
+            progress.console.print(
+                f"  🔌 {day}: 出口闸机恢复联网,补传 {backlog} 条 / OUT gate back online, "
+                f"uploading {backlog} queued events"
+            )
+            t0 = time.monotonic()
+            up = progress.add_task("离线补传 / upload catch-up (OUT gate)", total=backlog)
+            out_gate.set_offline(False)
+            while (left := out_gate.outbox_depth()) > 0:
+                progress.update(up, completed=backlog - left)
+                time.sleep(0.1)
+            progress.update(up, completed=backlog)
+            caught_up, catch_up_s = backlog, time.monotonic() - t0
+        if day == plan.leave_recorded_on:
+            leaver = workers[plan.leave_worker]
+            record_leave(factory, leaver.assignment_id, plan.left_on)
+            version = roster_version(factory, project_id)
+            for g in gates.values():
+                g.wait_roster(version)
+            progress.console.print(
+                f"  📋 {day}: {leaver.name} 退场({plan.left_on})已登记,两台闸机花名册已更新 / "
+                f"exit of {leaver.name} recorded, both gates have the new roster"
+            )
+        todays = by_day.get(day, [])
+        threads = [
+            threading.Thread(
+                target=drive, args=(g, [p for p in todays if p.gate == key]), name=f"demo-{key}"
+            )
+            for key, g in gates.items()
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        progress.advance(task)
+    return {"caught_up": caught_up, "catch_up_s": round(catch_up_s, 1)}
+
+
+def drain(gates: dict[str, Gate], progress: Progress, timeout_s: float = 180.0) -> None:
+    total = sum(g.outbox_depth() for g in gates.values())
+    task = progress.add_task("上传剩余事件 / uploading the remaining events", total=max(total, 1))
+    end = time.monotonic() + timeout_s
+    while (left := sum(g.outbox_depth() for g in gates.values())) > 0:
+        if time.monotonic() > end:
+            raise DemoError(f"仍有 {left} 条事件未上传", f"{left} events not uploaded")
+        for g in gates.values():
+            if g.rt is not None and g.rt.agent.sync is not None:
+                g.rt.agent.sync.wake()
+        progress.update(task, completed=total - left)
+        time.sleep(0.1)
+    progress.update(task, completed=max(total, 1))
+
+
+# --- checks on the server's side -------------------------------------------------------------
+
+
+def server_facts(factory: sessionmaker[Session], ids: Ids) -> dict[str, Any]:
+    from sqlalchemy import func, select
+
+    from server.ingest import service as ingest_service
+    from server.ingest.models import GateEventRow
+
+    facts: dict[str, Any] = {"devices": {}}
+    with uow(factory) as s:
+        for key in (IN, OUT):
+            dev = ids.devices[key]
+            n, distinct = s.execute(
+                select(func.count(), func.count(func.distinct(GateEventRow.seq))).where(
+                    GateEventRow.device_id == dev
+                )
+            ).one()
+            report = ingest_service.verify_chain(s, dev)
+            facts["devices"][key] = {
+                "events": int(n),
+                "distinct_seq": int(distinct),
+                "chain_intact": report.intact,
+                "highest_contiguous_seq": report.highest_contiguous_seq,
+            }
+        rows = s.execute(
+            select(GateEventRow.result, GateEventRow.reason, func.count())
+            .where(GateEventRow.project_id == ids.project)
+            .group_by(GateEventRow.result, GateEventRow.reason)
+        ).all()
+    facts["granted"] = sum(int(n) for r, _, n in rows if str(r.value) == "granted")
+    facts["refusals"] = {
+        str(reason.value): int(n) for r, reason, n in rows if str(r.value) == "refused" and reason
+    }
+    return facts
+
+
+# --- payroll and reconciliation --------------------------------------------------------------
+
+
+def payroll_and_reconcile(
+    factory: sessionmaker[Session],
+    root: Path,
+    ids: Ids,
+    plan: MonthPlan,
+    workers: list[WorkerSpec],
+    progress: Progress,
+    today: dt.date,
+) -> dict[str, Any]:
+    from server.payroll import service as payroll_service
+    from server.reconciliation import service as recon_service
+    from server.rosters import service as roster_service
+    from sitegate_cli.demo.payroll import bank_file, pick_faults
+
+    task = progress.add_task("工资代发与核对 / payroll import and reconciliation", total=4)
+    y, m = (int(x) for x in plan.period.split("-"))
+    pay_day = dt.date(y + m // 12, m % 12 + 1, 15)
+    with uow(factory) as s:
+        roster = roster_service.load_month(s, project_id=ids.project, period=plan.period)
+    progress.advance(task)
+    leaders = {w.worker_id for w in workers if w.leader}
+    faults = pick_faults(roster, leaders, ghost_person())
+    data, counts = bank_file(
+        roster, faults, pay_day=pay_day, bank_names={w.worker_id: w.bank_name for w in workers}
+    )
+    path = root / f"代发工资_{plan.period}.xlsx"
+    path.write_bytes(data)
+    progress.advance(task)
+    with uow(factory) as s:
+        result = payroll_service.import_file(
+            s, project_id=ids.project, file_name=path.name, data=data, user=None
+        )
+    progress.advance(task)
+    with uow(factory) as s:
+        summary = recon_service.run(s, project_id=ids.project, period=plan.period, today=today)
+        kinds = Counter((f.kind, f.level.value) for f in summary.findings if f.status == "open")
+        findings = [
+            {
+                "kind": f.kind,
+                "level": f.level.value,
+                "worker": f.worker_name,
+                "message": f.message_zh,
+            }
+            for f in summary.findings
+            if f.status == "open"
+        ]
+        out = {
+            "file": str(path),
+            "lines": result.row_count,
+            "matched": result.matched_count,
+            "bank_file": counts,
+            "faults": {
+                "unpaid": faults.unpaid.name,
+                "underpaid": faults.underpaid.name,
+                "paid_to_leader": f"{faults.leader_card.name} → {faults.leader.name}",
+                "late": faults.late.name,
+                "ghost": faults.ghost_name,
+            },
+            "pay_day": pay_day.isoformat(),
+            "today": today.isoformat(),
+            "level": summary.level.value,
+            "counts": {k.value: v for k, v in summary.counts.items()},
+            "kinds": [{"kind": k, "level": lv, "count": n} for (k, lv), n in sorted(kinds.items())],
+            "findings": findings,
+            "headcount": len(roster.rows),
+            "with_attendance": sum(1 for r in roster.rows if r.month.attended_days > 0),
+            "attended_days": sum(r.month.attended_days for r in roster.rows),
+            "hours": round(sum(r.month.total_hours for r in roster.rows), 1),
+            "anomalies": sum(r.month.anomaly_count for r in roster.rows),
+            "underpaid_worker_id": faults.underpaid.worker_id,
+        }
+    progress.advance(task)
+    return out
+
+
+def create_accounts(factory: sessionmaker[Session], project_id: int, worker_id: int) -> None:
+    from models.enums import Role
+    from server.auth import service as auth_service
+
+    with uow(factory) as s:
+        for username, password, role, label in DEMO_ACCOUNTS:
+            auth_service.create_user(
+                s,
+                username=username,
+                password=password,
+                role=Role(role),
+                full_name=label.split(" / ")[0],
+                region=REGION if role == "inspector" else "",
+                worker_id=worker_id if role == "worker" else None,
+                project_ids=[project_id] if role in ("site_manager", "inspector") else [],
+            )
+
+
+# --- output ----------------------------------------------------------------------------------
+
+LEVEL_STYLE = {"red": "bold red", "orange": "bold dark_orange", "yellow": "bold yellow",
+               "green": "bold green"}  # fmt: skip
+LEVEL_ZH = {"red": "红", "orange": "橙", "yellow": "黄", "green": "绿"}
+REASON_ZH = {
+    "id_card_expired": "身份证过期",
+    "face_mismatch": "人证不符",
+    "left": "已退场",
+    "unknown_credential": "未登记的卡",
+    "not_on_roster": "不在花名册",
+    "face_timeout": "人脸超时",
+    "no_face": "未检测到人脸",
+    "anti_passback": "防反潜",
+}
+
+
+def summary_table(report: dict[str, Any]) -> Table:
+    recon, facts, gates = report["recon"], report["server"], report["gates"]
+    t = Table(title=f"SiteGate 演示结果 / demo summary — {PROJECT_NAME} {report['period']}",
+              show_lines=False)  # fmt: skip
+    t.add_column("项目 / item", style="bold")
+    t.add_column("结果 / result")
+    t.add_row("工人 / workers (headcount)",
+              f"{recon['headcount']} 在册 on the roster, {recon['with_attendance']} 有出勤 "
+              f"attended, {report['face_workers']} 人脸登记 enrolled with a face")  # fmt: skip
+    t.add_row("工作日 / working days simulated", str(report["working_days"]))
+    t.add_row("出勤 / attended days · hours",
+              f"{recon['attended_days']:g} 天 days · {recon['hours']:g} 小时 h")  # fmt: skip
+    t.add_row("考勤异常 / attendance anomalies", f"{recon['anomalies']} (缺出/缺进 missing OUT/IN)")
+    for key, label in ((IN, "进口 IN"), (OUT, "出口 OUT")):
+        g, sv = gates[key], facts["devices"][key]
+        ok = "✓" if sv["events"] == g["recorded"] == sv["distinct_seq"] else "✗"
+        chain = "链完整 chain intact" if sv["chain_intact"] else "链断裂 CHAIN BROKEN"
+        t.add_row(f"闸机 / gate {label}",
+                  f"{g['recorded']} 条记录 recorded, 服务器 server {sv['events']} {ok} "
+                  f"(恰好一次 exactly once), {chain}")  # fmt: skip
+    t.add_row("离线补传 / offline catch-up",
+              f"{report['sim']['caught_up']} 条 events after 2 days offline, "
+              f"{report['sim']['catch_up_s']} s")  # fmt: skip
+    t.add_row("通行 / granted", str(facts["granted"]))
+    refusals = ", ".join(
+        f"{REASON_ZH.get(k, k)} {k}: {n}" for k, n in sorted(facts["refusals"].items())
+    )
+    t.add_row("拒绝 / refused", refusals or "-")
+    t.add_row(
+        "代发文件 / bank file",
+        f"{recon['lines']} 行 lines ({recon['matched']} 匹配 matched) → {recon['file']}",
+    )
+    counts = recon["counts"]
+    t.add_row("核对发现 / findings by level",
+              "  ".join(f"[{LEVEL_STYLE[lv]}]{LEVEL_ZH[lv]} {lv}: {counts.get(lv, 0)}[/]"
+                        for lv in ("red", "orange", "yellow")))  # fmt: skip
+    kinds = ", ".join(f"{k['kind']}({k['level']})×{k['count']}" for k in recon["kinds"])
+    t.add_row("发现类型 / findings by kind", kinds)
+    lv = recon["level"]
+    t.add_row("项目预警 / project warning level",
+              f"[{LEVEL_STYLE[lv]}]{LEVEL_ZH[lv]} {lv.upper()}[/]")  # fmt: skip
+    t.add_row("用时 / elapsed", f"{report['elapsed_s']:.0f} s")
+    return t
+
+
+def accounts_panel(url: str) -> Panel:
+    from rich.console import Group
+
+    accounts = Table(box=None, pad_edge=False)
+    for col in ("角色 / role", "用户名 / user", "密码 / password"):
+        accounts.add_column(col)
+    for username, password, _role, label in DEMO_ACCOUNTS:
+        accounts.add_row(label, f"[bold]{username}[/]", f"[bold]{password}[/]")
+    return Panel(
+        Group(
+            f"[bold]网址 / URL:[/] {url}/   (API: {url}/docs)",
+            "",
+            accounts,
+            "",
+            "[yellow]以上均为演示账号,密码公开,切勿用于生产 / demo accounts with published "
+            "passwords — never use them in production[/]",
+            "按 Ctrl-C 停止服务器 / press Ctrl-C to stop the server",
+        ),
+        title="SiteGate 已在运行 / SiteGate is running",
+    )
+
+
+# --- the command -----------------------------------------------------------------------------
+
+
+def run_demo(*, fast: bool, port: int | None, root: Path, console: Console) -> dict[str, Any]:
+    # Everything the later steps need is imported now: the run takes minutes, and a module
+    # half-edited in the working tree meanwhile must not break its end.
+    import importlib
+
+    for name in ("ingest", "payroll", "reconciliation", "rosters"):
+        importlib.import_module(f"server.{name}.service")
+    from server.db import migrate
+    from server.db.session import make_engine, make_sessionmaker
+    from sitegate_cli.demo.server import DemoServer, free_port, port_free
+    from sitegate_cli.demo.site import EnrollmentStation, Gate
+
+    t_start = time.monotonic()
+    scale = FAST if fast else FULL
+    root = root.resolve()
+    fresh_dir(root, console)
+    logging.basicConfig(
+        filename=str(root / "demo.log"),
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(threadName)s %(name)s %(message)s",
+        force=True,
+    )
+    if port is None:
+        port = free_port() if fast else 8000
+    if not port_free(port):
+        raise DemoError(
+            f"端口 {port} 已被占用,请用 --port 指定", f"port {port} is in use; use --port"
+        )
+    today = dt.datetime.now(dt.UTC).astimezone(TZ).date()
+    year, month = sim_month(today)
+    month_start = dt.date(year, month, 1)
+    db_url = f"sqlite:///{root / 'sitegate.sqlite3'}"
+    mode = "快速 / fast (CI)" if fast else "完整 / full"
+    console.print(Panel(
+        f"一个工地的一个月:{scale.workers} 名工人, 进出两台闸机, {year}-{month:02d} 月"
+        f"{'' if scale.days is None else f'前 {scale.days} 个工作日'}\n"
+        f"one site month: {scale.workers} workers, an IN and an OUT gate, {year}-{month:02d}"
+        f"{'' if scale.days is None else f' (first {scale.days} working days)'} — {mode}\n"
+        f"数据 / data: {root}",
+        title="SiteGate 演示 / demo",
+    ))  # fmt: skip
+
+    from edge.face import FaceRecognitionMatcher
+
+    matcher = FaceRecognitionMatcher()
+    server: DemoServer | None = None
+    station: EnrollmentStation | None = None
+    gates: dict[str, Gate] = {}
+    engine = None
+    try:
+        with _progress(console) as progress:
+            # 1. Face photos (read in place).
+            folder = demo_faces.faces_dir(REPO)
+            pairs: list[demo_faces.FacePair] = []
+            stranger: Path | None = None
+            if folder.is_dir():
+                task = progress.add_task("检查人脸照片 / checking face photos", total=None)
+                pairs, stranger = demo_faces.select_pairs(
+                    folder, matcher, scale.face_workers, lambda: progress.advance(task)
+                )
+                progress.update(task, total=progress.tasks[task].completed)
+            else:
+                progress.console.print(
+                    f"[yellow]没有找到人脸照片 {folder}:全部工人只用卡通行 / no face photos at "
+                    f"{folder}: every worker uses a card only[/]"
+                )
+            workers = make_workers(
+                scale.workers, photo_people=[p.person for p in pairs], month_start=month_start
+            )
+            pair_of = {p.person: p for p in pairs}
+
+            # 2. The database and the sample project.
+            say(progress.console, f"新建数据库 {db_url}", "creating a fresh SQLite database")
+            migrate.upgrade(db_url)
+            engine = make_engine(db_url)
+            factory = make_sessionmaker(engine)
+            ids = seed(factory, workers, month_start=month_start, progress=progress)
+
+            # 3. The server.
+            server = DemoServer(db_url, port, root / "server.log")
+            server.start()
+            say(progress.console, f"服务器已启动 {server.url}", f"server up at {server.url}")
+
+            # 4. Enrollment station: ID card + photo → POST /api/v1/edge/enrollments.
+            face_workers = [w for w in workers if w.photo_person]
+            enrolled = 0
+            if face_workers:
+                station = EnrollmentStation(root, server_url=server.url, matcher=matcher)
+                station.provision(ids.provisioning["enroll"])
+                task = progress.add_task("人脸登记 / enrolling faces", total=len(face_workers))
+                for w in face_workers:
+                    assert w.photo_person is not None  # noqa: S101
+                    try:
+                        station.enroll(w.name, w.id_number, str(pair_of[w.photo_person].enroll))
+                        enrolled += 1
+                    except Exception as exc:  # the worker stays card-only (no consent recorded)
+                        log.warning("enrollment failed for %s: %s", w.name, exc)
+                    progress.advance(task)
+                station.close()
+                station = None
+
+            # 5. Gates: provisioned over HTTP, roster downloaded by their sync workers.
+            task = progress.add_task("闸机注册与花名册下载 / provisioning gates", total=2)
+            for key in (IN, OUT):
+                gate = Gate(root, code=ids.codes[key], direction=key, server_url=server.url)
+                gates[key] = gate
+                gate.provision(ids.provisioning[key])
+                gate.start()
+            version = roster_version(factory, ids.project)
+            for gate in gates.values():
+                if not gate.wait_roster(version, timeout_s=60):
+                    raise DemoError("花名册下载超时", "roster download timed out")
+                progress.advance(task)
+
+            # 6. The month.
+            plan = plan_month(
+                workers,
+                year=year,
+                month=month,
+                max_days=scale.days,
+                photo_for={
+                    w.key: str(pair_of[w.photo_person].gate) for w in workers if w.photo_person
+                },
+                stranger_photo=str(stranger) if stranger else None,
+                stranger_card=stranger_id(),
+            )
+            sim = simulate(plan, gates, workers, factory, ids.project, progress, console)
+            drain(gates, progress)
+            gate_facts = {}
+            for key, gate in gates.items():
+                assert gate.rt is not None  # noqa: S101
+                st = gate.rt.outbox.stats()
+                gate_facts[key] = {
+                    "recorded": st.last_seq,
+                    "depth": st.depth,
+                    "acked_through": st.acked_through,
+                    "timeouts": gate.timeouts,
+                    "outbox": str(gate.cfg.outbox_path),
+                    "device_id": ids.devices[key],
+                }
+            for gate in gates.values():
+                gate.close()
+            gates.clear()
+            facts = server_facts(factory, ids)
+
+            # 7. Payroll and reconciliation.
+            recon = payroll_and_reconcile(factory, root, ids, plan, workers, progress, today)
+            create_accounts(factory, ids.project, recon["underpaid_worker_id"])
+
+        report: dict[str, Any] = {
+            "period": plan.period,
+            "fast": fast,
+            "url": server.url,
+            "server_pid": server.pid,
+            "database": str(root / "sitegate.sqlite3"),
+            "project_id": ids.project,
+            "working_days": len(plan.working_days),
+            "face_workers": enrolled,
+            "staged_refusals": plan.staged,
+            "offline_days": [d.isoformat() for d in plan.offline_days],
+            "gates": gate_facts,
+            "server": facts,
+            "sim": sim,
+            "recon": recon,
+            "elapsed_s": round(time.monotonic() - t_start, 1),
+        }
+        (root / "summary.json").write_text(
+            json.dumps(report, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+        )
+        console.print(summary_table(report))
+        if fast:
+            return report
+        console.print(accounts_panel(server.url))
+        try:
+            server.wait()
+        except KeyboardInterrupt:
+            console.print("正在停止 / stopping …")
+        return report
+    finally:
+        for gate in gates.values():
+            gate.close()
+        if station is not None:
+            station.close()
+        if server is not None:
+            server.stop()
+        if engine is not None:
+            engine.dispose()

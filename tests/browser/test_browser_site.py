@@ -1,0 +1,138 @@
+"""Site manager's main path: now board, workers, profile, register, edit, entry/exit, 补卡,
+roster import with row errors, month grid and its export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from tests.browser.conftest import Browser
+
+pytestmark = pytest.mark.browser
+
+
+def test_site_manager_now_board(browser: Browser) -> None:
+    site = browser.site.data
+    browser.sign_in("zhang.manager")
+    assert browser.driver.current_url.endswith(f"/site/{site.project.id}/now")
+    assert int(browser.text("headcount")) > 0
+    assert int(browser.text("arrivals")) >= int(browser.text("headcount"))
+    assert "离线" in browser.text("gates")  # gate 2 has been silent for two hours
+    assert "人证不符" in browser.text("refusals")
+    assert browser.driver.find_elements(By.CSS_SELECTOR, "figure.chart svg path.line")
+    browser.shot("site_manager-now")
+
+
+def test_site_manager_workers_path(browser: Browser, tmp_path: object) -> None:
+    site = browser.site.data
+    pid = site.project.id
+    browser.sign_in("zhang.manager")
+    browser.follow(browser.driver.find_element(By.LINK_TEXT, "工人"))
+    assert "张伟" in browser.text("workers")
+    assert "********" in browser.text("workers")  # masked ID numbers
+    browser.shot("site_manager-workers")
+    browser.driver.find_element(By.ID, "q").send_keys("王芳")
+    browser.click("search")
+    browser.follow(browser.driver.find_element(By.LINK_TEXT, "王芳"))
+    masked = browser.text("id-number")
+    assert "********" in masked
+    browser.shot("site_manager-worker-profile")
+
+    # The full number only on request (audited), and masked again on the next view.
+    browser.click("show-full-id")
+    full = browser.text("id-number")
+    assert "*" not in full
+    assert full[:6] == masked[:6]
+    assert full[-4:] == masked[-4:]
+    assert browser.driver.find_elements(By.ID, "full-id-note")
+    browser.open(f"/site/{pid}/workers/{site.worker.id}")
+    assert browser.text("id-number") == masked
+
+    # 补卡 with problems: every field's message at once, and what was typed stays.
+    # (Values go in through the DOM: typing into date/time inputs depends on the locale.)
+    browser.driver.find_element(By.ID, "corr-reason").send_keys("短")
+    browser.click("corr-submit")
+    errors = browser.text("form-errors")
+    assert "时间必须填写" in errors
+    assert "原因至少 4 个字" in errors
+    assert browser.driver.find_element(By.ID, "corr-reason").get_attribute("value") == "短"
+    assert not browser.driver.find_elements(By.ID, "corrections")  # nothing was written
+    browser.shot("site_manager-correction-errors")
+
+    # Corrected on the same page: the 补卡 is recorded with its reason.
+    browser.driver.execute_script("document.getElementById('corr-time').value = '07:30'")
+    reason = browser.driver.find_element(By.ID, "corr-reason")
+    reason.clear()
+    reason.send_keys("闸机故障,班组长证明")
+    browser.click("corr-submit")
+    assert "补卡已记录" in browser.page_text()
+    assert "闸机故障" in browser.text("corrections")
+
+    # Register: errors first, then a valid worker, then 进场.
+    browser.open(f"/site/{pid}/workers/new")
+    browser.driver.find_element(By.ID, "f-id").send_keys("110101199001011234")
+    browser.click("f-submit")
+    errors = browser.page_text()
+    assert "姓名必须填写" in errors
+    assert "身份证号" in errors
+    browser.shot("site_manager-register-errors")
+    from tests.factories import make_id_number
+
+    browser.driver.find_element(By.ID, "f-name").send_keys("新工人")
+    id_field = browser.driver.find_element(By.ID, "f-id")
+    id_field.clear()
+    id_field.send_keys(make_id_number())
+    browser.driver.find_element(By.ID, "f-rate").send_keys("380")
+    browser.click("f-submit")
+    assert "已保存" in browser.page_text()
+    browser.click("enter")
+    assert "已办理进场" in browser.page_text()
+    assert browser.text("entered-on") == "2026-03-18"
+
+    # 退场 asks first: cancelling leaves the worker on site, accepting records the exit.
+    question = browser.confirm(browser.driver.find_element(By.ID, "leave"), accept=False)
+    assert "新工人" in question
+    assert browser.text("left-on") == "-"
+    browser.confirm(browser.driver.find_element(By.ID, "leave"))
+    assert "已办理退场" in browser.page_text()
+    assert browser.text("left-on") == "2026-03-18"
+
+
+def test_site_manager_import_and_month(browser: Browser, tmp_path: Path) -> None:
+    pid = browser.site.data.project.id
+    browser.sign_in("zhang.manager")
+    browser.open(f"/site/{pid}/import")
+    bad = tmp_path / "花名册.csv"
+    bad.write_text(
+        "姓名,身份证号,手机号\n李四,110101199001011235,13800000000\n,123,abc\n", encoding="utf-8"
+    )
+    browser.driver.find_element(By.ID, "import-file").send_keys(str(bad))
+    browser.click("import-submit")
+    assert "未导入" in browser.text("import-error")
+    rows = browser.text("import-errors")
+    assert "3" in rows  # the row number as Excel shows it
+    browser.shot("site_manager-import-errors")
+
+    browser.open(f"/site/{pid}/month?period=2026-02")
+    grid = browser.text("month-grid")
+    assert "√" in grid
+    assert "张伟" in grid
+    browser.shot("site_manager-month")
+    # The export link answers with an XLSX file.
+    href = browser.driver.find_element(By.ID, "month-xlsx").get_attribute("href")
+    assert href
+    assert href.endswith("period=2026-02")
+
+
+def test_site_manager_english_and_phone(browser: Browser) -> None:
+    pid = browser.site.data.project.id
+    browser.sign_in("zhang.manager")
+    browser.click("lang-switch")
+    assert "Headcount on site" in browser.page_text()
+    browser.shot("site_manager-now-en")
+    browser.open(f"/site/{pid}/now")
+    browser.shot("site_manager-now-phone", width=390, mobile=True)
+    browser.click("lang-switch")
+    assert "当前在场人数" in browser.page_text()

@@ -1,0 +1,146 @@
+"""Shared fixtures: a migrated database (SQLite file, or PostgreSQL via TEST_DATABASE_URL),
+a connection-level transaction rolled back after each test, the app wired to it, and a leak check.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+# Rich consoles fix their width from COLUMNS when the CLI modules are imported; CLI tests read
+# whole table rows, so give them a wide terminal whatever the outer environment says.
+os.environ["COLUMNS"] = "200"
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from server.app import create_app
+from server.auth import service as auth_service
+from server.config import Settings
+from server.db import migrate
+from server.db.session import make_engine, normalise_url
+from server.deps import get_session
+
+REPO = Path(__file__).resolve().parents[1]
+FACES = (REPO.parent / "shared" / "testdata" / "faces").resolve()
+
+# Production argon2 costs ~0.1-0.9 s per hash; tests sign in hundreds of times.
+auth_service.use_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+def _worker_suffix() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _postgres_url(base: str) -> str:
+    """One database per xdist worker, created fresh: tests never see another run's rows."""
+    url = make_url(normalise_url(base))
+    name = f"{url.database or 'test'}_sitegate_{_worker_suffix()}"
+    admin = make_engine(url.render_as_string(hide_password=False), echo=False)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    base = os.environ.get("TEST_DATABASE_URL")
+    if base:
+        url = _postgres_url(base)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'sitegate.sqlite3'}"
+    migrate.upgrade(url)  # the real migrations: drift between models and migrations fails here
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    conn = engine.connect()
+    trans = conn.begin()
+    try:
+        yield conn
+    finally:
+        trans.rollback()
+        conn.close()
+
+
+@pytest.fixture
+def session(connection: Connection) -> Iterator[Session]:
+    s = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return Settings(
+        environment="test",
+        database_url=db_url,
+        secret_key="test-secret",
+        template_key="test-template-key",
+        login_lockout_s=2,
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, engine: Engine, connection: Connection) -> FastAPI:
+    application = create_app(settings, engine=engine)
+
+    def _session() -> Iterator[Session]:
+        s = Session(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        try:
+            yield s
+            s.commit()
+        except BaseException:
+            s.rollback()
+            raise
+        finally:
+            s.close()
+
+    application.dependency_overrides[get_session] = _session
+    return application
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_threads() -> Iterator[None]:
+    """Habit 11: a test must stop every thread it started (emulators, grabbers, uploaders)."""
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + 3.0
+    while True:
+        leaked = [
+            t
+            for t in threading.enumerate()
+            if t not in before and t.is_alive() and not t.name.startswith(("asyncio_", "AnyIO"))
+        ]
+        if not leaked or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert not leaked, f"threads left running: {[t.name for t in leaked]}"

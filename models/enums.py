@@ -20,7 +20,9 @@ class CredentialKind(StrEnum):
 class GateMode(StrEnum):
     CARD_AND_FACE = "card_and_face"  # 1:1
     FACE_ONLY = "face_only"  # 1:N
-    CARD_ONLY = "card_only"  # declined face recognition, or the camera is down
+    CARD_ONLY = "card_only"  # card-only gate, or the camera is down
+    # The legal alternative to face: the card plus a manager's card at the gate (RULES.md 3).
+    CARD_CONFIRMED = "card_confirmed"
 
 
 class GateResult(StrEnum):
@@ -47,6 +49,9 @@ class DenyReason(StrEnum):
     ANTI_PASSBACK = "anti_passback"
     OUTSIDE_HOURS = "outside_hours"
     DEVICE_FAULT = "device_fault"
+    CONFIRMATION_TIMEOUT = "confirmation_timeout"
+    NOT_A_CONFIRMER = "not_a_confirmer"
+    SELF_CONFIRMATION = "self_confirmation"
 
 
 DENY_REASON_TEXT: dict[DenyReason, tuple[str, str]] = {
@@ -68,6 +73,9 @@ DENY_REASON_TEXT: dict[DenyReason, tuple[str, str]] = {
     DenyReason.ANTI_PASSBACK: ("重复进入(防潜回)", "already inside (anti-passback)"),
     DenyReason.OUTSIDE_HOURS: ("不在允许通行时段", "outside permitted hours"),
     DenyReason.DEVICE_FAULT: ("设备故障", "device fault"),
+    DenyReason.CONFIRMATION_TIMEOUT: ("管理人员确认超时", "manager confirmation timed out"),
+    DenyReason.NOT_A_CONFIRMER: ("该卡不是本项目确认人的卡", "card is not a gate confirmer's"),
+    DenyReason.SELF_CONFIRMATION: ("不能由本人确认", "a worker cannot confirm themselves"),
 }
 
 

@@ -23,6 +23,45 @@ class GatePolicy(BaseModel):
     face_threshold: float = Field(default=0.5, gt=0, lt=1.5, description="max 1:1 face distance")
     face_margin: float = Field(default=0.06, ge=0, description="1:N gap best vs second best")
     timezone: str = "Asia/Shanghai"
+    # RULES.md 3: the alternative to face is the worker's card plus a confirmer's card at the gate.
+    # Off: a worker who declined face passes on the card alone, a face refusal is final.
+    manager_confirmation: bool = True
+    confirm_after_face_refusal: bool = Field(
+        default=True, description="a refused 1:1 face check may still pass with a confirmation"
+    )
+    confirmation_timeout_s: float = Field(default=30.0, gt=0, le=300)
+
+
+class Confirmer(BaseModel):
+    """Someone the project allows to confirm a worker at the gate with their own IC card."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    confirmer_id: int = Field(ge=1, description="server gate_confirmer id: named in the record")
+    card_uid: str = Field(min_length=8, max_length=20, description="canonical IC card UID")
+    name: str = Field(min_length=1, max_length=64)
+    user_id: int | None = None  # the person's account on the server, when they have one
+
+
+CONFIRMED_BY = "|by:"
+
+
+def confirmed_ref(worker_ref: str, confirmer_id: int | None, card_ref: str) -> str:
+    """The recorded `credential_ref` of a confirmation attempt: the worker's own reference, then
+    the confirmer's id (empty when the card offered is no confirmer's) and the card offered — at
+    most 20 + 4 + 10 + 1 + 20 = 55 of the 64 characters. The hashed event thus names who
+    confirmed without any change to the event's canonical form or hash chain."""
+    ident = "" if confirmer_id is None else str(confirmer_id)
+    return f"{worker_ref}{CONFIRMED_BY}{ident}:{card_ref}"
+
+
+def split_confirmed_ref(ref: str) -> tuple[str, int | None, str | None]:
+    """(worker ref, confirmer id, card presented as confirmation); ids are None when absent."""
+    worker_ref, sep, rest = ref.partition(CONFIRMED_BY)
+    if not sep:
+        return ref, None, None
+    ident, _, uid = rest.partition(":")
+    return worker_ref, int(ident) if ident.isdigit() else None, uid or None
 
 
 class RosterEntry(BaseModel):

@@ -7,7 +7,7 @@ import datetime as dt
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from models.gate_event import GateEvent
-from models.roster import GatePolicy, RosterEntry
+from models.roster import Confirmer, GatePolicy, RosterEntry
 
 MAX_BATCH = 1000
 
@@ -64,6 +64,8 @@ class RosterDelta(BaseModel):
     """Entries changed since `since_version`; `removed` lists assignment ids to drop.
 
     `full` is true when the server sends the whole roster (first download, or too far behind).
+    `confirmers` is always the project's whole list of active gate confirmers (a handful): the
+    gate replaces its list on every download, so a deactivated confirmer is gone at once.
     """
 
     project_id: int
@@ -73,6 +75,7 @@ class RosterDelta(BaseModel):
     entries: list[RosterEntry]
     removed: list[int] = Field(default_factory=list)
     policy: GatePolicy
+    confirmers: list[Confirmer] = Field(default_factory=list)
 
 
 class ProvisionRequest(BaseModel):

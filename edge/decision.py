@@ -7,6 +7,12 @@ was committed (RULES.md: nobody passes without a record).
 
     credential → roster lookup → policy → anti-passback → face (1:1) → Record → OpenRelay → Passing
     face only: 1:N samples → consensus → roster entry → policy → … same tail
+    face declined, or 1:1 refused (policy) → AwaitConfirmation → confirmer's IC card → same tail
+
+The confirmation (RULES.md 3, the legally required alternative to face) is the worker's card plus
+a confirmer's IC card within `confirmation_timeout_s`; the record's mode is `card_confirmed` and
+its `credential_ref` names the confirmer (models.roster.confirmed_ref). Card-only gates and the
+camera-down fallback are not the worker's choice and keep deciding on the card alone.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from models.enums import (
 )
 from models.errors import ContractError
 from models.ids import mask_id_number, parse_resident_id
-from models.roster import GatePolicy, RosterEntry
+from models.roster import Confirmer, GatePolicy, RosterEntry, confirmed_ref
 
 # --- context ----------------------------------------------------------------------------------
 
@@ -40,6 +46,8 @@ class RosterView(Protocol):
     def by_card_uid(self, uid: str) -> RosterEntry | None: ...
 
     def by_worker_id(self, worker_id: int) -> RosterEntry | None: ...
+
+    def confirmer_by_card_uid(self, uid: str) -> Confirmer | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +160,20 @@ class AwaitFace:
 
 
 @dataclass(frozen=True, slots=True)
+class AwaitConfirmation:
+    """The worker passed every rule but the face: waiting for a confirmer's IC card.
+
+    `recorded`: the attempt is already on record (a refused face check); ending unconfirmed then
+    adds no second refusal, and any other card simply starts a fresh attempt.
+    """
+
+    credential: Credential
+    entry: RosterEntry
+    deadline: float
+    recorded: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Tracking:
     """Face-only: someone is in front of the camera; collecting 1:N samples."""
 
@@ -172,7 +194,7 @@ class Cooldown:
     until: float
 
 
-Phase = Idle | AwaitFace | Tracking | Passing | Cooldown
+Phase = Idle | AwaitFace | AwaitConfirmation | Tracking | Passing | Cooldown
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,14 +247,41 @@ def step(state: State, inp: Input, ctx: Context) -> Step:
     return _on_tick(state, inp, ctx)
 
 
+PROMPT_CONFIRM = Show("请管理人员刷卡确认", "a confirmer must present their card")
+NOTHING_TO_CONFIRM = Show("当前没有待确认的通行", "nobody is waiting for a confirmation")
+
+
 def _on_card(state: State, inp: CardPresented, ctx: Context) -> Step:
     actions: list[Action] = []
     phase = state.phase
-    if isinstance(phase, AwaitFace):
-        # A new card while the last holder's face was pending: that attempt ends as refused.
-        state, actions = _refuse_face(state, phase, inp.at, ctx, DenyReason.FACE_TIMEOUT)
     cred = inp.credential
+    confirmer = _confirmer(cred, ctx)
+    if isinstance(phase, AwaitConfirmation):
+        if confirmer is not None:
+            return _confirm(state, phase, inp, ctx, confirmer)
+        entry = _lookup(cred, ctx)
+        if entry is not None and entry.worker_id == phase.entry.worker_id and not phase.recorded:
+            # The same worker presented again: keep waiting, from now.
+            deadline = inp.t + ctx.project.confirmation_timeout_s
+            return replace(state, phase=replace(phase, deadline=deadline)), [PROMPT_CONFIRM]
+        if phase.recorded:
+            state = replace(state, phase=Idle())  # the offer lapses; the card is a new attempt
+        else:
+            state, actions = _refuse_confirmation(
+                state, phase, inp.at, ctx, DenyReason.NOT_A_CONFIRMER, presented=cred
+            )
+            if entry is None:
+                return state, actions  # that record already names the card: nothing else to do
+    elif isinstance(phase, AwaitFace):
+        if confirmer is not None and _lookup(cred, ctx) is None:
+            return state, [NOTHING_TO_CONFIRM]  # the face check is still running
+        # A new card while the last holder's face was pending: that attempt ends as refused.
+        state, actions = _refuse_face(
+            state, phase, inp, ctx, DenyReason.FACE_TIMEOUT, offer_confirmation=False
+        )
     entry = _lookup(cred, ctx)
+    if entry is None and confirmer is not None:
+        return state, [*actions, NOTHING_TO_CONFIRM]  # a confirmer's card is no pass by itself
     if entry is None:
         unknown = (
             DenyReason.NOT_ON_ROSTER
@@ -252,6 +301,11 @@ def _on_card(state: State, inp: CardPresented, ctx: Context) -> Step:
     if _card_only(entry, ctx):
         new, more = _grant(state, ctx, inp, GateMode.CARD_ONLY, cred, entry.worker_id, None)
         return new, actions + more
+    if _face_declined(entry):
+        # Only reached with manager confirmation on (else _card_only): the card waits for one.
+        deadline = inp.t + ctx.project.confirmation_timeout_s
+        actions.append(PROMPT_CONFIRM)
+        return replace(state, phase=AwaitConfirmation(cred, entry, deadline)), actions
     deadline = inp.t + ctx.gate.face_timeout_s
     actions.append(Show("请看摄像头", "please look at the camera"))
     return replace(state, phase=AwaitFace(cred, entry, deadline)), actions
@@ -275,7 +329,7 @@ def _on_face(state: State, inp: FaceObserved, ctx: Context) -> Step:
             )
         if verdict.kind == "refuse":
             assert verdict.reason is not None  # noqa: S101 - consensus always gives one
-            return _refuse_face(state, phase, inp.at, ctx, verdict.reason)
+            return _refuse_face(state, phase, inp, ctx, verdict.reason)
         return replace(state, phase=replace(phase, samples=samples)), []
     if gate.mode is not GateMode.FACE_ONLY or not isinstance(phase, Idle | Tracking):
         return state, []  # stray sample from a frame taken before the phase changed
@@ -312,7 +366,13 @@ def _on_tick(state: State, inp: Tick, ctx: Context) -> Step:
                 state, ctx, inp, GateMode.CARD_ONLY, phase.credential, phase.entry.worker_id, None
             )
         if inp.t >= phase.deadline:
-            return _refuse_face(state, phase, inp.at, ctx, timeout_reason(phase.samples))
+            return _refuse_face(state, phase, inp, ctx, timeout_reason(phase.samples))
+    elif isinstance(phase, AwaitConfirmation):
+        if inp.t >= phase.deadline:
+            if phase.recorded:
+                zh, en = DENY_REASON_TEXT[DenyReason.CONFIRMATION_TIMEOUT]
+                return replace(state, phase=Idle()), [Show(zh, en)]
+            return _refuse_confirmation(state, phase, inp.at, ctx, DenyReason.CONFIRMATION_TIMEOUT)
     elif isinstance(phase, Tracking):
         if inp.t - phase.last_face_t >= ctx.gate.face_forget_s:
             return replace(state, phase=Idle()), []
@@ -348,11 +408,70 @@ def _mode_for_card(ctx: Context) -> GateMode:
     return GateMode.CARD_AND_FACE
 
 
+def _face_declined(entry: RosterEntry) -> bool:
+    """No face check is possible: the worker declined it, or has no enrolled template."""
+    return entry.face_opt_out or not entry.face_templates
+
+
 def _card_only(entry: RosterEntry, ctx: Context) -> bool:
-    """Card alone decides: card-only gate, worker declined face (no templates), camera down."""
+    """Card alone decides: card-only gate, camera down, or a worker without face while the
+    project has the manager confirmation switched off."""
     if _mode_for_card(ctx) is GateMode.CARD_ONLY:
         return True
-    return entry.face_opt_out or not entry.face_templates
+    return _face_declined(entry) and not ctx.project.manager_confirmation
+
+
+def _confirmer(cred: Credential, ctx: Context) -> Confirmer | None:
+    if cred.kind is not CredentialKind.IC_CARD:
+        return None  # confirmers are known by their IC card only
+    return ctx.roster.confirmer_by_card_uid(cred.value)
+
+
+def _confirm(
+    state: State, phase: AwaitConfirmation, inp: CardPresented, ctx: Context, confirmer: Confirmer
+) -> Step:
+    own = {uid.upper() for uid in phase.entry.card_uids}
+    if confirmer.card_uid.upper() in own:
+        # A confirmer who is also this worker cannot vouch for themselves.
+        return _refuse_confirmation(
+            state, phase, inp.at, ctx, DenyReason.SELF_CONFIRMATION, presented=inp.credential
+        )
+    ref = confirmed_ref(phase.credential.ref, confirmer.confirmer_id, confirmer.card_uid)
+    return _grant(
+        state,
+        ctx,
+        inp,
+        GateMode.CARD_CONFIRMED,
+        phase.credential,
+        phase.entry.worker_id,
+        None,
+        confirmed_by=ref,
+    )
+
+
+def _refuse_confirmation(
+    state: State,
+    phase: AwaitConfirmation,
+    at: dt.datetime,
+    ctx: Context,
+    reason: DenyReason,
+    presented: Credential | None = None,
+) -> Step:
+    """The confirmation was not given; the record names the card offered instead, if any."""
+    ref = phase.credential.ref
+    if presented is not None:
+        confirmer = _confirmer(presented, ctx)
+        ref = confirmed_ref(ref, confirmer.confirmer_id if confirmer else None, presented.ref)
+    return _refuse(
+        state,
+        ctx,
+        at,
+        GateMode.CARD_CONFIRMED,
+        phase.credential,
+        phase.entry.worker_id,
+        reason,
+        credential_ref=ref,
+    )
 
 
 def _passback(state: State, worker_id: int, at: dt.datetime, ctx: Context) -> bool:
@@ -372,14 +491,21 @@ def _grant(
     cred: Credential | None,
     worker_id: int,
     face_score: float | None,
+    *,
+    confirmed_by: str | None = None,
 ) -> Step:
+    """`confirmed_by`: the confirmed attempt's credential_ref; its credential is then MANUAL."""
+    credential = cred.kind if cred else CredentialKind.FACE
+    credential_ref = cred.ref if cred else None
+    if confirmed_by is not None:
+        credential, credential_ref = CredentialKind.MANUAL, confirmed_by
     attempt = Attempt(
         at=inp.at,
         direction=ctx.direction,
         mode=mode,
         result=GateResult.GRANTED,
-        credential=cred.kind if cred else CredentialKind.FACE,
-        credential_ref=cred.ref if cred else None,
+        credential=credential,
+        credential_ref=credential_ref,
         worker_id=worker_id,
         face_score=face_score,
     )
@@ -403,6 +529,7 @@ def _refuse(
     reason: DenyReason,
     face_score: float | None = None,
     phase: Phase | None = None,
+    credential_ref: str | None = None,
 ) -> Step:
     attempt = Attempt(
         at=at,
@@ -410,7 +537,7 @@ def _refuse(
         mode=mode,
         result=GateResult.REFUSED,
         credential=cred.kind if cred else CredentialKind.FACE,
-        credential_ref=cred.ref if cred else None,
+        credential_ref=credential_ref or (cred.ref if cred else None),
         worker_id=worker_id,
         reason=reason,
         face_score=face_score,
@@ -420,18 +547,33 @@ def _refuse(
 
 
 def _refuse_face(
-    state: State, phase: AwaitFace, at: dt.datetime, ctx: Context, reason: DenyReason
+    state: State,
+    phase: AwaitFace,
+    inp: Input,
+    ctx: Context,
+    reason: DenyReason,
+    *,
+    offer_confirmation: bool = True,
 ) -> Step:
-    return _refuse(
+    """The refusal is recorded at once; where the project allows, a confirmer may still let the
+    card holder in (RULES.md 3: where the face is refused, the alternative applies)."""
+    project = ctx.project
+    after: Phase | None = None
+    if offer_confirmation and project.manager_confirmation and project.confirm_after_face_refusal:
+        deadline = inp.t + project.confirmation_timeout_s
+        after = AwaitConfirmation(phase.credential, phase.entry, deadline, recorded=True)
+    new, actions = _refuse(
         state,
         ctx,
-        at,
+        inp.at,
         GateMode.CARD_AND_FACE,
         phase.credential,
         phase.entry.worker_id,
         reason,
         best_distance(phase.samples),
+        phase=after,
     )
+    return new, [*actions, PROMPT_CONFIRM] if after is not None else actions
 
 
 def _refuse_face_only(

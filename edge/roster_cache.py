@@ -4,6 +4,8 @@ Each entry is stored AES-GCM encrypted (full ID numbers and face templates are p
 biometric data, RULES.md "Retention and privacy"); the key is derived from the device key, so a
 copied database file alone reveals nothing. `apply()` is one transaction: a crash mid-download
 leaves the previous version intact. Readers get an immutable `RosterSnapshot`, swapped atomically.
+The project's gate confirmers (names and card UIDs) are stored the same way, in one sealed row
+replaced on every download.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from pathlib import Path
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from pydantic import TypeAdapter
 
 from edge.face import TemplateIndex
 from edge.outbox import connect
 from models.enums import AssignmentStatus
-from models.roster import GatePolicy, RosterEntry
+from models.roster import Confirmer, GatePolicy, RosterEntry
 from models.sync import RosterDelta
 
 _SCHEMA = """
@@ -37,8 +40,14 @@ CREATE TABLE IF NOT EXISTS roster_entry (
     nonce BLOB NOT NULL,
     data BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS roster_confirmers (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    nonce BLOB NOT NULL,
+    data BLOB NOT NULL
+);
 """
 
+_CONFIRMERS = TypeAdapter(list[Confirmer])
 _STATUS_RANK = {AssignmentStatus.ACTIVE: 0, AssignmentStatus.PENDING: 1, AssignmentStatus.LEFT: 2}
 
 
@@ -59,10 +68,12 @@ class RosterSnapshot:
         version: int = 0,
         project_id: int = 0,
         policy: GatePolicy | None = None,
+        confirmers: Iterable[Confirmer] = (),
     ) -> None:
         self.version = version
         self.project_id = project_id
         self.policy = policy or GatePolicy()
+        self.confirmers: dict[str, Confirmer] = {c.card_uid.upper(): c for c in confirmers}
         self.entries: dict[int, RosterEntry] = {e.assignment_id: e for e in entries}
         # A worker may hold an old LEFT and a new ACTIVE assignment: the most current wins.
         ordered = sorted(self.entries.values(), key=lambda e: _STATUS_RANK[e.status], reverse=True)
@@ -81,6 +92,9 @@ class RosterSnapshot:
 
     def by_worker_id(self, worker_id: int) -> RosterEntry | None:
         return self._by_worker.get(worker_id)
+
+    def confirmer_by_card_uid(self, uid: str) -> Confirmer | None:
+        return self.confirmers.get(uid.upper())
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -135,6 +149,10 @@ class RosterCache:
                     " VALUES (1, ?, ?, ?)",
                     (delta.project_id, delta.version, delta.policy.model_dump_json()),
                 )
+                c.execute(
+                    "INSERT OR REPLACE INTO roster_confirmers (id, nonce, data) VALUES (1, ?, ?)",
+                    self._seal_json(_CONFIRMERS.dump_json(delta.confirmers)),
+                )
                 c.execute("COMMIT")
             except BaseException:
                 c.execute("ROLLBACK")
@@ -144,12 +162,16 @@ class RosterCache:
                 version=delta.version,
                 project_id=delta.project_id,
                 policy=delta.policy,
+                confirmers=delta.confirmers,
             )
             return self._snapshot
 
     def _seal(self, entry: RosterEntry) -> tuple[bytes, bytes]:
+        return self._seal_json(entry.model_dump_json().encode())
+
+    def _seal_json(self, data: bytes) -> tuple[bytes, bytes]:
         nonce = os.urandom(12)
-        return nonce, self._aead.encrypt(nonce, entry.model_dump_json().encode(), None)
+        return nonce, self._aead.encrypt(nonce, data, None)
 
     def _load(self) -> RosterSnapshot:
         meta = self._conn.execute(
@@ -162,11 +184,20 @@ class RosterCache:
             RosterEntry.model_validate_json(self._aead.decrypt(bytes(n), bytes(d), None))
             for n, d in rows
         ]
+        sealed = self._conn.execute(
+            "SELECT nonce, data FROM roster_confirmers WHERE id = 1"
+        ).fetchone()
+        confirmers = (
+            _CONFIRMERS.validate_json(self._aead.decrypt(bytes(sealed[0]), bytes(sealed[1]), None))
+            if sealed is not None
+            else []
+        )
         return RosterSnapshot(
             entries,
             version=int(meta[1]),
             project_id=int(meta[0]),
             policy=GatePolicy.model_validate_json(meta[2]),
+            confirmers=confirmers,
         )
 
     def close(self) -> None:

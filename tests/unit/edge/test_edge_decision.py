@@ -8,6 +8,7 @@ from dataclasses import replace
 from edge_support import AT, make_context, make_entry
 
 from edge.decision import (
+    AwaitConfirmation,
     AwaitFace,
     CardPresented,
     Cooldown,
@@ -28,6 +29,7 @@ from edge.decision import (
 )
 from edge.face import FaceOutcome, FaceSample
 from models.enums import AssignmentStatus, CredentialKind, DenyReason, GateMode, GateResult
+from models.roster import GatePolicy
 
 ENTRIES = [make_entry(i) for i in range(1, 4)] + [
     make_entry(4, status=AssignmentStatus.LEFT, left_on=dt.date(2026, 2, 1)),
@@ -90,7 +92,9 @@ class TestCardAndFace:
             state, actions = step(state, face(MISS1, 0.1 * (i + 1)), CTX)
             assert actions == []
         state, actions = step(state, face(MISS1, 0.3), CTX)
-        assert isinstance(state.phase, Idle)
+        # Refused and on record at once; a confirmer may still vouch (see test_edge_confirmation).
+        assert isinstance(state.phase, AwaitConfirmation)
+        assert state.phase.recorded
         (rec,) = records(actions)
         assert rec.attempt.result is GateResult.REFUSED
         assert rec.attempt.reason is DenyReason.FACE_MISMATCH
@@ -115,8 +119,9 @@ class TestCardAndFace:
         assert isinstance(state.phase, AwaitFace)
         assert state.phase.entry.worker_id == 2
 
-    def test_opt_out_worker_passes_card_only(self) -> None:
-        _state, actions = step(State(), card(5), CTX)
+    def test_opt_out_worker_passes_card_only_without_confirmation_policy(self) -> None:
+        off = make_context(ENTRIES, project=GatePolicy(manager_confirmation=False))
+        _state, actions = step(State(), card(5), off)
         attempt = records(actions)[0].attempt
         assert (attempt.result, attempt.mode) == (GateResult.GRANTED, GateMode.CARD_ONLY)
 

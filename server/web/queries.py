@@ -1,5 +1,6 @@
-"""Read queries only the pages need: gate states, worker lists and look-ups, teams, projects in
-scope, finding history, a worker's own payment lines, and grouping the day board for display.
+"""Read queries only the pages need: gate states and chain breaks, worker lists and look-ups,
+teams, projects in scope, finding history, a worker's own payment lines, and grouping the day
+board for display.
 
 Nothing here decides what attendance or a finding is: day boards, monthly rosters, findings and
 pay slips come from the rosters, reconciliation and payroll services. No writes here.
@@ -11,10 +12,11 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from server.auth.models import User
+from server.ingest.models import ChainBreak
 from server.payroll.models import PayrollLine
 from server.reconciliation.models import FindingEvent
 from server.registry.models import Assignment, Company, Device, Project, Team, Worker
@@ -42,6 +44,13 @@ class GateState:
     device: Device
     online: bool
     seen: bool
+    # A one-time provisioning code is outstanding (issued, not used, not expired).
+    code_pending: bool = False
+
+    @property
+    def provisioned(self) -> bool:
+        """The gate PC has registered its Ed25519 key."""
+        return self.device.public_key is not None
 
 
 def group_counts(board: roster_service.DailyRoster) -> list[GroupCount]:
@@ -63,17 +72,43 @@ def group_counts(board: roster_service.DailyRoster) -> list[GroupCount]:
 
 
 def gate_states(session: Session, project_id: int, now: dt.datetime) -> list[GateState]:
-    devices = session.scalars(
-        select(Device)
-        .where(Device.project_id == project_id, Device.kind == "gate")
-        .order_by(Device.code)
-    )
+    """The project's gates (not enrollment stations) with their heartbeat state."""
+    return device_states(session, project_id, now, gates_only=True)
+
+
+def device_states(
+    session: Session, project_id: int, now: dt.datetime, *, gates_only: bool = False
+) -> list[GateState]:
+    """Every device of the project with its heartbeat state: the now board and the gates page."""
+    stmt = select(Device).where(Device.project_id == project_id).order_by(Device.code)
+    if gates_only:
+        stmt = stmt.where(Device.kind == "gate")
     out = []
-    for d in devices:
+    for d in session.scalars(stmt):
         seen = d.last_seen_at is not None
         online = seen and d.active and now - d.last_seen_at <= ONLINE_WINDOW  # type: ignore[operator]
-        out.append(GateState(d, bool(online), seen))
+        pending = (
+            d.provisioning_code_hash is not None
+            and d.provisioning_expires_at is not None
+            and d.provisioning_expires_at > now
+        )
+        out.append(GateState(d, bool(online), seen, pending))
     return out
+
+
+def chain_break_counts(session: Session, project_id: int) -> dict[int, int]:
+    """Chain breaks recorded on ingest, per device: cheap, unlike re-verifying every event."""
+    rows = session.execute(
+        select(ChainBreak.device_id, func.count())
+        .where(ChainBreak.project_id == project_id)
+        .group_by(ChainBreak.device_id)
+    )
+    return {device_id: int(n) for device_id, n in rows}
+
+
+def device_code_taken(session: Session, code: str) -> bool:
+    """Device codes are unique across projects (the gate signs its requests with it)."""
+    return session.scalar(select(Device.id).where(Device.code == code)) is not None
 
 
 def device_ids(session: Session, project_id: int) -> list[int]:

@@ -7,6 +7,7 @@ field as the form labels it. Domain checks (ID number, mobile, bank card) reuse 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -16,6 +17,9 @@ from models.money import yuan_to_fen
 from server.web.i18n import Lang, translate
 
 T = TypeVar("T")
+
+# Names end up in pages, XLSX exports and gate configs: no invisible control characters.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class FormErrors:
@@ -39,6 +43,35 @@ class FormErrors:
         value = value.strip()
         if not value:
             self.add("common.field_required", field=self.label(label_key))
+        return value
+
+    def text(
+        self,
+        value: str,
+        label_key: str,
+        *,
+        max_len: int,
+        required: bool = False,
+        pattern: re.Pattern[str] | None = None,
+        pattern_key: str = "form.choice_invalid",
+    ) -> str | None:
+        """A stripped text field within `max_len`, without control characters, and matching
+        `pattern` when given (else `pattern_key`'s message); None when it is not acceptable."""
+        value = value.strip()
+        if not value:
+            if required:
+                self.add("common.field_required", field=self.label(label_key))
+                return None
+            return value
+        if len(value) > max_len:
+            self.add("form.too_long", field=self.label(label_key), n=max_len)
+            return None
+        if _CONTROL.search(value):
+            self.add("form.control_chars", field=self.label(label_key))
+            return None
+        if pattern is not None and not pattern.fullmatch(value):
+            self.add(pattern_key, field=self.label(label_key))
+            return None
         return value
 
     def date(self, value: str, label_key: str, *, required: bool = False) -> dt.date | None:

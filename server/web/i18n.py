@@ -23,6 +23,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nav.workers": ("工人", "Workers"),
     "nav.import": ("导入花名册", "Import roster"),
     "nav.month": ("月考勤表", "Month"),
+    "nav.gates": ("闸机", "Gates"),
     "nav.projects": ("项目", "Projects"),
     "nav.my_days": ("我的考勤", "My days"),
     "nav.my_pay": ("我的工资", "My pay"),
@@ -184,6 +185,97 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "form.card_invalid": ("银行卡号无效: {detail}", "Invalid bank card: {detail}"),
     "form.reason_short": ("原因至少 4 个字", "Give a reason of at least 4 characters"),
     "form.future": ("{field}不能晚于现在", "{field} cannot be in the future"),
+    "form.too_long": ("{field}最多 {n} 个字符", "{field} can be at most {n} characters"),
+    "form.control_chars": ("{field}含有不可见的控制字符", "{field} contains control characters"),
+    # gates
+    "gates.title": ("闸机", "Gates"),
+    "gates.count": ("共 {n} 台", "{n} devices"),
+    "gates.none": ("本项目还没有登记闸机", "No gates registered on this project yet"),
+    "gates.register": ("登记闸机", "Register a gate"),
+    "gates.read_only": (
+        "只读:闸机的登记和注册码由项目管理员办理。",
+        "Read only: the project's site managers register gates and issue their codes.",
+    ),
+    "gates.help": (
+        "登记闸机后点击「生成注册码」,安装人员在闸机电脑上用注册码完成注册(生成设备密钥)。",
+        "Register a gate, then issue its provisioning code: the installer types it on the gate "
+        "PC, which creates the device key and registers it.",
+    ),
+    "gate.code": ("闸机编号", "Gate code"),
+    "gate.code_hint": (
+        "如 GATE-A-IN,与闸机 gate.yaml 中的 device_code 一致",
+        "e.g. GATE-A-IN, the device_code in the gate's gate.yaml",
+    ),
+    "gate.code_invalid": (
+        "{field}只能包含字母、数字和 - _ .",
+        "{field} may only contain letters, digits and - _ .",
+    ),
+    "gate.code_taken": ("闸机编号 {code} 已被使用", "Gate code {code} is already in use"),
+    "gate.name": ("名称", "Name"),
+    "gate.name_hint": ("如 1号门 进", "e.g. Gate 1 in"),
+    "gate.direction": ("方向", "Direction"),
+    "gate.model": ("型号(闸机配置)", "Model (gate profile)"),
+    "gate.model_hint": (
+        "firmware_configs/gates/ 中的闸机配置,即 gate.yaml 的 gate_profile",
+        "a gate profile under firmware_configs/gates/, the gate_profile in gate.yaml",
+    ),
+    "gate.model_unknown": ("未知型号", "unknown model"),
+    "gate.kind.gate": ("闸机", "gate"),
+    "gate.kind.enrollment": ("登记站", "enrollment station"),
+    "gate.key": ("设备密钥", "Device key"),
+    "gate.provisioned": ("已注册", "provisioned"),
+    "gate.provisioned_at": ("注册于 {at}", "since {at}"),
+    "gate.not_provisioned": ("未注册", "not provisioned"),
+    "gate.code_pending": ("注册码有效至 {at}", "code valid until {at}"),
+    "gate.inactive": ("已停用", "disabled"),
+    "gate.inactive_no_code": (
+        "闸机已停用,不能生成注册码",
+        "The gate is disabled: no provisioning code can be issued",
+    ),
+    "gate.chain": ("数据链", "Event chain"),
+    "gate.chain_ok": ("未发现断链(已入库至 #{seq})", "no breaks found (stored up to #{seq})"),
+    "gate.chain_breaks": ("入库时发现断链 {n} 处", "{n} breaks found on ingest"),
+    "gate.chain_note": (
+        "数据链状态为入库时的检查结果;逐条完整校验见监管页面的「闸机数据链完整性」。",
+        "The chain state is what ingest found; the full re-verification of every event is on "
+        "the inspector's month page (Gate event chains).",
+    ),
+    "gate.chain_full": ("完整校验", "Full check"),
+    "gate.created": ("闸机已登记,请生成注册码", "Gate registered: now issue its provisioning code"),
+    "gate.issue_code": ("生成注册码", "Issue provisioning code"),
+    "gate.reissue_code": ("重新生成注册码", "Issue a new code"),
+    "gate.reissue_confirm": (
+        "生成新注册码后,之前的注册码立即失效。继续?",
+        "A new code makes the earlier code invalid at once. Continue?",
+    ),
+    "gate.rekey_confirm": (
+        "该闸机已注册设备密钥;新注册码被使用后将替换其密钥。继续?",
+        "This gate already has a device key; using a new code replaces that key. Continue?",
+    ),
+    "gate.code_title": ("闸机注册码", "Provisioning code"),
+    "gate.code_once": (
+        "注册码只显示这一次,离开或刷新本页后无法再次查看。请立即抄下或交给安装人员;"
+        "丢失后只能重新生成。",
+        "This code is shown only once: it cannot be shown again after you leave or reload "
+        "this page. Write it down or hand it to the installer now; if it is lost, issue a new "
+        "one.",
+    ),
+    "gate.code_expires": ("有效至 {at}(仅可使用一次)", "Valid until {at} (single use)"),
+    "gate.code_replaces": (
+        "之前生成的注册码已失效。",
+        "Any code issued earlier for this gate no longer works.",
+    ),
+    "gate.code_rekey": (
+        "该闸机已有设备密钥:使用此注册码后,旧密钥将被替换,旧闸机电脑无法再上传。",
+        "This gate already has a device key: once this code is used, the old key is replaced "
+        "and the old gate PC can no longer upload.",
+    ),
+    "gate.install_command": ("在闸机电脑上执行", "On the gate PC, run"),
+    "gate.install_config": (
+        "gate.yaml 至少包含(完整示例见 docs/gate.example.yaml)",
+        "gate.yaml needs at least (full example: docs/gate.example.yaml)",
+    ),
+    "gate.back_to_list": ("返回闸机列表", "Back to the gates"),
     # import
     "import.title": ("导入花名册", "Import the worker roster (花名册)"),
     "import.help": (

@@ -21,6 +21,7 @@ from server.deps import SESSION_COOKIE
 from server.errors import NotAuthenticatedError
 from server.web import csrf
 from server.web.errors import PageRoute
+from server.web.gate_pages import router as gate_router
 from server.web.i18n import LANG_COOKIE, LANGS, Lang, lang_of, translate
 from server.web.inspect_pages import router as inspect_router
 from server.web.me_pages import router as me_router
@@ -175,6 +176,8 @@ def set_lang(request: Request, code: str, next: str = "/") -> Response:
     return response
 
 
+# Gates first: /inspect/{id}/gates would otherwise be read as /inspect/{id}/{period}.
+router.include_router(gate_router)
 router.include_router(site_router)
 router.include_router(inspect_router)
 router.include_router(me_router)

@@ -1,0 +1,261 @@
+"""Gates (闸机): the list with heartbeat and chain state, registering a gate, and issuing its
+one-time provisioning code.
+
+Site managers (and admins) of the project work at /site/{id}/gates; inspectors of the project
+read the same list at /inspect/{id}/gates, without forms. Writes go through the registry service,
+which checks write scope and audits them; this module only checks the form and shows the result.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import IntegrityError
+from starlette.responses import Response
+
+from drivers.config import configs_root, load_gate_profile
+from drivers.errors import ConfigError
+from models.enums import Direction, Role
+from server.auth import service as auth_service
+from server.auth.models import User
+from server.errors import SiteGateError
+from server.registry import schemas as registry_schemas
+from server.registry import service as registry_service
+from server.registry.models import Project
+from server.rosters import service as roster_service
+from server.web import queries
+from server.web.clock import now_utc
+from server.web.csrf import CsrfChecked
+from server.web.errors import PageRoute
+from server.web.forms import FormErrors
+from server.web.i18n import lang_of
+from server.web.period import current_period
+from server.web.session import InspectorUser, ManagerUser, PageDb
+from server.web.templating import render
+
+log = logging.getLogger("sitegate.web")
+
+router = APIRouter(route_class=PageRoute)
+
+# The registry's own limits for a device (server/registry/schemas.py DeviceCreate).
+CODE_PATTERN = re.compile(r"[A-Za-z0-9_.-]+")
+CODE_MAX = 64
+NAME_MAX = 128
+DIRECTIONS = {d.value: d for d in Direction}
+
+
+@dataclass(frozen=True)
+class GateModel:
+    """A gate profile under firmware_configs/gates/: what gate.yaml's `gate_profile` names."""
+
+    name: str
+    title_zh: str
+    title_en: str
+
+
+@lru_cache(maxsize=1)
+def gate_models() -> tuple[GateModel, ...]:
+    """The known gate models, read once from the drivers' firmware configs (data only)."""
+    out = []
+    for path in sorted((configs_root() / "gates").glob("*.yaml")):
+        try:
+            profile = load_gate_profile(path)
+        except ConfigError:
+            # A broken profile is the firmware test's to catch; the page offers the others.
+            log.warning("gate profile not offered: %s", path.name)
+            continue
+        out.append(
+            GateModel(path.stem, profile.title_zh or path.stem, profile.title_en or path.stem)
+        )
+    return tuple(out)
+
+
+def _site_project(project_id: int, user: ManagerUser, session: PageDb) -> Project:
+    return auth_service.require_project(session, user, project_id)
+
+
+def _inspect_project(project_id: int, user: InspectorUser, session: PageDb) -> Project:
+    return auth_service.require_project(session, user, project_id)
+
+
+SiteProject = Annotated[Project, Depends(_site_project)]
+InspectProject = Annotated[Project, Depends(_inspect_project)]
+
+
+# --- the list ----------------------------------------------------------------------------------
+
+
+def _list_page(
+    request: Request,
+    session: PageDb,
+    project: Project,
+    *,
+    editable: bool,
+    errors: list[str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    now = now_utc(request)
+    zone = roster_service.project_settings(project).zone
+    user: User | None = getattr(request.state, "page_user", None)
+    return render(
+        request,
+        "site/gates.html",
+        status_code=status_code,
+        project=project,
+        gates=queries.device_states(session, project.id, now),
+        breaks=queries.chain_break_counts(session, project.id),
+        models={m.name: m for m in gate_models()},
+        editable=editable,
+        # The full chain check is on the inspector's month page (inspectors and admins).
+        chain_link=(
+            f"/inspect/{project.id}/{current_period(now, zone)}#chains"
+            if user is not None and user.role in (Role.INSPECTOR, Role.ADMIN)
+            else None
+        ),
+        errors=errors or [],
+        tz=project.timezone,
+    )
+
+
+@router.get("/site/{project_id}/gates")
+def site_gates(request: Request, project: SiteProject, session: PageDb) -> Response:
+    return _list_page(request, session, project, editable=True)
+
+
+@router.get("/inspect/{project_id}/gates")
+def inspect_gates(request: Request, project: InspectProject, session: PageDb) -> Response:
+    return _list_page(request, session, project, editable=False)
+
+
+# --- register ----------------------------------------------------------------------------------
+
+
+class GateForm(BaseModel):
+    """Every field as typed, so a page with errors shows it again."""
+
+    code: str = ""
+    name: str = ""
+    direction: str = "in"
+    model: str = ""
+    csrf_token: str = ""
+
+
+def _form_page(
+    request: Request,
+    project: Project,
+    *,
+    form: GateForm,
+    errors: list[str],
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "site/gate_form.html",
+        status_code=status_code,
+        project=project,
+        form=form,
+        errors=errors,
+        models=gate_models(),
+    )
+
+
+@router.get("/site/{project_id}/gates/new")
+def register_form(request: Request, project: SiteProject) -> Response:
+    return _form_page(request, project, form=GateForm(), errors=[])
+
+
+@router.post("/site/{project_id}/gates/new", dependencies=[CsrfChecked])
+def register(
+    request: Request,
+    project: SiteProject,
+    session: PageDb,
+    user: ManagerUser,
+    form: Annotated[GateForm, Form()],
+) -> Response:
+    auth_service.require_project(session, user, project.id, write=True)
+    errs = FormErrors(lang_of(request))
+    code = errs.text(
+        form.code,
+        "gate.code",
+        max_len=CODE_MAX,
+        required=True,
+        pattern=CODE_PATTERN,
+        pattern_key="gate.code_invalid",
+    )
+    if code and queries.device_code_taken(session, code):
+        errs.add("gate.code_taken", code=code)
+    name = errs.text(form.name, "gate.name", max_len=NAME_MAX, required=True)
+    direction = errs.choice(form.direction, DIRECTIONS, "gate.direction")
+    model = errs.choice(form.model, {m.name: m for m in gate_models()}, "gate.model")
+
+    def again(status_code: int) -> Response:
+        return _form_page(
+            request, project, form=form, errors=errs.messages, status_code=status_code
+        )
+
+    if errs or code is None or name is None or direction is None or model is None:
+        return again(422)
+    try:
+        data = registry_schemas.DeviceCreate(
+            code=code, name=name, kind="gate", direction=direction, model=model.name
+        )
+        device = registry_service.create_device(session, user, project, data=data)
+    except ValidationError:  # the form's checks mirror the schema; kept as a safety net
+        errs.add("form.choice_invalid", field=errs.label("gate.code"))
+        return again(422)
+    except SiteGateError as exc:
+        session.rollback()
+        errs.add_text(exc.message_zh, exc.message_en)
+        return again(exc.status_code)
+    except IntegrityError:  # the same code registered at the same moment by someone else
+        session.rollback()
+        errs.add("gate.code_taken", code=code)
+        return again(409)
+    return RedirectResponse(
+        f"/site/{project.id}/gates?msg=gate.created#gate-{device.id}", status_code=303
+    )
+
+
+# --- provisioning code -------------------------------------------------------------------------
+
+
+@router.post("/site/{project_id}/gates/{device_id}/provisioning-code", dependencies=[CsrfChecked])
+def provisioning_code(
+    request: Request,
+    project: SiteProject,
+    session: PageDb,
+    user: ManagerUser,
+    device_id: int,
+) -> Response:
+    """The one-time code, answered with the page itself (no redirect): it is never in a URL or
+    the history, and is not stored in clear, so this response is the only time it is shown."""
+    device = registry_service.get_device_or_raise(session, user, project.id, device_id, write=True)
+    if not device.active:
+        errs = FormErrors(lang_of(request))
+        errs.add("gate.inactive_no_code")
+        return _list_page(
+            request, session, project, editable=True, errors=errs.messages, status_code=409
+        )
+    had_code = device.provisioning_code_hash is not None
+    had_key = device.public_key is not None
+    code, expires_at = registry_service.issue_provisioning_code(session, user, device)
+    return render(
+        request,
+        "site/gate_code.html",
+        project=project,
+        device=device,
+        code=code,
+        expires_at=expires_at,
+        had_code=had_code,
+        had_key=had_key,
+        server_url=str(request.base_url).rstrip("/"),
+        gate_profile=device.model if device.model in {m.name for m in gate_models()} else None,
+        tz=project.timezone,
+    )

@@ -11,6 +11,7 @@ import json
 import signal
 import sys
 import time
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -253,19 +254,42 @@ def emulate_iccard(
     _serve(emu, seconds)
 
 
+class CameraProtocol(StrEnum):
+    MJPEG = "mjpeg"
+    RTSP = "rtsp"
+
+
 @emulate_app.command("camera")
 def emulate_camera(
     source: Annotated[Path, typer.Option(help="image folder, image or video file")],
     fps: Annotated[float, typer.Option(help="frames per second")] = 10.0,
-    port: Annotated[int, typer.Option(help="HTTP port on 127.0.0.1 (0: any free port)")] = 0,
+    port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1 (0: any free port)")] = 0,
+    protocol: Annotated[CameraProtocol, typer.Option(
+        help="mjpeg: HTTP MJPEG stream; rtsp: RTSP with RTP/JPEG over TCP, like an IP camera",
+    )] = CameraProtocol.MJPEG,
+    path: Annotated[str, typer.Option(help="RTSP stream path")] = "/Streaming/Channels/101",
+    user: Annotated[str | None, typer.Option(help="RTSP Basic auth user")] = None,
+    password: Annotated[str | None, typer.Option(help="RTSP Basic auth password")] = None,
     seconds: SecondsOpt = None,
 ) -> None:
-    """摄像头模拟器: 图像目录作为 MJPEG 视频流 / camera emulator: an image folder as an MJPEG
-    stream; prints the URL to use as the camera's port."""
+    """摄像头模拟器: 图像目录作为 MJPEG 或 RTSP 视频流 / camera emulator: an image folder as an
+    MJPEG or RTSP stream; prints the URL to use as the camera's port."""
     from drivers.camera.emulator import MjpegCameraEmulator
+    from drivers.camera.rtsp_emulator import RtspCameraEmulator
 
+    if (user is None) != (password is None) or (
+        user is not None and protocol is not CameraProtocol.RTSP
+    ):
+        typer.echo("错误 / error: --user 与 --password 须同时给出, 且仅用于 --protocol rtsp / "
+                   "--user and --password go together, with --protocol rtsp only", err=True)
+        raise typer.Exit(2)
+    emu: MjpegCameraEmulator | RtspCameraEmulator
     try:
-        emu = MjpegCameraEmulator(source, fps=fps, port=port)
+        if protocol is CameraProtocol.RTSP:
+            emu = RtspCameraEmulator(source, fps=fps, port=port, path=path,
+                                     user=user, password=password)
+        else:
+            emu = MjpegCameraEmulator(source, fps=fps, port=port)
     except (DriverError, OSError) as exc:
         typer.echo(f"错误 / error: {exc}", err=True)
         raise typer.Exit(1) from exc

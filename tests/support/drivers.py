@@ -51,3 +51,8 @@ def _no_leaks() -> Iterator[None]:
         time.sleep(0.02)
     assert not extra_threads, f"test left threads running: {extra_threads}"
     assert not extra_fds, f"test left fds open: {sorted(extra_fds)}"
+
+
+# The shared face photos (LFW-style, 250x250) the camera tests replay; absent on a bare checkout.
+FACES = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "faces"
+needs_faces = pytest.mark.skipif(not FACES.is_dir(), reason="shared testdata not present")

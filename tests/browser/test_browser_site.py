@@ -1,12 +1,14 @@
 """Site manager's main path: now board, workers, profile, register, edit, entry/exit, 补卡,
-roster import with row errors, month grid and its export."""
+roster import with row errors, month grid and its export, gates and their provisioning codes."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.select import Select
 
 from tests.browser.conftest import Browser
 
@@ -136,3 +138,43 @@ def test_site_manager_english_and_phone(browser: Browser) -> None:
     browser.shot("site_manager-now-phone", width=390, mobile=True)
     browser.click("lang-switch")
     assert "当前在场人数" in browser.page_text()
+
+
+def test_site_manager_gates_path(browser: Browser) -> None:
+    browser.sign_in("zhang.manager")
+    browser.click("nav-gates")
+    gates = browser.text("gates")
+    assert "1号门 进" in gates
+    assert "2号门 进" in gates
+    assert "已注册" in gates  # the seeded gates have their keys
+    browser.shot("site_manager-gates")
+
+    # Register: the missing fields are listed at once, what was typed stays.
+    browser.click("register-gate")
+    browser.driver.find_element(By.ID, "g-code").send_keys("A3-GATE-3-IN")
+    browser.click("g-submit")
+    errors = browser.text("form-errors")
+    assert "名称必须填写" in errors
+    assert "型号(闸机配置)的取值无效" in errors
+    assert browser.driver.find_element(By.ID, "g-code").get_attribute("value") == "A3-GATE-3-IN"
+    browser.driver.find_element(By.ID, "g-name").send_keys("3号门 进")
+    Select(browser.driver.find_element(By.ID, "g-model")).select_by_value("standard-two-way")
+    browser.click("g-submit")
+    assert "闸机已登记" in browser.page_text()
+    match = re.search(r"#gate-(\d+)$", browser.driver.current_url)
+    assert match, browser.driver.current_url
+    row = browser.text(f"gate-{match.group(1)}")
+    assert "3号门 进" in row
+    assert "未注册" in row
+
+    # The one-time code: shown once with its expiry, the command and the warning.
+    browser.click(f"issue-{match.group(1)}")
+    code = browser.text("provisioning-code")
+    assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", code)
+    assert "只显示这一次" in browser.text("code-once")
+    assert f"--code {code}" in browser.text("install-command")
+    assert "device_code: A3-GATE-3-IN" in browser.text("install-config")
+    browser.shot("site_manager-gate-code")
+    browser.click("back-to-gates")
+    assert code not in browser.page_text()
+    assert "注册码有效至" in browser.text(f"gate-{match.group(1)}")

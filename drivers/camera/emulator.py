@@ -3,7 +3,7 @@
 Real software is pointed at it exactly like an IP camera's HTTP stream: OpenCV's FFmpeg backend
 opens `http://127.0.0.1:PORT/stream.mjpg` through the same `OpenCvFrameSource` code path as an
 RTSP URL. Frames come from `ImageFolderCapture`, so the tests' photos and a site's recorded video
-replay alike.
+replay alike. `drivers.camera.rtsp_emulator` serves the same frames over RTSP, as gate cameras do.
 """
 
 from __future__ import annotations

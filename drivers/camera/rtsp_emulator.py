@@ -150,7 +150,6 @@ class RtspCameraEmulator:
         self._capture: Any = open_capture(str(self.source), fps=fps, loop=True)
         self._stop = threading.Event()
         self._lock = threading.Lock()
-        self._new_frame = threading.Condition(self._lock)
         self._frame: _Frame | None = None
         self._clients: dict[socket.socket, threading.Thread] = {}
         self._threads: list[threading.Thread] = []
@@ -189,8 +188,6 @@ class RtspCameraEmulator:
 
     def close(self) -> None:
         self._stop.set()
-        with self._new_frame:
-            self._new_frame.notify_all()
         for thread in self._threads:
             thread.join(timeout=5)
         self._threads.clear()
@@ -236,9 +233,8 @@ class RtspCameraEmulator:
                 log.warning("camera emulator skips a frame: %s", exc)
                 continue
             seq += 1
-            with self._new_frame:
+            with self._lock:
                 self._frame = _Frame(seq, time.monotonic(), jpeg)
-                self._new_frame.notify_all()
 
     # --- connections ------------------------------------------------------------------------
 
@@ -263,7 +259,8 @@ class RtspCameraEmulator:
         buf = bytearray()
         try:
             while not self._stop.is_set():
-                wait = 0.01 if client.playing else 0.2  # poll for frames while playing
+                # poll for new frames while playing, at twice the frame rate (10 ms at most)
+                wait = min(0.01, 0.5 / self.fps) if client.playing else 0.2
                 ready, _, _ = select.select([conn], [], [], wait)
                 if ready:
                     data = conn.recv(65536)

@@ -557,6 +557,7 @@ def roster(session: Session, settings: Settings, device: Device, since: int) -> 
         entries=entries,
         removed=[],
         policy=gate_policy(project),
+        confirmers=registry_service.confirmers_for_roster(session, project.id),
     )
 
 

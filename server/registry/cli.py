@@ -1,23 +1,32 @@
-"""`sitegate registry ...`: the 花名册 import, and gates with their provisioning codes."""
+"""`sitegate registry ...`: the 花名册 import, gates with their provisioning codes, and the gate
+confirmers (card + manager confirmation, the alternative to face)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from models.enums import Direction
+from models.errors import ContractError
+from models.ids import normalise_card_uid
 from server.config import Settings
 from server.db import migrate
 from server.db.session import make_engine, make_sessionmaker, unit_of_work
-from server.errors import NotFoundError, SiteGateError
+from server.errors import NotFoundError, SiteGateError, ValidationFailedError
 from server.registry import repository as repo
 from server.registry import service as registry_service
-from server.registry.schemas import DeviceCreate
+from server.registry.models import Project
+from server.registry.schemas import DeviceCreate, GateConfirmerIn
 from sitegate_cli.errors import friendly_errors
+
+T = TypeVar("T")
 
 app = typer.Typer(help="实名制登记 / worker registry", no_args_is_help=True)
 console = Console()
@@ -162,3 +171,115 @@ def provisioning_code(
     """Issue a new one-time provisioning code for a registered gate (replaces any earlier one)."""
     issued, expires = _issue_code(database_url, project, gate, None)
     _print_code(gate, issued, expires)
+
+
+# --- gate confirmers ---------------------------------------------------------------------------
+
+
+def _in_project(database_url: str | None, project: str, work: Callable[[Session, Project], T]) -> T:
+    """Run `work` in one unit of work on the project found by code (migrations applied first)."""
+    settings = Settings(database_url=database_url) if database_url else Settings()
+    migrate.upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with unit_of_work(make_sessionmaker(engine)) as session:
+            found = repo.project_by_code(session, project)
+            if found is None:
+                raise NotFoundError(f"项目 {project}", f"project {project}")
+            return work(session, found)
+    finally:
+        engine.dispose()
+
+
+def _card(value: str) -> str:
+    try:
+        return normalise_card_uid(value)
+    except ContractError as exc:
+        raise ValidationFailedError(
+            f"--card: {exc.message_zh}", f"--card: {exc.message_en}", detail=[{"field": "card"}]
+        ) from None
+
+
+@app.command("add-confirmer")
+@friendly_errors
+def add_confirmer(
+    project: Annotated[str, typer.Option("--project", help="project code")],
+    card: Annotated[str, typer.Option("--card", help="the confirmer's IC card UID (hex)")],
+    name: Annotated[str, typer.Option("--name", help="the confirmer's name, e.g. 王经理")],
+    user_id: Annotated[
+        int | None, typer.Option("--user-id", help="their server account id, if any")
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Allow someone to confirm workers at the project's gates with their IC card."""
+    uid = _card(card)
+    try:
+        data = GateConfirmerIn(card_uid=uid, name=name, user_id=user_id)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        flag = "--" + str(first["loc"][0]).replace("_", "-")
+        raise ValidationFailedError(
+            f"{flag}: 取值无效", f"{flag}: {first['msg']}", detail=[{"field": flag}]
+        ) from None
+
+    def work(session: Session, found: Project) -> tuple[int, str]:
+        added = registry_service.add_confirmer(session, None, found, data=data)
+        return added.id, added.card_uid
+
+    confirmer_id, uid = _in_project(database_url, project, work)
+    console.print(
+        f"已添加确认人 / confirmer added: #{confirmer_id} {name} 卡 card {uid} "
+        "(闸机下次同步花名册后生效 / effective at the gates' next roster download)"
+    )
+
+
+@app.command("deactivate-confirmer")
+@friendly_errors
+def deactivate_confirmer(
+    project: Annotated[str, typer.Option("--project", help="project code")],
+    card: Annotated[str, typer.Option("--card", help="the confirmer's IC card UID (hex)")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Stop a card from confirming at the project's gates (the record of it stays)."""
+    uid = _card(card)
+
+    def work(session: Session, found: Project) -> None:
+        confirmer = repo.active_confirmer_by_card(session, found.id, uid)
+        if confirmer is None:
+            raise NotFoundError(f"卡号为 {uid} 的确认人", f"active confirmer with card {uid}")
+        registry_service.deactivate_confirmer(session, None, confirmer)
+
+    _in_project(database_url, project, work)
+    console.print(f"已停用确认人卡 / confirmer card deactivated: {uid}")
+
+
+@app.command("list-confirmers")
+@friendly_errors
+def list_confirmers(
+    project: Annotated[str, typer.Option("--project", help="project code")],
+    include_inactive: Annotated[
+        bool, typer.Option("--all", help="also the deactivated ones")
+    ] = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """The project's gate confirmers."""
+
+    def work(session: Session, found: Project) -> list[tuple[str, ...]]:
+        rows = repo.list_confirmers(session, found.id, active_only=not include_inactive)
+        return [
+            (
+                str(c.id),
+                c.card_uid,
+                c.name,
+                "" if c.user_id is None else str(c.user_id),
+                "是 yes" if c.active else "否 no",
+            )
+            for c in rows
+        ]
+
+    table = Table(title="闸机确认人 / gate confirmers")
+    for column in ("id", "卡 card", "姓名 name", "用户 user", "有效 active"):
+        table.add_column(column)
+    for row in _in_project(database_url, project, work):
+        table.add_row(*row)
+    console.print(table)

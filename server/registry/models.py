@@ -11,6 +11,7 @@ from sqlalchemy import (
     Date,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -186,3 +187,18 @@ class Device(IdMixin, TimestampMixin, Base):
     clock_skew_ms: Mapped[int | None] = mapped_column(BigId)
     roster_version_seen: Mapped[int] = mapped_column(Integer, default=0)
     health: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class GateConfirmer(IdMixin, TimestampMixin, Base):
+    """Someone the project allows to confirm a worker at its gates with their own IC card: the
+    alternative to face (RULES.md 3). Never deleted, only deactivated: gate records name the
+    confirmer by this row's id for as long as the records are kept."""
+
+    __tablename__ = "gate_confirmer"
+    __table_args__ = (Index("ix_gate_confirmer_project_card", "project_id", "card_uid"),)
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    card_uid: Mapped[str] = mapped_column(String(20))  # canonical (models.ids.normalise_card_uid)
+    name: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -17,6 +17,7 @@ from server.registry.models import (
     Company,
     Device,
     FaceTemplate,
+    GateConfirmer,
     Project,
     ProjectCompany,
     Team,
@@ -333,6 +334,38 @@ def get_device(session: Session, project_id: int, device_id: int) -> Device | No
 
 def device_by_code(session: Session, code: str) -> Device | None:
     return session.scalar(select(Device).where(Device.code == code))
+
+
+# --- gate confirmers ---------------------------------------------------------------------------
+
+
+def list_confirmers(
+    session: Session, project_id: int, *, active_only: bool = False
+) -> Sequence[GateConfirmer]:
+    stmt = select(GateConfirmer).where(GateConfirmer.project_id == project_id)
+    if active_only:
+        stmt = stmt.where(GateConfirmer.active.is_(True))
+    return session.scalars(stmt.order_by(GateConfirmer.id)).all()
+
+
+def get_confirmer(session: Session, project_id: int, confirmer_id: int) -> GateConfirmer | None:
+    return session.scalar(
+        select(GateConfirmer).where(
+            GateConfirmer.project_id == project_id, GateConfirmer.id == confirmer_id
+        )
+    )
+
+
+def active_confirmer_by_card(
+    session: Session, project_id: int, card_uid: str
+) -> GateConfirmer | None:
+    return session.scalar(
+        select(GateConfirmer).where(
+            GateConfirmer.project_id == project_id,
+            GateConfirmer.card_uid == card_uid,
+            GateConfirmer.active.is_(True),
+        )
+    )
 
 
 # --- audit -------------------------------------------------------------------------------------

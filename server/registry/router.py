@@ -41,6 +41,8 @@ from server.registry.schemas import (
     EnterIn,
     FaceTemplateIn,
     FaceTemplateOut,
+    GateConfirmerIn,
+    GateConfirmerOut,
     ImportReportOut,
     LeaveIn,
     Page,
@@ -583,6 +585,51 @@ def provisioning_code(
     device = registry_service.get_device_or_raise(session, user, project_id, device_id, write=True)
     code, expires_at = registry_service.issue_provisioning_code(session, user, device)
     return ProvisioningCodeOut(device_id=device.id, code=code, expires_at=expires_at)
+
+
+# --- gate confirmers ---------------------------------------------------------------------------
+
+
+@router.get("/projects/{project_id}/gate-confirmers", response_model=list[GateConfirmerOut])
+def list_confirmers(
+    project_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    include_inactive: Annotated[bool, Query(description="also the deactivated ones")] = False,
+) -> list[GateConfirmerOut]:
+    """Who may confirm a worker at the project's gates (card + manager confirmation)."""
+    registry_service.get_project_or_raise(session, user, project_id)
+    registry_service.require_staff(user)
+    rows = repo.list_confirmers(session, project_id, active_only=not include_inactive)
+    return [GateConfirmerOut.model_validate(c) for c in rows]
+
+
+@router.post(
+    "/projects/{project_id}/gate-confirmers", response_model=GateConfirmerOut, status_code=201
+)
+def add_confirmer(
+    project_id: int, body: GateConfirmerIn, session: SessionDep, user: CurrentUser
+) -> GateConfirmerOut:
+    """Register a confirmer by IC card (canonical upper-case hex); the gates learn it by roster."""
+    project = registry_service.get_project_or_raise(session, user, project_id, write=True)
+    return GateConfirmerOut.model_validate(
+        registry_service.add_confirmer(session, user, project, data=body)
+    )
+
+
+@router.post(
+    "/projects/{project_id}/gate-confirmers/{confirmer_id}/deactivate",
+    response_model=GateConfirmerOut,
+)
+def deactivate_confirmer(
+    project_id: int, confirmer_id: int, session: SessionDep, user: CurrentUser
+) -> GateConfirmerOut:
+    confirmer = registry_service.get_confirmer_or_raise(
+        session, user, project_id, confirmer_id, write=True
+    )
+    return GateConfirmerOut.model_validate(
+        registry_service.deactivate_confirmer(session, user, confirmer)
+    )
 
 
 # --- audit -------------------------------------------------------------------------------------

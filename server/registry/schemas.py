@@ -491,3 +491,24 @@ def device_out(device: Device) -> DeviceOut:
         provisioning_expires_at=device.provisioning_expires_at,
         last_seen_at=device.last_seen_at,
     )
+
+
+# --- gate confirmers ---------------------------------------------------------------------------
+
+
+class GateConfirmerIn(_In):
+    """Who may confirm a worker at the project's gates (RULES.md 3), known by their IC card."""
+
+    card_uid: CardUid
+    name: str = Field(min_length=1, max_length=64)
+    user_id: int | None = Field(default=None, ge=1, description="their account, if they have one")
+
+
+class GateConfirmerOut(_Out):
+    id: int
+    project_id: int
+    card_uid: str
+    name: str
+    user_id: int | None
+    active: bool
+    created_at: dt.datetime

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from models.enums import AssignmentStatus, CompanyRole, Role, WageKind
 from models.ids import bank_card_warning, birth_date_of, gender_of, mask_bank_card, mask_id_number
+from models.roster import Confirmer
 from server.auth import service as auth_service
 from server.auth.models import User
 from server.config import Settings
@@ -32,6 +33,7 @@ from server.registry.models import (
     Company,
     Device,
     FaceTemplate,
+    GateConfirmer,
     Project,
     ProjectCompany,
     Team,
@@ -44,6 +46,7 @@ from server.registry.schemas import (
     CompanyUpdate,
     DeviceCreate,
     DeviceUpdate,
+    GateConfirmerIn,
     ProjectCreate,
     ProjectUpdate,
     TeamCreate,
@@ -201,6 +204,17 @@ def get_device_or_raise(
     if device is None:
         raise NotFoundError("设备", "device")
     return device
+
+
+def get_confirmer_or_raise(
+    session: Session, user: User, project_id: int, confirmer_id: int, *, write: bool = False
+) -> GateConfirmer:
+    get_project_or_raise(session, user, project_id, write=write)
+    require_staff(user)  # who may open the gate is for admins and the project's site managers
+    confirmer = repo.get_confirmer(session, project_id, confirmer_id)
+    if confirmer is None:
+        raise NotFoundError("确认人", "gate confirmer")
+    return confirmer
 
 
 # --- projects ----------------------------------------------------------------------------------
@@ -988,3 +1002,69 @@ def report_dict(report: ImportReport) -> dict[str, Any]:
         "errors": [issue(i) for i in report.errors],
         "warnings": [issue(i) for i in report.warnings],
     }
+
+
+# --- gate confirmers (RULES.md 3: card + manager confirmation) ---------------------------------
+
+
+def add_confirmer(
+    session: Session, user: User | None, project: Project, *, data: GateConfirmerIn
+) -> GateConfirmer:
+    """Allow someone to confirm workers at the project's gates; the gates learn it by roster."""
+    if repo.active_confirmer_by_card(session, project.id, data.card_uid) is not None:
+        raise ConflictError(
+            f"card_uid: IC卡 {data.card_uid} 已是本项目的确认人卡",
+            f"card_uid: IC card {data.card_uid} already belongs to an active confirmer here",
+            detail=[{"field": "card_uid", "message": "already an active confirmer's card"}],
+        )
+    if data.user_id is not None and session.get(User, data.user_id) is None:
+        raise _field_error("user_id", "用户不存在", "no such user")
+    confirmer = GateConfirmer(
+        project_id=project.id,
+        card_uid=data.card_uid,
+        name=data.name,
+        user_id=data.user_id,
+        active=True,
+    )
+    session.add(confirmer)
+    session.flush()
+    auth_service.audit(
+        session,
+        user,
+        "add_confirmer",
+        "gate_confirmer",
+        confirmer.id,
+        project_id=project.id,
+        detail={"card_uid": data.card_uid, "name": data.name, "user_id": data.user_id},
+    )
+    versioning.bump(session, project.id)
+    return confirmer
+
+
+def deactivate_confirmer(
+    session: Session, user: User | None, confirmer: GateConfirmer
+) -> GateConfirmer:
+    """The card stops confirming at the next roster download; the row stays for the records."""
+    if not confirmer.active:
+        return confirmer
+    confirmer.active = False
+    session.flush()
+    auth_service.audit(
+        session,
+        user,
+        "deactivate_confirmer",
+        "gate_confirmer",
+        confirmer.id,
+        project_id=confirmer.project_id,
+        detail={"card_uid": confirmer.card_uid},
+    )
+    versioning.bump(session, confirmer.project_id)
+    return confirmer
+
+
+def confirmers_for_roster(session: Session, project_id: int) -> list[Confirmer]:
+    """The project's active confirmers as the gates receive them with every roster download."""
+    return [
+        Confirmer(confirmer_id=c.id, card_uid=c.card_uid, name=c.name, user_id=c.user_id)
+        for c in repo.list_confirmers(session, project_id, active_only=True)
+    ]

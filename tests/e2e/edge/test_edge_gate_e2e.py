@@ -2,7 +2,8 @@
 replaying ../shared/testdata/faces, the real server in a subprocess, which goes down mid-run.
 
 right person passes · someone else with that card is refused · unknown cards are refused ·
-a worker who left (退场) is refused · after the outage every event reaches the server once.
+a worker who left (退场) is refused · a worker who declined face passes only after a confirmer's
+IC card (card + manager confirmation) · after the outage every event reaches the server once.
 """
 
 from __future__ import annotations
@@ -101,6 +102,23 @@ sync:
 """
 
 
+def add_confirmer(db_url: str, project_id: int, card_uid: str, name: str) -> None:
+    from server.db.session import make_engine, make_sessionmaker, unit_of_work
+    from server.registry import service as registry_service
+    from server.registry.models import Project
+    from server.registry.schemas import GateConfirmerIn
+
+    engine = make_engine(db_url)
+    try:
+        with unit_of_work(make_sessionmaker(engine)) as session:
+            project = session.get(Project, project_id)
+            assert project is not None
+            data = GateConfirmerIn(card_uid=card_uid, name=name)
+            registry_service.add_confirmer(session, None, project, data=data)
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture
 def emulators() -> Iterator[tuple[SamIdCardEmulator, IcCardEmulator, LcusEmulator]]:
     with SamIdCardEmulator() as sam, IcCardEmulator() as ic, LcusEmulator() as relay:
@@ -117,8 +135,10 @@ def test_gate_end_to_end(tmp_path: Path, emulators: Any) -> None:
             ("bush", "布什", "A1B2C3D4", [encode(FACES / bush / f"{bush}_0001.jpg")], False),
             ("blair", "布莱尔", None, [encode(FACES / blair / f"{blair}_0001.jpg")], False),
             ("powell", "鲍威尔", None, [], True),
+            ("rice", "赖斯", "C0FFEE01", [], False),  # no face consent: card + confirmation
         ],
     )
+    add_confirmer(db_url, seeded.project_id, "0A0B0C0D", "王经理")
     server = ServerProc(db_url)
     server.start()
     data = tmp_path / "gate"
@@ -220,21 +240,44 @@ def test_gate_end_to_end(tmp_path: Path, emulators: Any) -> None:
             people["powell"].worker_id,
         )
         assert len(relay.pulses()) == 1
-        assert outbox.stats().depth == 4  # nothing reached the server during the outage
+
+        # 5. Rice declined face recognition: her card alone opens nothing; the confirmer's card
+        #    (from the roster cached before the outage) lets her in, and the record names him.
+        ic.tap("C0FFEE01")
+        wait_for(
+            lambda: type(rt.agent.state.phase).__name__ == "AwaitConfirmation",
+            what="awaiting confirmation",
+        )
+        time.sleep(0.3)
+        assert len(events()) == 5
+        assert len(relay.pulses()) == 1
+        ic.tap("0A0B0C0D")
+        wait_for(lambda: len(events()) == 6, what="confirmed grant")
+        ev = events()[5]
+        assert (ev.result, ev.mode, ev.worker_id) == (
+            GateResult.GRANTED,
+            GateMode.CARD_CONFIRMED,
+            people["rice"].worker_id,
+        )
+        confirmer = rt.roster.snapshot.confirmer_by_card_uid("0A0B0C0D")
+        assert confirmer is not None
+        assert ev.credential_ref == f"C0FFEE01|by:{confirmer.confirmer_id}:0A0B0C0D"
+        assert len(relay.wait_for_pulses(2, timeout_s=3.0)) == 2
+        assert outbox.stats().depth == 5  # nothing reached the server during the outage
 
         # The server comes back: the backlog goes up exactly once, chain intact.
         server.start()
         wait_for(lambda: outbox.stats().depth == 0, timeout=20.0, what="upload after outage")
         stored = server_events(db_url, seeded.device_pk)
         local = events()
-        assert [s for s, *_ in stored] == [1, 2, 3, 4, 5]
+        assert [s for s, *_ in stored] == [1, 2, 3, 4, 5, 6]
         assert [h for _, _, h, _ in stored] == [e.hash for e in local]
         assert all(ok for *_, ok in stored)
         assert chain_breaks(db_url, seeded.device_pk) == 0
         assert verify_chain(local) == []
         status = read_status(cfg)
         assert status["outbox"]["queue_depth"] == 0
-        assert status["outbox"]["acked_through"] == 5
+        assert status["outbox"]["acked_through"] == 6
         assert status["roster_version"] == rt.roster.version
     finally:
         rt.close()

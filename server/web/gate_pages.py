@@ -49,6 +49,12 @@ CODE_PATTERN = re.compile(r"[A-Za-z0-9_.-]+")
 CODE_MAX = 64
 NAME_MAX = 128
 DIRECTIONS = {d.value: d for d in Direction}
+FIELD_LABELS = {
+    "code": "gate.code",
+    "name": "gate.name",
+    "direction": "gate.direction",
+    "model": "gate.model",
+}
 
 
 @dataclass(frozen=True)
@@ -102,8 +108,12 @@ def _list_page(
     status_code: int = 200,
 ) -> Response:
     now = now_utc(request)
-    zone = roster_service.project_settings(project).zone
     user: User | None = getattr(request.state, "page_user", None)
+    # The full chain check is on the inspector's month page (inspectors and admins).
+    chain_link = None
+    if user is not None and user.role in (Role.INSPECTOR, Role.ADMIN):
+        period = current_period(now, roster_service.project_settings(project).zone)
+        chain_link = f"/inspect/{project.id}/{period}#chains"
     return render(
         request,
         "site/gates.html",
@@ -113,12 +123,7 @@ def _list_page(
         breaks=queries.chain_break_counts(session, project.id),
         models={m.name: m for m in gate_models()},
         editable=editable,
-        # The full chain check is on the inspector's month page (inspectors and admins).
-        chain_link=(
-            f"/inspect/{project.id}/{current_period(now, zone)}#chains"
-            if user is not None and user.role in (Role.INSPECTOR, Role.ADMIN)
-            else None
-        ),
+        chain_link=chain_link,
         errors=errors or [],
         tz=project.timezone,
     )
@@ -207,8 +212,11 @@ def register(
             code=code, name=name, kind="gate", direction=direction, model=model.name
         )
         device = registry_service.create_device(session, user, project, data=data)
-    except ValidationError:  # the form's checks mirror the schema; kept as a safety net
-        errs.add("form.choice_invalid", field=errs.label("gate.code"))
+    except ValidationError as exc:  # the form's checks mirror the schema: a safety net
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else ""
+            label = FIELD_LABELS.get(field, "gate.code")
+            errs.add("form.choice_invalid", field=errs.label(label))
         return again(422)
     except SiteGateError as exc:
         session.rollback()

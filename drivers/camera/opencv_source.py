@@ -81,7 +81,11 @@ def open_capture(
     """
     import cv2
 
-    text = str(url)
+    text = str(url).strip()
+    if not text:
+        # Path("") is ".": an empty URL (an unset variable) would quietly replay whatever
+        # images sit in the working directory instead of failing.
+        raise DevicePortError("未指定摄像头地址", "no camera URL given", code="camera.open_failed")
     m = re.fullmatch(r"(?:usb:)?(\d+)", text)
     if m or text.startswith("/dev/video") or text.startswith("/dev/v4l/"):
         target: int | str = int(m[1]) if m else text

@@ -50,6 +50,18 @@ class TestImageFolderCapture:
 
 
 class TestOpenCapture:
+    @pytest.mark.parametrize("url", ["", "  "])
+    def test_empty_url_is_refused(
+        self, url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        import cv2
+
+        cv2.imwrite(str(tmp_path / "a.jpg"), np.zeros((8, 8, 3), np.uint8))
+        monkeypatch.chdir(tmp_path)  # an image in the working directory must not be picked up
+        with pytest.raises(DevicePortError) as info:
+            open_capture(url)
+        assert info.value.code == "camera.open_failed"
+
     def test_missing_video(self, tmp_path: Path) -> None:
         with pytest.raises(DevicePortError):
             open_capture(str(tmp_path / "nope.mp4"))

@@ -81,6 +81,38 @@ def digits_cell(value: Cell, what_zh: str, what_en: str, code: str) -> str:
     return text
 
 
+_DATE_PATTERNS = (
+    re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T].*)?"),  # a time after it is ignored
+    re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?(?:\s.*)?"),
+    re.compile(r"(\d{4})(\d{2})(\d{2})(?:\d{6})?"),  # 20261115 or 20261115093000
+)
+
+
+def date_cell(value: Cell, code: str) -> dt.date:
+    """A date as spreadsheets hold it: a real date cell, an Excel serial typed into a number
+    cell, or text in the forms Chinese banks and offices write (2026-11-15, 2026/11/15,
+    2026年11月15日, 20261115). Anything else is a CellError with `code`."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and 20000 < value < 80000:
+        return EXCEL_EPOCH + dt.timedelta(days=int(value))
+    text = text_of(value)
+    for pattern in _DATE_PATTERNS:
+        m = pattern.fullmatch(text)
+        if m:
+            try:
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                break
+    raise CellError(
+        code,
+        f"日期 {text!r} 无法识别(可填 2026-03-01 或 2026年3月1日)",
+        f"date {text!r} not recognised (use 2026-03-01 or 2026年3月1日)",
+    )
+
+
 # --- reading the grid --------------------------------------------------------------------------
 
 

@@ -30,7 +30,7 @@ from models.ids import (
 )
 from models.money import Fen, yuan_to_fen
 from server.errors import SiteGateError
-from server.tabular import EXCEL_EPOCH, Cell, CellError, digits_cell, text_of
+from server.tabular import Cell, CellError, date_cell, digits_cell, text_of
 from server.tabular import read_grid as read_sheet
 
 HEADER_SEARCH_ROWS = 10
@@ -256,33 +256,8 @@ def parse_rate_cell(value: Cell) -> Fen:
     return fen
 
 
-_DATE_PATTERNS = (
-    re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T].*)?"),
-    re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?"),
-    re.compile(r"(\d{4})(\d{2})(\d{2})"),
-)
-
-
 def parse_date_cell(value: Cell) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool) and 20000 < value < 80000:
-        return EXCEL_EPOCH + dt.timedelta(days=int(value))  # a date typed into a number cell
-    text = text_of(value)
-    for pattern in _DATE_PATTERNS:
-        m = pattern.fullmatch(text)
-        if m:
-            try:
-                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            except ValueError:
-                break
-    raise CellError(
-        "roster.bad_date",
-        f"日期 {text!r} 无法识别(可填 2026-03-01 或 2026年3月1日)",
-        f"date {text!r} not recognised (use 2026-03-01 or 2026年3月1日)",
-    )
+    return date_cell(value, "roster.bad_date")
 
 
 # --- grid --------------------------------------------------------------------------------------

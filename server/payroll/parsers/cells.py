@@ -11,7 +11,7 @@ from models.errors import ContractError
 from models.ids import parse_bank_card, parse_resident_id
 from models.money import Fen, yuan_to_fen
 from server.payroll.parsers.row import TransferStatus, format_period, parse_period
-from server.tabular import EXCEL_EPOCH, Cell, CellError, digits_cell, is_blank, text_of
+from server.tabular import Cell, CellError, date_cell, digits_cell, is_blank, text_of
 
 
 def parse_name(value: Cell) -> str:
@@ -109,33 +109,8 @@ def parse_period_cell(value: Cell) -> str:
         ) from None
 
 
-_DATE_PATTERNS = (
-    re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T].*)?"),
-    re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?(?:\s.*)?"),
-    re.compile(r"(\d{4})(\d{2})(\d{2})(?:\d{6})?"),
-)
-
-
 def parse_date_cell(value: Cell) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool) and 20000 < value < 80000:
-        return EXCEL_EPOCH + dt.timedelta(days=int(value))  # date typed into a number cell
-    text = text_of(value)
-    for pattern in _DATE_PATTERNS:
-        m = pattern.fullmatch(text)
-        if m:
-            try:
-                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            except ValueError:
-                break
-    raise CellError(
-        "payroll.bad_date",
-        f"日期 {text!r} 无法识别(可用 2026-11-15 或 2026年11月15日)",
-        f"date {text!r} not recognised (use 2026-11-15 or 2026年11月15日)",
-    )
+    return date_cell(value, "payroll.bad_date")
 
 
 DEFAULT_STATUS_WORDS: Mapping[TransferStatus, tuple[str, ...]] = {

@@ -11,7 +11,7 @@ import time
 # Rich consoles fix their width from COLUMNS when the CLI modules are imported; CLI tests read
 # whole table rows, so give them a wide terminal whatever the outer environment says.
 os.environ["COLUMNS"] = "200"
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -40,27 +40,62 @@ def _worker_suffix() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
-def _postgres_url(base: str) -> str:
-    """One database per xdist worker, created fresh: tests never see another run's rows."""
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _postgres_url(base: str) -> tuple[str, Callable[[], None]]:
+    """A fresh database for this process (xdist worker and pid in its name), so two runs on one
+    machine never drop each other's database; dropped at the end, and databases left behind by
+    runs that died (their pid is gone) are dropped at the start."""
     url = make_url(normalise_url(base))
-    name = f"{url.database or 'test'}_sitegate_{_worker_suffix()}"
+    prefix = f"{url.database or 'test'}_sitegate_"
+    name = f"{prefix}{_worker_suffix()}_{os.getpid()}"
     admin = make_engine(url.render_as_string(hide_password=False), echo=False)
+
+    def drop(db: str) -> None:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+
+    with admin.connect() as conn:
+        existing = conn.execute(
+            text("SELECT datname FROM pg_database WHERE starts_with(datname, :p)"), {"p": prefix}
+        ).scalars()
+        stale = [
+            db for db in existing
+            if (pid := db.rsplit("_", 1)[-1]).isdigit() and not _pid_alive(int(pid))
+        ]  # fmt: skip
+    for db in stale:
+        drop(db)
+    drop(name)
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+
+    def cleanup() -> None:
+        drop(name)
+        admin.dispose()
+
+    return url.set(database=name).render_as_string(hide_password=False), cleanup
 
 
 @pytest.fixture(scope="session")
-def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     base = os.environ.get("TEST_DATABASE_URL")
+    cleanup: Callable[[], None] | None = None
     if base:
-        url = _postgres_url(base)
+        url, cleanup = _postgres_url(base)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'sitegate.sqlite3'}"
     migrate.upgrade(url)  # the real migrations: drift between models and migrations fails here
-    return url
+    yield url
+    if cleanup is not None:
+        cleanup()
 
 
 @pytest.fixture(scope="session")

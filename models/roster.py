@@ -1,4 +1,10 @@
-"""What a gate needs to decide: the project's authorised roster and its gate policy."""
+"""What a gate needs to decide: the project's authorised roster and its gate policy.
+
+These models are the wire contract of the roster download, parsed by gates that may run one
+version behind the server. They ignore unknown fields (`WIRE`) so that a server adding a policy
+or entry field does not break every older gate's download; the strict check of what a person
+types lives in the server's settings input (server/registry/settings.py), not here.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from models.enums import AssignmentStatus
 
+# Forward compatible: an older gate drops a field it does not know instead of refusing the roster.
+WIRE = ConfigDict(extra="ignore")
+
 
 class GatePolicy(BaseModel):
     """Project gate policy; every number is a project setting with this default (RULES.md)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = WIRE
 
     require_contract: bool = True
     require_safety_training: bool = True
@@ -35,7 +44,7 @@ class GatePolicy(BaseModel):
 class Confirmer(BaseModel):
     """Someone the project allows to confirm a worker at the gate with their own IC card."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True)  # WIRE, frozen
 
     confirmer_id: int = Field(ge=1, description="server gate_confirmer id: named in the record")
     card_uid: str = Field(min_length=8, max_length=20, description="canonical IC card UID")
@@ -67,7 +76,7 @@ def split_confirmed_ref(ref: str) -> tuple[str, int | None, str | None]:
 class RosterEntry(BaseModel):
     """One assignment of a worker to the gate's project, as the edge caches it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = WIRE
 
     assignment_id: int
     worker_id: int

@@ -59,6 +59,7 @@ from server.ingest import repository
 from server.ingest.schemas import ChainProblem, ChainReport, RecordedBreak
 from server.registry import face_templates, versioning
 from server.registry import service as registry_service
+from server.registry import settings as project_settings
 from server.registry.models import Assignment, Device, Project, Worker
 
 FINDING_KIND = "CHAIN_BREAK"
@@ -492,8 +493,9 @@ def heartbeat(
 
 
 def gate_policy(project: Project) -> GatePolicy:
+    """The project's effective gate policy (its settings over the RULES.md defaults)."""
     try:
-        return GatePolicy(**{**(project.gate_policy or {}), "timezone": project.timezone})
+        return project_settings.wire_gate_policy(project)
     except ValidationError:
         raise SiteGateError(
             "项目闸机策略配置有误,请管理员检查",

@@ -22,6 +22,7 @@ from server.errors import ForbiddenError, ValidationFailedError
 from server.registry import importer
 from server.registry import repository as repo
 from server.registry import service as registry_service
+from server.registry import settings as project_settings
 from server.registry.models import Assignment, Worker
 from server.registry.schemas import (
     AssignmentCreate,
@@ -113,6 +114,29 @@ def update_project(
     return ProjectOut.model_validate(
         registry_service.update_project(session, user, project, data=body)
     )
+
+
+@router.get("/projects/{project_id}/settings", response_model=project_settings.ProjectSettingsOut)
+def get_settings(
+    project_id: int, session: SessionDep, user: CurrentUser
+) -> project_settings.ProjectSettingsOut:
+    """Every threshold: its effective value, its RULES.md default and whether it is overridden."""
+    project = registry_service.get_settings_or_raise(session, user, project_id)
+    return project_settings.settings_out(project)
+
+
+@router.patch("/projects/{project_id}/settings", response_model=project_settings.ProjectSettingsOut)
+def update_settings(
+    project_id: int,
+    body: project_settings.SettingsPatch,
+    session: SessionDep,
+    user: CurrentUser,
+) -> project_settings.ProjectSettingsOut:
+    """Partial update per section; `null` resets a field to its default. Audited; a gate
+    policy change bumps the roster version so the gates download it."""
+    project = registry_service.get_settings_or_raise(session, user, project_id, write=True)
+    registry_service.update_settings(session, user, project, patch=body)
+    return project_settings.settings_out(project)
 
 
 # --- companies ---------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from server.db.types import utcnow
 from server.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
 from server.registry import face_templates, importer, versioning
 from server.registry import repository as repo
+from server.registry import settings as project_settings
 from server.registry.models import (
     Assignment,
     CardBinding,
@@ -248,6 +249,51 @@ def update_project(
             session, user, "update", "project", project.id, project_id=project.id, detail=changes
         )
     return project
+
+
+# --- project settings --------------------------------------------------------------------------
+
+
+def get_settings_or_raise(
+    session: Session, user: User, project_id: int, *, write: bool = False
+) -> Project:
+    """Read: admin, the project's site managers and inspectors; write: admin and its managers.
+    Out of scope is 404 first, so a worker's 403 discloses nothing of other projects."""
+    project = get_project_or_raise(session, user, project_id, write=write)
+    require_not_worker(user)
+    return project
+
+
+def update_settings(
+    session: Session,
+    user: User | None,
+    project: Project,
+    *,
+    patch: project_settings.SettingsPatch,
+) -> dict[str, object]:
+    """Apply a settings patch (422 naming `section.field`), audit old -> new, and bump the roster
+    version when the gate policy changed so every gate downloads it."""
+    applied = project_settings.apply_patch(project, patch)
+    for section, values in applied.overrides.items():
+        if section == project_settings.GatePolicySettings.key:
+            project.gate_policy = values
+        else:  # a new dict: the JSON column sees a reassignment, not an in-place edit
+            project.settings = {**(project.settings or {}), section: values}
+    if not applied.changes:
+        return {}
+    session.flush()
+    if project_settings.GatePolicySettings.key in applied.overrides:
+        versioning.bump(session, project.id)
+    auth_service.audit(
+        session,
+        user,
+        "update",
+        "project_settings",
+        project.id,
+        project_id=project.id,
+        detail=dict(applied.changes),
+    )
+    return dict(applied.changes)
 
 
 # --- companies ---------------------------------------------------------------------------------

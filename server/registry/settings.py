@@ -1,0 +1,506 @@
+"""A project's settings: every RULES.md threshold, with its default, bounds and zh/en label.
+
+Three sections, stored as overrides only (a field absent from the JSON is at its default, so a
+changed default reaches every project that never set it):
+
+- `gate_policy`    -> `Project.gate_policy`, sent to the gates as models.roster.GatePolicy;
+- `roster`         -> `Project.settings["roster"]`, read by server.rosters (RosterSettings);
+- `reconciliation` -> `Project.settings["reconciliation"]`, read by server.payroll (ReconSettings).
+
+The time zone and the pay day are project fields (`PATCH /projects/{id}`), shown here read-only.
+
+The section models are strict (`extra="forbid"`): they check what a person types. The gates'
+wire model (models.roster.GatePolicy) ignores unknown fields instead, for older gates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import operator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar
+
+import annotated_types as at
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_serializer,
+)
+
+from models.roster import GatePolicy
+from server.errors import ValidationFailedError
+from server.registry.models import Project
+
+Scalar = bool | int | float | str | None
+
+
+def _f(default: Any, zh: str, en: str, *, unit: str = "", **bounds: Any) -> Any:
+    """A settings field: its RULES.md default, its bounds and its zh/en label (and unit)."""
+    return Field(
+        default,
+        title=f"{zh} / {en}",
+        json_schema_extra={"label_zh": zh, "label_en": en, "unit": unit},
+        **bounds,
+    )
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+    key: ClassVar[str]
+    label_zh: ClassVar[str]
+    label_en: ClassVar[str]
+
+    def problems(self) -> list[tuple[str, str, str]]:
+        """Checks across fields: (field, zh, en) each."""
+        return []
+
+
+class GatePolicySettings(_Section):
+    """The gate decision (RULES.md "Gate decision"); becomes models.roster.GatePolicy."""
+
+    key = "gate_policy"
+    label_zh = "闸机通行规则"
+    label_en = "Gate policy"
+
+    require_contract: bool = _f(True, "须已录入劳动合同", "Labour contract required")
+    require_safety_training: bool = _f(True, "须已完成安全培训", "Safety training required")
+    anti_passback: bool = _f(True, "防反潜回(已在场不可再进)", "Anti-passback")
+    max_age_male: int = _f(
+        60, "男性年龄上限(0 为不限)", "Max age, men (0: none)", unit="岁/y", ge=0, le=100
+    )
+    max_age_female: int = _f(
+        50, "女性年龄上限(0 为不限)", "Max age, women (0: none)", unit="岁/y", ge=0, le=100
+    )
+    min_age: int = _f(18, "最低年龄", "Minimum age", unit="岁/y", ge=16, le=70)
+    face_threshold: float = _f(
+        0.5, "人脸比对阈值(距离上限)", "Face match threshold (max distance)", gt=0, lt=1.5
+    )
+    face_margin: float = _f(0.06, "1:N 最佳与次佳的差距", "1:N margin best vs second", ge=0, le=1)
+    manager_confirmation: bool = _f(
+        True, "刷卡+管理人员确认作为替代方式", "Card + manager confirmation as the alternative"
+    )
+    confirm_after_face_refusal: bool = _f(
+        True, "人脸未通过时可由管理人员确认", "Confirmation after a refused face"
+    )
+    confirmation_timeout_s: float = _f(
+        30.0, "等待确认的时限", "Confirmation timeout", unit="s", gt=0, le=300
+    )
+
+
+class RosterSection(_Section):
+    """Attendance (RULES.md "Attendance"); becomes server.rosters.rules.RosterSettings."""
+
+    key = "roster"
+    label_zh = "考勤规则"
+    label_en = "Attendance"
+
+    dedupe_window_s: int = _f(
+        60, "同向重复打卡合并时间窗", "Repeat punches merged within", unit="s", ge=0, le=3600
+    )
+    full_day_hours: float = _f(
+        4.0, "计一天所需在场时长", "Hours on site for a day", unit="h", gt=0, le=24
+    )
+    half_day_hours: float = _f(
+        2.0, "计半天所需在场时长", "Hours on site for a half day", unit="h", gt=0, le=24
+    )
+    auto_close_at: dt.time = _f(
+        dt.time(20, 0), "缺少出场记录时的自动结束时刻", "Auto-close time of a missing OUT"
+    )
+    night_shift_hours: float = _f(
+        12.0,
+        "夜班缺少出场时按进场后计",
+        "Night shift missing OUT closes after",
+        unit="h",
+        gt=0,
+        le=24,
+    )
+    night_shift_from: dt.time = _f(dt.time(18, 0), "夜班进场时间起", "Night shift INs from")
+    night_shift_until: dt.time = _f(dt.time(5, 0), "夜班进场时间止", "Night shift INs until")
+    max_session_hours: float = _f(
+        16.0, "单次在场最长时长", "Longest session", unit="h", gt=0, le=48
+    )
+
+    @field_serializer("auto_close_at", "night_shift_from", "night_shift_until", when_used="json")
+    def _hh_mm(self, value: dt.time) -> str:
+        return value.strftime("%H:%M")
+
+    def problems(self) -> list[tuple[str, str, str]]:
+        out = []
+        if self.half_day_hours > self.full_day_hours:
+            out.append(
+                ("half_day_hours", "不能大于计一天的时长", "may not exceed the full day's hours")
+            )
+        if self.night_shift_hours > self.max_session_hours:
+            out.append(
+                (
+                    "night_shift_hours",
+                    "不能大于单次在场最长时长",
+                    "may not exceed the longest session",
+                )
+            )
+        return out
+
+
+_Share = Annotated[Decimal, at.Ge(0), at.Le(1), Field(decimal_places=4)]
+
+
+class ReconciliationSection(_Section):
+    """Reconciliation (RULES.md "Reconciliation"); becomes reconciliation.rules.ReconSettings."""
+
+    key = "reconciliation"
+    label_zh = "工资核对规则"
+    label_en = "Reconciliation"
+
+    underpaid_tolerance: _Share = _f(
+        Decimal("0.05"),
+        "少发容差(实发低于应发的比例)",
+        "Underpaid tolerance (share of expected)",
+        le=Decimal("0.5"),
+    )
+    underpaid_red_below: _Share = _f(
+        Decimal("0.50"), "实发低于应发此比例为红色", "Red when paid below this share of expected"
+    )
+    unpaid_red_after_days: int = _f(
+        30,
+        "欠薪超过发薪日此天数为红色",
+        "Unpaid: red after days past pay day",
+        unit="天/d",
+        ge=0,
+        le=365,
+    )
+    unpaid_red_share: _Share = _f(
+        Decimal("0.20"), "欠薪人数超过此比例为红色", "Unpaid: red above this share of workers"
+    )
+
+    @field_serializer(
+        "underpaid_tolerance", "underpaid_red_below", "unpaid_red_share", when_used="json"
+    )
+    def _number(self, value: Decimal) -> float:
+        return float(value)  # at most 4 decimal places: exact enough, and a number in JSON
+
+
+SECTIONS: tuple[type[_Section], ...] = (GatePolicySettings, RosterSection, ReconciliationSection)
+BY_KEY: dict[str, type[_Section]] = {s.key: s for s in SECTIONS}
+
+
+# --- the PATCH body: per section, every field optional; `null` resets it to its default --------
+
+
+def _patch_model(section: type[_Section]) -> type[BaseModel]:
+    fields: dict[str, Any] = {}
+    for name, info in section.model_fields.items():
+        inner: Any = info.annotation
+        if info.metadata:  # the bounds travel with the type, so they apply to non-null values
+            inner = operator.getitem(Annotated, (inner, *info.metadata))
+        fields[name] = (inner | None, Field(None, title=info.title))
+    model: type[BaseModel] = create_model(
+        f"{section.__name__}Patch",
+        __config__=ConfigDict(extra="forbid"),
+        **fields,
+    )
+    return model
+
+
+GatePolicyPatch = _patch_model(GatePolicySettings)
+RosterPatch = _patch_model(RosterSection)
+ReconciliationPatch = _patch_model(ReconciliationSection)
+
+
+class SettingsPatch(BaseModel):
+    """`{"gate_policy": {"face_threshold": 0.45, "anti_passback": null}, "roster": {...}}`:
+    absent fields stay, `null` resets a field to its default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gate_policy: GatePolicyPatch | None = None  # type: ignore[valid-type]
+    roster: RosterPatch | None = None  # type: ignore[valid-type]
+    reconciliation: ReconciliationPatch | None = None  # type: ignore[valid-type]
+
+
+_ZH = {
+    "extra_forbidden": "未知设置项",
+    "missing": "缺少此项",
+    "greater_than": "须大于 {gt}",
+    "greater_than_equal": "须不小于 {ge}",
+    "less_than": "须小于 {lt}",
+    "less_than_equal": "须不大于 {le}",
+    "bool_parsing": "须为 true 或 false",
+    "bool_type": "须为 true 或 false",
+    "int_parsing": "须为整数",
+    "int_type": "须为整数",
+    "int_from_float": "须为整数",
+    "float_parsing": "须为数字",
+    "float_type": "须为数字",
+    "decimal_parsing": "须为数字",
+    "decimal_type": "须为数字",
+    "decimal_max_places": "最多 {decimal_places} 位小数",
+    "time_parsing": "须为时刻,如 20:00",
+    "time_type": "须为时刻,如 20:00",
+    "model_type": "须为一组设置(JSON 对象)",
+    "dict_type": "须为一组设置(JSON 对象)",
+}
+
+
+def _message(err: Any) -> tuple[str, str]:
+    en = "unknown setting" if err["type"] == "extra_forbidden" else str(err["msg"])
+    template = _ZH.get(err["type"], "取值无效")
+    try:
+        zh = template.format(**err.get("ctx", {}))
+    except (KeyError, IndexError):
+        zh = "取值无效"
+    return zh, en
+
+
+def field_errors(exc: ValidationError, prefix: str = "") -> ValidationFailedError:
+    """A pydantic error as the API's 422, each problem named `section.field`, zh and en."""
+    detail = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"])
+        if prefix:
+            field = f"{prefix}.{field}" if field else prefix
+        zh, en = _message(err)
+        detail.append({"field": field, "message": en, "message_zh": zh, "type": err["type"]})
+    return _failed(detail)
+
+
+def _failed(detail: list[dict[str, str]]) -> ValidationFailedError:
+    names = ", ".join(d["field"] for d in detail[:5])
+    return ValidationFailedError(
+        f"项目设置有误:{names}", f"invalid project settings: {names}", detail=detail
+    )
+
+
+def parse_patch(raw: Any) -> SettingsPatch:
+    """A patch from the CLI or a page, refused as the API would refuse it."""
+    try:
+        return SettingsPatch.model_validate(raw)
+    except ValidationError as exc:
+        raise field_errors(exc) from None
+
+
+# --- reading what is stored ---------------------------------------------------------------------
+
+
+def stored(project: Project, section: str) -> dict[str, Any]:
+    """The section's overrides as stored, known fields only (other keys are kept, not shown)."""
+    if section == GatePolicySettings.key:
+        raw = project.gate_policy or {}
+    else:
+        raw = (project.settings or {}).get(section) or {}
+    known = BY_KEY[section].model_fields
+    values = {k: v for k, v in dict(raw).items() if k in known}
+    if section == GatePolicySettings.key:
+        # Written directly before this contract: None meant "no age limit", which is 0 here.
+        for k in ("max_age_male", "max_age_female"):
+            if k in values and values[k] is None:
+                values[k] = 0
+    return values
+
+
+def effective(project: Project, section: str) -> tuple[_Section, set[str], set[str]]:
+    """(the section's values, overridden fields, stored fields that are invalid and so shown at
+    their default). A broken stored value never makes the settings unreadable."""
+    model = BY_KEY[section]
+    values = stored(project, section)
+    invalid: set[str] = set()
+    for _ in range(2):
+        try:
+            return model.model_validate(values), set(values), invalid
+        except ValidationError as exc:
+            bad = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
+            invalid |= bad
+            values = {k: v for k, v in values.items() if k not in bad}
+    return model(), set(), invalid | set(values)
+
+
+def wire_gate_policy(project: Project) -> GatePolicy:
+    """What the gates receive: the effective gate policy, the zone from the project, 0 ages as
+    "no limit". Raises ValidationError when a stored value is invalid (the roster download
+    refuses then, rather than open the gate on a default the site never chose)."""
+    section = GatePolicySettings.model_validate(stored(project, GatePolicySettings.key))
+    values = section.model_dump()
+    for k in ("max_age_male", "max_age_female"):
+        if values[k] == 0:
+            values[k] = None
+    return GatePolicy(**values, timezone=project.timezone)
+
+
+# --- what the API, the CLI and the page show ----------------------------------------------------
+
+
+class SettingOut(BaseModel):
+    key: str = Field(description="section.field, as PATCH and the CLI name it")
+    section: str
+    name: str
+    value: Scalar
+    default: Scalar
+    overridden: bool
+    read_only: bool = False
+    invalid_stored: bool = Field(default=False, description="stored value refused: default used")
+    label_zh: str
+    label_en: str
+    unit: str = ""
+    bounds: str = Field(default="", description="e.g. 0 < x < 1.5")
+
+
+class SectionOut(BaseModel):
+    key: str
+    label_zh: str
+    label_en: str
+    settings: list[SettingOut]
+
+
+class ProjectSettingsOut(BaseModel):
+    project_id: int
+    roster_version: int
+    sections: list[SectionOut]
+
+
+def _bounds(metadata: list[Any]) -> str:
+    """The tightest bounds among the field's constraints, as `0 < x ≤ 300`."""
+    lows: list[tuple[Any, str]] = []
+    highs: list[tuple[Any, str]] = []
+    for m in metadata:
+        if isinstance(m, at.Ge):
+            lows.append((m.ge, "≤"))
+        elif isinstance(m, at.Gt):
+            lows.append((m.gt, "<"))
+        elif isinstance(m, at.Le):
+            highs.append((m.le, "≤"))
+        elif isinstance(m, at.Lt):
+            highs.append((m.lt, "<"))
+    low = f"{max(lows)[0]} {max(lows)[1]} " if lows else ""
+    high = f" {min(highs)[1]} {min(highs)[0]}" if highs else ""
+    return f"{low}x{high}" if low or high else ""
+
+
+def _label(model: type[_Section], name: str) -> dict[str, str]:
+    extra = model.model_fields[name].json_schema_extra
+    assert isinstance(extra, dict)  # noqa: S101 - every field is made by _f
+    return {
+        "label_zh": str(extra["label_zh"]),
+        "label_en": str(extra["label_en"]),
+        "unit": str(extra["unit"]),
+    }
+
+
+def settings_out(project: Project) -> ProjectSettingsOut:
+    sections = []
+    for model in SECTIONS:
+        values, overridden, invalid = effective(project, model.key)
+        shown = values.model_dump(mode="json")
+        defaults = model().model_dump(mode="json")
+        rows = [
+            SettingOut(
+                key=f"{model.key}.{name}",
+                section=model.key,
+                name=name,
+                value=shown[name],
+                default=defaults[name],
+                overridden=name in overridden,
+                invalid_stored=name in invalid,
+                bounds=_bounds(info.metadata),
+                **_label(model, name),
+            )
+            for name, info in model.model_fields.items()
+        ]
+        rows.extend(_read_only(project, model.key))
+        sections.append(
+            SectionOut(
+                key=model.key, label_zh=model.label_zh, label_en=model.label_en, settings=rows
+            )
+        )
+    return ProjectSettingsOut(
+        project_id=project.id, roster_version=project.roster_version, sections=sections
+    )
+
+
+def _read_only(project: Project, section: str) -> list[SettingOut]:
+    """Project fields that act as settings; edited with the project (PATCH /projects/{id})."""
+    if section == RosterSection.key:
+        return [
+            SettingOut(
+                key="project.timezone", section=section, name="timezone",
+                value=project.timezone, default="Asia/Shanghai",
+                overridden=project.timezone != "Asia/Shanghai", read_only=True,
+                label_zh="项目时区(在项目资料中修改)", label_en="Time zone (edit with the project)",
+            )
+        ]  # fmt: skip
+    if section == ReconciliationSection.key:
+        return [
+            SettingOut(
+                key="project.pay_day", section=section, name="pay_day",
+                value=project.pay_day, default=15, overridden=project.pay_day != 15,
+                read_only=True, unit="日/day", bounds="1 ≤ x ≤ 28",
+                label_zh="发薪日:次月几日(在项目资料中修改)",
+                label_en="Pay day of the next month (edit with the project)",
+            )
+        ]  # fmt: skip
+    return []
+
+
+# --- applying a patch -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Applied:
+    """The new stored overrides per changed section, and {section.field: [old, new]}."""
+
+    overrides: dict[str, dict[str, Any]]
+    changes: dict[str, list[Scalar]]
+
+
+def apply_patch(project: Project, patch: SettingsPatch) -> Applied:
+    """Merge the patch into the stored overrides and check the result; raises a 422 naming
+    `section.field`. Changes nothing on the project: the service writes `overrides`."""
+    overrides: dict[str, dict[str, Any]] = {}
+    changes: dict[str, list[Scalar]] = {}
+    problems: list[dict[str, str]] = []
+    for model in SECTIONS:
+        part: BaseModel | None = getattr(patch, model.key)
+        if part is None or not part.model_fields_set:
+            continue
+        before, _, _ = effective(project, model.key)
+        raw = (
+            dict(project.gate_policy or {})
+            if model.key == "gate_policy"
+            else dict((project.settings or {}).get(model.key) or {})
+        )
+        sent = part.model_dump(mode="json", include=part.model_fields_set)
+        for name, value in sent.items():
+            if value is None:
+                raw.pop(name, None)
+            else:
+                raw[name] = value
+        try:
+            after = model.model_validate({k: v for k, v in raw.items() if k in model.model_fields})
+        except ValidationError as exc:
+            problems.extend(field_errors(exc, model.key).detail)
+            continue
+        problems.extend(
+            {"field": f"{model.key}.{name}", "message": en, "message_zh": zh, "type": "value_error"}
+            for name, zh, en in after.problems()
+        )
+        # Stored as JSON the readers parse: times "HH:MM", shares as numbers.
+        normal = after.model_dump(mode="json")
+        for name in sent:
+            if name in raw:
+                raw[name] = normal[name]
+        if raw != (
+            project.gate_policy
+            if model.key == "gate_policy"
+            else (project.settings or {}).get(model.key)
+        ):
+            overrides[model.key] = raw
+        old, new = before.model_dump(mode="json"), normal
+        for name in sent:
+            if old[name] != new[name] or (name in raw) != (name in stored(project, model.key)):
+                changes[f"{model.key}.{name}"] = [old[name], new[name]]
+    if problems:
+        raise _failed(problems)
+    return Applied(overrides, changes)

@@ -87,7 +87,8 @@ def daily_cmd(
         f"[bold]{board.project_name}[/] {board.day:%Y-%m-%d} 在场 on site: "
         f"[bold green]{board.headcount}[/]  进场 arrived: {board.arrivals}  "
         f"离场 left: {board.departures}  未到 not come: {len(board.not_come)}  "
-        f"异常 anomalies: {len(board.anomalies)}  拒绝 refused: {len(board.refusals)}"
+        f"异常 anomalies: {len(board.anomalies)}  拒绝 refused: {len(board.refusals)}  "
+        f"管理人员确认 confirmed: {len(board.confirmations)}"
     )
     if board.by_group:
         groups = Table(
@@ -117,6 +118,10 @@ def daily_cmd(
         console.print(
             f"[red]拒绝[/] {_hm(r.at, zone)} {r.gate} {who}: {r.reason_zh} / {r.reason_en}"
         )
+    for k in board.confirmations:
+        who = k.worker.name if k.worker else "?"
+        by = k.confirmer_name or "?"
+        console.print(f"[magenta]确认[/] {_hm(k.at, zone)} {k.gate} {who}: 刷卡+管理人员确认({by})")
     for c in board.corrections:
         console.print(f"[cyan]补卡[/] {_hm(c.at, zone)} {c.worker_name} {c.direction}: {c.reason}")
     if csv_file is not None:

@@ -6,7 +6,7 @@ import datetime as dt
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from models.enums import DenyReason, Direction
+from models.enums import DenyReason, Direction, GateMode
 from server.rosters import rules as roster_rules
 from server.rosters import service as roster_service
 
@@ -201,6 +201,20 @@ class RefusalOut(_Out):
     reason: DenyReason | None
     reason_zh: str
     reason_en: str
+    mode: GateMode | None = None
+    confirmer_id: int | None = Field(default=None, description="a refused confirmation's confirmer")
+    confirmer_name: str | None = None
+
+
+class ConfirmationOut(_Out):
+    """A pass on card + manager confirmation (the legal alternative to face)."""
+
+    at: dt.datetime
+    gate: str
+    direction: Direction
+    worker: WorkerRefOut | None
+    confirmer_id: int | None
+    confirmer_name: str | None
 
 
 class GroupCountOut(_Out):
@@ -232,6 +246,7 @@ class DailyRosterOut(_Out):
     not_come: list[WorkerRefOut]
     anomalies: list[AnomalyOut]
     refusals: list[RefusalOut]
+    confirmations: list[ConfirmationOut]
     corrections: list[CorrectionOut]
     hourly: list[HourCount]
 
@@ -268,9 +283,18 @@ class DailyRosterOut(_Out):
                     at=r.at, gate=r.gate, direction=r.direction,
                     worker=WorkerRefOut.of(r.worker) if r.worker else None,
                     credential=r.credential, reason=r.reason, reason_zh=r.reason_zh,
-                    reason_en=r.reason_en,
+                    reason_en=r.reason_en, mode=r.mode, confirmer_id=r.confirmer_id,
+                    confirmer_name=r.confirmer_name,
                 )
                 for r in d.refusals
+            ],
+            confirmations=[
+                ConfirmationOut(
+                    at=c.at, gate=c.gate, direction=c.direction,
+                    worker=WorkerRefOut.of(c.worker) if c.worker else None,
+                    confirmer_id=c.confirmer_id, confirmer_name=c.confirmer_name,
+                )
+                for c in d.confirmations
             ],
             corrections=[CorrectionOut.of(c) for c in d.corrections],
             hourly=[HourCount(at=at, on_site=n) for at, n in d.hourly],

@@ -4,7 +4,7 @@
   worker/company/team, events as (worker, epoch seconds, is IN) tuples, corrections), then
   `roster_rules.roster_month_rows`: group by worker, one linear pass per worker.
 - `daily`: the day board: on site now, arrivals/departures, not come, anomalies, refusals,
-  corrections, headcount by hour.
+  passes on manager confirmation, corrections, headcount by hour.
 - `add_correction`: a manual punch (补卡) by a site manager, with a reason, audited.
 
 Nothing here commits (habit 9) and nothing here decides what a day is (habit 5).
@@ -43,15 +43,25 @@ from models.enums import (
     AssignmentStatus,
     DenyReason,
     Direction,
+    GateMode,
     GateResult,
     WageKind,
 )
 from models.ids import mask_id_number
+from models.roster import split_confirmed_ref
 from server.auth import service as auth_service
 from server.auth.models import User
 from server.errors import NotFoundError, SiteGateError, ValidationFailedError
 from server.ingest.models import GateEventRow
-from server.registry.models import Assignment, Company, Device, Project, Team, Worker
+from server.registry.models import (
+    Assignment,
+    Company,
+    Device,
+    GateConfirmer,
+    Project,
+    Team,
+    Worker,
+)
 from server.rosters import rules as roster_rules
 from server.rosters.models import AttendanceCorrection
 
@@ -631,6 +641,23 @@ class Refusal:
     reason: DenyReason | None
     reason_zh: str
     reason_en: str
+    mode: GateMode | None = None
+    # A refused confirmation (card_confirmed): whose card was offered, when it is a confirmer's.
+    confirmer_id: int | None = None
+    confirmer_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    """A pass on card + manager confirmation (RULES.md 3): the legal alternative to face, shown
+    as its own anomaly class so managers and inspectors see how often it is used and by whom."""
+
+    at: dt.datetime
+    gate: str
+    direction: Direction
+    worker: WorkerRef | None
+    confirmer_id: int | None
+    confirmer_name: str | None  # None: the id names no confirmer of the project
 
 
 @dataclass(frozen=True, slots=True)
@@ -658,6 +685,7 @@ class DailyRoster:
     refusals: tuple[Refusal, ...]
     corrections: tuple[CorrectionRecord, ...]
     hourly: tuple[tuple[dt.datetime, int], ...]  # on-site headcount at each full hour so far
+    confirmations: tuple[Confirmation, ...] = ()  # granted on card + manager confirmation
 
     @property
     def headcount(self) -> int:
@@ -675,13 +703,28 @@ class DailyRoster:
 _UNKNOWN = ("未知原因", "unknown reason")
 
 
-def _refusals(
+def _confirmer_names(session: Session, project_id: int, ids: set[int]) -> dict[int, str]:
+    """Confirmer id -> name, one query for the whole board (records name confirmers by id)."""
+    if not ids:
+        return {}
+    stmt = select(GateConfirmer.id, GateConfirmer.name).where(
+        GateConfirmer.project_id == project_id, GateConfirmer.id.in_(ids)
+    )
+    return {cid: name for cid, name in session.execute(stmt)}  # noqa: C416 (rows, not pairs)
+
+
+def _attempts(
     session: Session,
     project_id: int,
     start: dt.datetime,
     end: dt.datetime,
     refs: dict[int, WorkerRef],
-) -> list[Refusal]:
+) -> tuple[list[Refusal], list[Confirmation]]:
+    """The day's refusals and passes on manager confirmation: one query for both, one more for
+    the confirmers' names. The raw `credential_ref` never leaves this function."""
+    confirmed = (GateEventRow.result == GateResult.GRANTED) & (
+        GateEventRow.mode == GateMode.CARD_CONFIRMED
+    )
     rows = session.execute(
         select(
             GateEventRow.device_time,
@@ -691,32 +734,53 @@ def _refusals(
             GateEventRow.worker_id,
             GateEventRow.credential,
             GateEventRow.reason,
+            GateEventRow.result,
+            GateEventRow.mode,
+            GateEventRow.credential_ref,
         )
         .join(Device, Device.id == GateEventRow.device_id)
         .where(
             GateEventRow.project_id == project_id,
-            GateEventRow.result == GateResult.REFUSED,
+            or_(GateEventRow.result == GateResult.REFUSED, confirmed),
             GateEventRow.device_time >= start,
             GateEventRow.device_time < end,
         )
         .order_by(GateEventRow.device_time, GateEventRow.id)
     ).all()
-    out = []
-    for at, dname, dcode, direction, wid, credential, reason in rows:
+
+    def confirmer_of(mode: GateMode, ref: str | None) -> int | None:
+        if mode is not GateMode.CARD_CONFIRMED or not ref:
+            return None
+        return split_confirmed_ref(ref)[1]
+
+    ids = {cid for r in rows if (cid := confirmer_of(r.mode, r.credential_ref)) is not None}
+    names = _confirmer_names(session, project_id, ids)
+    refusals: list[Refusal] = []
+    confirmations: list[Confirmation] = []
+    for at, dname, dcode, direction, wid, credential, reason, result, mode, ref in rows:
+        worker = refs.get(wid) if wid is not None else None
+        cid = confirmer_of(mode, ref)
+        name = names.get(cid) if cid is not None else None
+        if result is GateResult.GRANTED:
+            confirmations.append(Confirmation(at, dname or dcode, direction, worker, cid, name))
+            continue
         zh, en = DENY_REASON_TEXT.get(reason, _UNKNOWN) if reason else _UNKNOWN
-        out.append(
+        refusals.append(
             Refusal(
                 at,
                 dname or dcode,
                 direction,
-                refs.get(wid) if wid is not None else None,
+                worker,
                 credential.value if credential is not None else None,
                 reason,
                 zh,
                 en,
+                mode,
+                cid,
+                name,
             )
         )
-    return out
+    return refusals, confirmations
 
 
 def _inside(s: roster_rules.Session, at: dt.datetime) -> bool:
@@ -800,6 +864,7 @@ def daily(session: Session, *, project_id: int, day: dt.date, now: dt.datetime) 
         key=lambda r: (r.company_name, r.team_name, r.name, r.worker_id),
     )
 
+    refusals, confirmations = _attempts(session, project_id, day_start, day_end, refs)
     hourly: list[tuple[dt.datetime, int]] = []
     all_sessions = [s for ss in sessions.values() for s in ss]
     for h in range(25):
@@ -821,7 +886,8 @@ def daily(session: Session, *, project_id: int, day: dt.date, now: dt.datetime) 
         present=tuple(present),
         not_come=tuple(not_come),
         anomalies=tuple(anomalies),
-        refusals=tuple(_refusals(session, project_id, day_start, day_end, refs)),
+        refusals=tuple(refusals),
         corrections=tuple(c for c in records if day_start <= c.at < day_end),
         hourly=tuple(hourly),
+        confirmations=tuple(confirmations),
     )

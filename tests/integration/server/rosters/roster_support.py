@@ -32,6 +32,8 @@ def add_event(
     *,
     refused: DenyReason | None = None,
     flush: bool = True,
+    mode: GateMode = GateMode.CARD_AND_FACE,
+    credential_ref: str | None = None,
 ) -> GateEventRow:
     row = GateEventRow(
         event_id=uuid.uuid4(),
@@ -40,7 +42,8 @@ def add_event(
         seq=next(_seq),
         device_time=at.astimezone(dt.UTC),
         direction=direction,
-        mode=GateMode.CARD_AND_FACE,
+        mode=mode,
+        credential_ref=credential_ref,
         worker_id=worker.id if worker else None,
         result=GateResult.REFUSED if refused else GateResult.GRANTED,
         reason=refused,

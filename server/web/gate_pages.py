@@ -1,5 +1,6 @@
-"""Gates (闸机): the list with heartbeat and chain state, registering a gate, and issuing its
-one-time provisioning code.
+"""Gates (闸机): the list with heartbeat and chain state, registering a gate, issuing its
+one-time provisioning code, and the project's gate confirmers (现场确认人: card + manager
+confirmation, the legally required alternative to face, RULES.md 3).
 
 Site managers (and admins) of the project work at /site/{id}/gates; inspectors of the project
 read the same list at /inspect/{id}/gates, without forms. Writes go through the registry service,
@@ -23,6 +24,7 @@ from starlette.responses import Response
 from drivers.config import configs_root, load_gate_profile
 from drivers.errors import ConfigError
 from models.enums import Direction, Role
+from models.ids import normalise_card_uid
 from server.auth import service as auth_service
 from server.auth.models import User
 from server.errors import SiteGateError
@@ -35,7 +37,7 @@ from server.web.clock import now_utc
 from server.web.csrf import CsrfChecked
 from server.web.errors import PageRoute
 from server.web.forms import FormErrors
-from server.web.i18n import lang_of
+from server.web.i18n import lang_of, translate
 from server.web.period import current_period
 from server.web.session import InspectorUser, ManagerUser, PageDb
 from server.web.templating import render
@@ -55,6 +57,9 @@ FIELD_LABELS = {
     "direction": "gate.direction",
     "model": "gate.model",
 }
+# The registry's limits for a confirmer (server/registry/schemas.py GateConfirmerIn).
+CONFIRMER_NAME_MAX = 64
+CONFIRMER_LABELS = {"name": "confirmers.name", "card_uid": "confirmers.card_uid"}
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,10 @@ def _inspect_project(project_id: int, user: InspectorUser, session: PageDb) -> P
     return auth_service.require_project(session, user, project_id)
 
 
+def _masked_card(uid: str) -> str:
+    return "*" * (len(uid) - 4) + uid[-4:]
+
+
 SiteProject = Annotated[Project, Depends(_site_project)]
 InspectProject = Annotated[Project, Depends(_inspect_project)]
 
@@ -105,6 +114,8 @@ def _list_page(
     *,
     editable: bool,
     errors: list[str] | None = None,
+    confirmer_form: ConfirmerForm | None = None,
+    confirmer_errors: list[str] | None = None,
     status_code: int = 200,
 ) -> Response:
     now = now_utc(request)
@@ -125,6 +136,11 @@ def _list_page(
         editable=editable,
         chain_link=chain_link,
         errors=errors or [],
+        confirmers=queries.gate_confirmers(session, project.id),
+        # A confirmer's card opens the gates for others: inspectors see only its last digits.
+        card_shown=(lambda uid: uid) if editable else _masked_card,
+        confirmer_form=confirmer_form or ConfirmerForm(),
+        confirmer_errors=confirmer_errors or [],
         tz=project.timezone,
     )
 
@@ -266,4 +282,94 @@ def provisioning_code(
         server_url=str(request.base_url).rstrip("/"),
         gate_profile=device.model if device.model in {m.name for m in gate_models()} else None,
         tz=project.timezone,
+    )
+
+
+# --- gate confirmers ---------------------------------------------------------------------------
+
+
+class ConfirmerForm(BaseModel):
+    """Every field as typed, so a page with errors shows it again."""
+
+    name: str = ""
+    card_uid: str = ""
+    csrf_token: str = ""
+
+
+def _service_error(errs: FormErrors, exc: SiteGateError) -> None:
+    """The service's message, its leading `field: ` (an API field name) replaced by the label."""
+    zh, en = exc.message_zh, exc.message_en
+    for field, label in CONFIRMER_LABELS.items():
+        prefix = f"{field}: "
+        if zh.startswith(prefix) and en.startswith(prefix):
+            zh = f"{translate(label, 'zh')}: {zh.removeprefix(prefix)}"
+            en = f"{translate(label, 'en')}: {en.removeprefix(prefix)}"
+            break
+    errs.add_text(zh, en)
+
+
+@router.post("/site/{project_id}/gates/confirmers", dependencies=[CsrfChecked])
+def add_confirmer(
+    request: Request,
+    project: SiteProject,
+    session: PageDb,
+    user: ManagerUser,
+    form: Annotated[ConfirmerForm, Form()],
+) -> Response:
+    # The same checks as the JSON API's route: project write scope, then staff only.
+    registry_service.get_project_or_raise(session, user, project.id, write=True)
+    registry_service.require_staff(user)
+    errs = FormErrors(lang_of(request))
+    name = errs.text(form.name, "confirmers.name", max_len=CONFIRMER_NAME_MAX, required=True)
+    card_uid = None
+    if not form.card_uid.strip():
+        errs.add("common.field_required", field=errs.label("confirmers.card_uid"))
+    else:  # the registry's own normaliser (models.ids.CardUid), with its message
+        card_uid = errs.contract(form.card_uid, normalise_card_uid, "form.ic_card_invalid")
+
+    def again(status_code: int) -> Response:
+        return _list_page(
+            request,
+            session,
+            project,
+            editable=True,
+            confirmer_form=form,
+            confirmer_errors=errs.messages,
+            status_code=status_code,
+        )
+
+    if errs or name is None or card_uid is None:
+        return again(422)
+    try:
+        data = registry_schemas.GateConfirmerIn(card_uid=card_uid, name=name)
+        registry_service.add_confirmer(session, user, project, data=data)
+    except ValidationError as exc:  # the form's checks mirror the schema: a safety net
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else ""
+            errs.add(
+                "form.choice_invalid",
+                field=errs.label(CONFIRMER_LABELS.get(field, "confirmers.name")),
+            )
+        return again(422)
+    except SiteGateError as exc:
+        session.rollback()
+        _service_error(errs, exc)
+        return again(exc.status_code)
+    return RedirectResponse(
+        f"/site/{project.id}/gates?msg=confirmers.added#confirmers", status_code=303
+    )
+
+
+@router.post(
+    "/site/{project_id}/gates/confirmers/{confirmer_id}/deactivate", dependencies=[CsrfChecked]
+)
+def deactivate_confirmer(
+    project: SiteProject, session: PageDb, user: ManagerUser, confirmer_id: int
+) -> Response:
+    confirmer = registry_service.get_confirmer_or_raise(
+        session, user, project.id, confirmer_id, write=True
+    )
+    registry_service.deactivate_confirmer(session, user, confirmer)
+    return RedirectResponse(
+        f"/site/{project.id}/gates?msg=confirmers.deactivated#confirmers", status_code=303
     )

@@ -122,6 +122,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cred.ic_card": ("IC 卡", "IC card"),
     "cred.face": ("人脸", "face"),
     "cred.manual": ("人工确认", "manual check"),
+    "mode.card_confirmed": ("刷卡+管理人员确认", "card + manager confirmation"),
+    "mode.card_confirmed_by": ("刷卡+管理人员确认({name})", "card + confirmed by {name}"),
+    "now.confirmed_count": ("今日管理人员确认通行", "Passed on confirmation today"),
+    "now.confirmed": (
+        "今日刷卡+管理人员确认通行记录",
+        "Passes on card + manager confirmation today",
+    ),
+    "now.confirmed_help": (
+        "未使用人脸识别(或人脸未通过)的工人,由现场确认人刷卡确认后通行。",
+        "Workers who do not use face recognition (or whose face check failed) passed after a "
+        "gate confirmer presented their card.",
+    ),
     "dir.in": ("进", "In"),
     "dir.out": ("出", "Out"),
     # workers
@@ -276,6 +288,39 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "gate.yaml needs at least (full example: docs/gate.example.yaml)",
     ),
     "gate.back_to_list": ("返回闸机列表", "Back to the gates"),
+    # gate confirmers (RULES.md 3: card + manager confirmation)
+    "confirmers.title": ("现场确认人", "Gate confirmers"),
+    "confirmers.why": (
+        "法规要求为不使用人脸识别的工人提供替代方式:工人刷卡后,"
+        "由此处登记的确认人刷自己的 IC 卡确认放行。",
+        "The law requires an alternative to face recognition: a worker who does not use it "
+        "passes after one of the confirmers registered here presents their own IC card.",
+    ),
+    "confirmers.count": ("在用 {n} 人", "{n} active"),
+    "confirmers.none": ("本项目还没有确认人", "No gate confirmers on this project yet"),
+    "confirmers.name": ("姓名", "Name"),
+    "confirmers.card_uid": ("IC 卡号", "IC card UID"),
+    "confirmers.card_hint": (
+        "十六进制,8-20 位,如 0A0B0C0D(空格、冒号、横线会被去掉)",
+        "hex, 8-20 digits, e.g. 0A0B0C0D (spaces, colons and dashes are removed)",
+    ),
+    "confirmers.user": ("关联账号", "Linked account"),
+    "confirmers.since": ("启用于", "Active since"),
+    "confirmers.add": ("添加确认人", "Add a confirmer"),
+    "confirmers.deactivate": ("停用", "Deactivate"),
+    "confirmers.deactivate_confirm": (
+        "停用后,{name} 的卡在闸机下次同步花名册后不能再确认放行。确认停用?",
+        "Once the gates next download the roster, {name}'s card no longer confirms anyone. "
+        "Deactivate?",
+    ),
+    "confirmers.inactive": ("已停用的确认人 {n} 人", "{n} deactivated confirmers"),
+    "confirmers.deactivated_at": ("停用于", "Deactivated"),
+    "confirmers.added": (
+        "确认人已添加,闸机同步花名册后生效",
+        "Confirmer added: the gates use it after their next roster download",
+    ),
+    "confirmers.deactivated": ("确认人已停用", "Confirmer deactivated"),
+    "form.ic_card_invalid": ("IC 卡号无效: {detail}", "Invalid IC card UID: {detail}"),
     # import
     "import.title": ("导入花名册", "Import the worker roster (花名册)"),
     "import.help": (

@@ -1,6 +1,6 @@
-"""Read queries only the pages need: gate states and chain breaks, worker lists and look-ups,
-teams, projects in scope, finding history, a worker's own payment lines, and grouping the day
-board for display.
+"""Read queries only the pages need: gate states and chain breaks, gate confirmers, worker lists
+and look-ups, teams, projects in scope, finding history, a worker's own payment lines, and
+grouping the day board for display.
 
 Nothing here decides what attendance or a finding is: day boards, monthly rosters, findings and
 pay slips come from the rosters, reconciliation and payroll services. No writes here.
@@ -19,7 +19,15 @@ from server.auth.models import User
 from server.ingest.models import ChainBreak
 from server.payroll.models import PayrollLine
 from server.reconciliation.models import FindingEvent
-from server.registry.models import Assignment, Company, Device, Project, Team, Worker
+from server.registry.models import (
+    Assignment,
+    Company,
+    Device,
+    GateConfirmer,
+    Project,
+    Team,
+    Worker,
+)
 from server.rosters import service as roster_service
 
 # A gate that has not sent a heartbeat for this long is shown offline.
@@ -118,6 +126,26 @@ def device_ids(session: Session, project_id: int) -> list[int]:
             select(Device.id).where(Device.project_id == project_id).order_by(Device.code)
         )
     )
+
+
+@dataclass(frozen=True)
+class ConfirmerRow:
+    confirmer: GateConfirmer
+    account: str | None  # the linked user's name, when the confirmer has an account
+
+
+def gate_confirmers(session: Session, project_id: int) -> list[ConfirmerRow]:
+    """The project's gate confirmers, active first, with their linked account: one query."""
+    stmt = (
+        select(GateConfirmer, User.full_name, User.username)
+        .outerjoin(User, User.id == GateConfirmer.user_id)
+        .where(GateConfirmer.project_id == project_id)
+        .order_by(GateConfirmer.active.desc(), GateConfirmer.name, GateConfirmer.id)
+    )
+    return [
+        ConfirmerRow(c, (full or username) if username is not None else None)
+        for c, full, username in session.execute(stmt)
+    ]
 
 
 @dataclass(frozen=True)

@@ -438,6 +438,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "day.on_site": ("在场", "on site"),
     "day.not_assigned": ("不在岗", "not assigned"),
     "weekday.short": ("一,二,三,四,五,六,日", "Mon,Tue,Wed,Thu,Fri,Sat,Sun"),
+    # project settings (every RULES.md threshold; field labels come with the settings contract)
+    "nav.settings": ("设置", "Settings"),
+    "settings.title": ("项目设置", "Project settings"),
+    "settings.help": (
+        "各项阈值均有规则默认值;修改后在用到该数值的页面和闸机上生效。闸机规则的修改会使闸机重新下载花名册。",
+        "Every threshold has a default from the rules; a change applies wherever the number is "
+        "used. A gate policy change makes the gates download the roster again.",
+    ),
+    "settings.setting": ("设置项", "Setting"),
+    "settings.value": ("当前值", "Value"),
+    "settings.default": ("默认值", "Default"),
+    "settings.range": ("范围", "Range"),
+    "settings.overridden": ("已修改", "changed"),
+    "settings.reset": ("恢复默认", "Reset to default"),
+    "settings.read_only": ("在项目资料中修改", "edited with the project"),
+    "settings.invalid_stored": (
+        "保存的值无效,当前按默认值执行",
+        "the stored value is invalid: the default applies",
+    ),
+    "settings.saved": ("设置已保存", "Settings saved"),
+    "settings.unchanged": ("没有修改", "Nothing changed"),
+    "settings.inspector_note": ("监管人员只读", "Read-only for inspectors"),
 }
 
 

@@ -34,6 +34,7 @@ from server.web.security import (
     settings_of,
 )
 from server.web.session import PageAuth, PageDb, PageUser
+from server.web.settings_pages import router as settings_router
 from server.web.site_pages import router as site_router
 from server.web.templating import render
 
@@ -178,6 +179,7 @@ def set_lang(request: Request, code: str, next: str = "/") -> Response:
 
 # Gates first: /inspect/{id}/gates would otherwise be read as /inspect/{id}/{period}.
 router.include_router(gate_router)
+router.include_router(settings_router)
 router.include_router(site_router)
 router.include_router(inspect_router)
 router.include_router(me_router)

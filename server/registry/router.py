@@ -36,7 +36,7 @@ from server.registry.schemas import (
     CompanyOut,
     CompanyUpdate,
     ConsentIn,
-    DeviceCreate,
+    DeviceCreateIn,
     DeviceOut,
     DeviceUpdate,
     EnterIn,
@@ -59,6 +59,7 @@ from server.registry.schemas import (
     WorkerOut,
     WorkerUpdate,
     assignment_out,
+    check_gate_model,
     device_out,
     worker_out,
 )
@@ -576,7 +577,7 @@ def list_devices(
 
 @router.post("/projects/{project_id}/devices", response_model=DeviceOut, status_code=201)
 def create_device(
-    project_id: int, body: DeviceCreate, session: SessionDep, user: CurrentUser
+    project_id: int, body: DeviceCreateIn, session: SessionDep, user: CurrentUser
 ) -> DeviceOut:
     project = registry_service.get_project_or_raise(session, user, project_id, write=True)
     return device_out(registry_service.create_device(session, user, project, data=body))
@@ -594,6 +595,13 @@ def update_device(
     project_id: int, device_id: int, body: DeviceUpdate, session: SessionDep, user: CurrentUser
 ) -> DeviceOut:
     device = registry_service.get_device_or_raise(session, user, project_id, device_id, write=True)
+    if body.model and body.model != device.model and device.kind == "gate":
+        try:
+            check_gate_model(body.model)
+        except ValueError as exc:  # a legacy model already stored may stay; a new one is checked
+            raise ValidationFailedError(
+                f"model: {exc}", f"model: {exc}", detail=[{"field": "model", "message": str(exc)}]
+            ) from None
     return device_out(registry_service.update_device(session, user, device, data=body))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
+from functools import lru_cache
 from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import (
@@ -19,6 +20,8 @@ from pydantic import (
 )
 from sqlalchemy import Table
 
+from drivers.config import configs_root, load_gate_profile
+from drivers.errors import ConfigError
 from models.enums import AssignmentStatus, CompanyRole, Direction, WageKind
 from models.ids import (
     BankCard,
@@ -355,6 +358,46 @@ class DeviceCreate(_In):
     kind: Literal["gate", "enrollment"] = "gate"
     direction: Direction = Direction.IN
     model: str = Field(default="", max_length=64, description="device model, e.g. vendor-model")
+
+
+@lru_cache(maxsize=1)
+def known_gate_models() -> tuple[str, ...]:
+    """The gate profiles under firmware_configs/gates/ that load: what a gate's `model` names
+    (the `gate_profile` in its gate.yaml). Read once, as the web form does; a broken profile is
+    the firmware test's to catch and is simply not offered."""
+    names = []
+    for path in sorted((configs_root() / "gates").glob("*.yaml")):
+        try:
+            load_gate_profile(path)
+        except ConfigError:
+            continue
+        names.append(path.stem)
+    return tuple(names)
+
+
+def check_gate_model(value: str) -> str:
+    """A gate's model must be a known gate profile; empty means "not stated"."""
+    known = known_gate_models()
+    if value and value not in known:
+        listed = ", ".join(known)
+        raise ValueError(
+            f"未知闸机型号 {value!r},可选:{listed} / unknown gate model {value!r}; known: {listed}"
+        )
+    return value
+
+
+class DeviceCreateIn(DeviceCreate):
+    """What the API and the CLI accept (the web form checks the same): a gate's model names a
+    known gate profile. Rows registered before this check (e.g. `ZK-SG200`) stay as they are,
+    and internal callers with no profile (the demo's emulated rig) use DeviceCreate directly;
+    an enrollment station has no gate profile, so its model stays free text."""
+
+    @field_validator("model")
+    @classmethod
+    def _known_model(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("kind", "gate") == "gate":
+            return check_gate_model(value)
+        return value
 
 
 class DeviceUpdate(_Update):

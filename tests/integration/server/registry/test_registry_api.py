@@ -371,7 +371,7 @@ class TestDevicesAndAudit:
         session.commit()
         h = login(client, site.manager)
         base = f"/api/v1/projects/{site.project.id}/devices"
-        body = {"code": "BJ001-GATE-1-IN", "direction": "in", "model": "acme-g100"}
+        body = {"code": "BJ001-GATE-1-IN", "direction": "in", "model": "standard-two-way"}
         r = client.post(base, json=body, headers=h)
         assert r.status_code == 201
         device_id = r.json()["id"]

@@ -195,3 +195,32 @@ class TestGateDownload:
         assert delta["version"] > held
         assert delta["policy"]["face_threshold"] == 0.42
         assert delta["policy"]["max_age_male"] is None  # 0 in the settings: no limit
+
+
+class TestDeviceModel:
+    def test_api_checks_the_gate_model_against_the_profiles(
+        self, client: TestClient, session: Session
+    ) -> None:
+        site = make_site(session)
+        legacy = make_device(session, site.project)
+        legacy.model = "ZK-SG200"  # registered before the check: stays, and stays editable
+        session.commit()
+        h = login(client, site.manager)
+        base = f"/api/v1/projects/{site.project.id}/devices"
+        r = client.post(base, json={"code": "G-NEW", "model": "acme-g100"}, headers=h)
+        assert r.status_code == 422, r.text
+        assert [d["field"] for d in r.json()["detail"]] == ["model"]
+        assert "standard-two-way" in r.text
+        r = client.post(base, json={"code": "G-NEW", "model": "standard-two-way"}, headers=h)
+        assert r.status_code == 201, r.text
+        r = client.post(
+            base, json={"code": "E-NEW", "kind": "enrollment", "model": "any-pc"}, headers=h
+        )
+        assert r.status_code == 201, r.text
+        url = f"{base}/{legacy.id}"
+        assert client.patch(url, json={"name": "旧闸机"}, headers=h).status_code == 200
+        r = client.patch(url, json={"model": "ZK-SG300"}, headers=h)
+        assert r.status_code == 422
+        assert r.json()["detail"][0]["field"] == "model"
+        r = client.patch(url, json={"model": "modbus-with-feedback"}, headers=h)
+        assert r.status_code == 200, r.text

@@ -22,9 +22,10 @@ from server.db.session import make_engine, make_sessionmaker, unit_of_work
 from server.errors import NotFoundError, SiteGateError, ValidationFailedError
 from server.registry import repository as repo
 from server.registry import service as registry_service
+from server.registry import settings as project_settings
 from server.registry.models import Project
-from server.registry.schemas import DeviceCreate, GateConfirmerIn
-from sitegate_cli.errors import friendly_errors
+from server.registry.schemas import DeviceCreate, DeviceCreateIn, GateConfirmerIn
+from sitegate_cli.errors import err_console, friendly_errors, report
 
 T = TypeVar("T")
 
@@ -136,6 +137,15 @@ def _print_code(gate: str, code: str, expires: str) -> None:
     )
 
 
+def _flag_error(exc: ValidationError) -> ValidationFailedError:
+    """A schema refusal named by the CLI option the value came in."""
+    first = exc.errors()[0]
+    flag = "--" + str(first["loc"][0] if first["loc"] else "").replace("_", "-")
+    msg = str(first["msg"]).removeprefix("Value error, ")
+    zh = msg if not msg.isascii() else f"取值无效 / {msg}"
+    return ValidationFailedError(f"{flag}: {zh}", f"{flag}: {msg}", detail=[{"field": flag}])
+
+
 @app.command("add-gate")
 @friendly_errors
 def add_gate(
@@ -143,20 +153,25 @@ def add_gate(
     code: Annotated[str, typer.Option("--code", help="gate code, e.g. GATE-A-IN")],
     direction: Annotated[Direction, typer.Option(help="in / out")] = Direction.IN,
     name: Annotated[str, typer.Option(help="display name, e.g. 1号门 进")] = "",
-    model: Annotated[str, typer.Option(help="gate profile or device model")] = "",
+    model: Annotated[
+        str, typer.Option(help="gate profile under firmware_configs/gates, e.g. standard-two-way")
+    ] = "",
     enrollment: Annotated[
         bool, typer.Option("--enrollment", help="an enrollment station, not a gate")
     ] = False,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Register a gate (or enrollment station) and print its one-time provisioning code."""
-    data = DeviceCreate(
-        code=code,
-        name=name,
-        direction=direction,
-        model=model,
-        kind="enrollment" if enrollment else "gate",
-    )
+    try:
+        data = DeviceCreateIn(
+            code=code,
+            name=name,
+            direction=direction,
+            model=model,
+            kind="enrollment" if enrollment else "gate",
+        )
+    except ValidationError as exc:
+        raise _flag_error(exc) from None
     issued, expires = _issue_code(database_url, project, code, data)
     _print_code(code, issued, expires)
 
@@ -283,3 +298,99 @@ def list_confirmers(
     for row in _in_project(database_url, project, work):
         table.add_row(*row)
     console.print(table)
+
+
+# --- project settings --------------------------------------------------------------------------
+
+
+def _settings_patch(sets: list[str], resets: list[str]) -> project_settings.SettingsPatch:
+    """`--set section.field=value` / `--reset section.field` as the API's PATCH body."""
+    raw: dict[str, dict[str, object]] = {}
+    bad: list[dict[str, str]] = []
+    pairs: list[tuple[str, str | None, str]] = [
+        (item.partition("=")[0].strip(), item.partition("=")[2].strip(), item) for item in sets
+    ]
+    pairs += [(key.strip(), None, key) for key in resets]
+    for key, value, given in pairs:
+        section, dot, name = key.partition(".")
+        if not dot or not name or (value is not None and "=" not in given):
+            bad.append({"field": key or given, "message": "expected section.field=value"})
+            continue
+        raw.setdefault(section, {})[name] = value  # None resets; text is parsed by the schema
+    if bad:
+        names = ", ".join(b["field"] for b in bad)
+        raise ValidationFailedError(
+            f"设置项格式应为 section.field=value:{names}",
+            f"a setting is given as section.field=value: {names}",
+            detail=bad,
+        )
+    return project_settings.parse_patch(raw)
+
+
+def _as_typed(value: project_settings.Scalar) -> str:
+    """A value as --set takes it back."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "-" if value is None else str(value)
+
+
+def _settings_table(out: project_settings.ProjectSettingsOut) -> Table:
+    table = Table(title=f"项目设置 / project settings (roster version {out.roster_version})")
+    # The key is what --set takes: it folds, never cut; the label goes under it.
+    longest = max(len(r.key) for s in out.sections for r in s.settings)
+    table.add_column("设置 setting", min_width=longest)
+    for header in ("当前\nvalue", "默认\ndefault", "已改\nchanged"):
+        table.add_column(header, overflow="fold", max_width=8)  # fits 80 columns
+    for section in out.sections:
+        table.add_section()
+        for row in section.settings:
+            unit = f" ({row.unit})" if row.unit else ""
+            note = "是 yes" if row.overridden else ""
+            if row.read_only:
+                note += " 只读 read-only"
+            if row.invalid_stored:
+                note += " 无效 invalid"
+            table.add_row(
+                f"{row.key}\n[dim]{row.label_zh} / {row.label_en}{unit}[/]",
+                _as_typed(row.value),
+                _as_typed(row.default),
+                note.strip(),
+            )
+    return table
+
+
+@app.command("settings")
+@friendly_errors
+def settings(
+    project: Annotated[str, typer.Option("--project", help="project code")],
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="section.field=value, e.g. gate_policy.face_threshold=0.45"),
+    ] = None,
+    reset: Annotated[
+        list[str] | None, typer.Option("--reset", help="section.field back to its default")
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Show the project's thresholds (value, default, overridden) or change them; exits 2 on a
+    bad setting, naming it. A gate policy change makes the gates download the roster again."""
+    try:
+        patch = _settings_patch(set_ or [], reset or []) if set_ or reset else None
+
+        def work(session: Session, found: Project) -> project_settings.ProjectSettingsOut:
+            if patch is not None:
+                changes = registry_service.update_settings(session, None, found, patch=patch)
+                for key, (old, new) in changes.items():
+                    console.print(f"{key}: {old} → {new}")
+                if not changes:
+                    console.print("没有修改 / nothing changed")
+            return project_settings.settings_out(found)
+
+        out = _in_project(database_url, project, work)
+    except ValidationFailedError as exc:
+        report(exc)
+        for item in exc.detail or []:
+            zh = item.get("message_zh", "")
+            err_console.print(f"  {item['field']}: {zh + ' / ' if zh else ''}{item['message']}")
+        raise typer.Exit(2) from None
+    console.print(_settings_table(out))

@@ -270,7 +270,7 @@ def update_settings(
     project: Project,
     *,
     patch: project_settings.SettingsPatch,
-) -> dict[str, object]:
+) -> dict[str, list[project_settings.Scalar]]:
     """Apply a settings patch (422 naming `section.field`), audit old -> new, and bump the roster
     version when the gate policy changed so every gate downloads it."""
     applied = project_settings.apply_patch(project, patch)
@@ -293,7 +293,7 @@ def update_settings(
         project_id=project.id,
         detail=dict(applied.changes),
     )
-    return dict(applied.changes)
+    return applied.changes
 
 
 # --- companies ---------------------------------------------------------------------------------

@@ -51,7 +51,12 @@ def get_auth(request: Request, session: SessionDep) -> tuple[User, AuthSession]:
 
 
 def get_current_user(auth: Annotated[tuple[User, AuthSession], Depends(get_auth)]) -> User:
+    if auth[0].must_change_password:
+        raise auth_service.PasswordChangeRequiredError()
     return auth[0]
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+# Signed in, even while an admin-set password waits to be changed: only for changing it,
+# reading who one is, and signing out.
+AccountAuth = Annotated[tuple[User, AuthSession], Depends(get_auth)]

@@ -1,19 +1,38 @@
-"""Sign-in (OAuth2 password flow), sign-out, who am I, and user management for admins."""
+"""Sign-in (OAuth2 password flow), sign-out, who am I, changing one's own password, and account
+management for admins: list, read, change role/scope/active, set a temporary password.
+
+While an admin-set password is pending (`must_change_password`), every route but /me,
+/me/password and /logout answers 403 `auth.password_change_required` (server/deps.py).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
 from models.enums import Role
+from server.auth import repository as auth_repo
 from server.auth import service as auth_service
-from server.auth.schemas import TokenOut, UserCreate, UserOut
-from server.deps import CurrentUser, SessionDep, SettingsDep
+from server.auth.schemas import (
+    PasswordChange,
+    PasswordSet,
+    TokenOut,
+    UserCreate,
+    UserOut,
+    UserUpdate,
+    user_out,
+)
+from server.deps import AccountAuth, CurrentUser, SessionDep, SettingsDep
 from server.errors import NotAuthenticatedError
+from server.registry import repository as registry_repo
+from server.registry.schemas import Page
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+Limit = Annotated[int, Query(ge=1, le=registry_repo.MAX_LIMIT)]
+Offset = Annotated[int, Query(ge=0)]
 
 
 @router.post("/token", response_model=TokenOut)
@@ -32,15 +51,51 @@ def login(
 
 
 @router.post("/logout", status_code=204)
-def logout(request: Request, session: SessionDep, user: CurrentUser) -> None:
+def logout(request: Request, session: SessionDep, auth: AccountAuth) -> None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         auth_service.end_session(session, header[7:].strip())
 
 
 @router.get("/me", response_model=UserOut)
-def me(user: CurrentUser) -> UserOut:
-    return UserOut.model_validate(user)
+def me(session: SessionDep, auth: AccountAuth) -> UserOut:
+    return user_out(auth[0], auth_service.project_ids_of(session, auth[0]))
+
+
+@router.post("/me/password", status_code=204)
+def change_my_password(body: PasswordChange, session: SessionDep, auth: AccountAuth) -> None:
+    """Current password + a new one under the policy; every other session of the account ends."""
+    user, current = auth
+    auth_service.change_own_password(
+        session,
+        user,
+        current,
+        current_password=body.current_password,
+        new_password=body.new_password,
+    )
+
+
+# --- account management (admins) -------------------------------------------------------------
+
+
+@router.get("/users", response_model=Page[UserOut])
+def list_users(
+    session: SessionDep,
+    user: CurrentUser,
+    role: Role | None = None,
+    project_id: int | None = None,
+    active: bool | None = None,
+    q: Annotated[str | None, Query(max_length=64, description="username or full name")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[UserOut]:
+    auth_service.require_role(user, Role.ADMIN)
+    rows, total = auth_repo.list_users(
+        session, role=role, project_id=project_id, active=active, q=q, limit=limit, offset=offset
+    )
+    scopes = auth_repo.project_ids_of(session, [u.id for u in rows])
+    items = [user_out(u, scopes.get(u.id)) for u in rows]
+    return Page(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.post("/users", response_model=UserOut, status_code=201)
@@ -55,6 +110,46 @@ def create_user(body: UserCreate, session: SessionDep, user: CurrentUser) -> Use
         region=body.region,
         worker_id=body.worker_id,
         project_ids=body.project_ids,
+        must_change_password=body.must_change_password,
     )
     auth_service.audit(session, user, "create", "user", created.id, detail={"role": body.role})
-    return UserOut.model_validate(created)
+    return user_out(created, auth_service.project_ids_of(session, created))
+
+
+@router.get("/users/{user_id}", response_model=UserOut)
+def get_user(user_id: int, session: SessionDep, user: CurrentUser) -> UserOut:
+    auth_service.require_role(user, Role.ADMIN)
+    found = auth_service.get_user_or_raise(session, user_id)
+    return user_out(found, auth_service.project_ids_of(session, found))
+
+
+@router.patch("/users/{user_id}", response_model=UserOut)
+def update_user(user_id: int, body: UserUpdate, session: SessionDep, user: CurrentUser) -> UserOut:
+    """Same checks as create; an admin cannot deactivate or demote themselves, and the last
+    active admin stays. Deactivating ends the account's sessions. Audited old → new."""
+    auth_service.require_role(user, Role.ADMIN)
+    found = auth_service.get_user_or_raise(session, user_id)
+    auth_service.update_user(session, user, found, data=body)
+    return user_out(found, auth_service.project_ids_of(session, found))
+
+
+@router.post("/users/{user_id}/password", response_model=UserOut)
+def set_password(
+    user_id: int, body: PasswordSet, session: SessionDep, auth: AccountAuth
+) -> UserOut:
+    """A temporary password (changed by its owner at next sign-in unless
+    `must_change_password: false`); every session of the account ends but the caller's own."""
+    user, current = auth
+    if user.must_change_password:
+        raise auth_service.PasswordChangeRequiredError()
+    auth_service.require_role(user, Role.ADMIN)
+    found = auth_service.get_user_or_raise(session, user_id)
+    auth_service.set_password(
+        session,
+        user,
+        found,
+        password=body.password,
+        must_change=body.must_change_password,
+        keep=current,
+    )
+    return user_out(found, auth_service.project_ids_of(session, found))

@@ -1,8 +1,15 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from models.enums import Role
+from server.auth.models import User
+from server.auth.rules import MAX_LENGTH, password_problems
+
+USERNAME_PATTERN = r"^[A-Za-z0-9_.@-]+$"
 
 
 class TokenOut(BaseModel):
@@ -20,15 +27,74 @@ class UserOut(BaseModel):
     role: Role
     region: str
     worker_id: int | None
+    active: bool = True
+    must_change_password: bool = False
+    project_ids: list[int] = Field(default_factory=list)
+    locked_until: dt.datetime | None = None
+    created_at: dt.datetime | None = None
+
+
+def user_out(user: User, project_ids: list[int] | None = None) -> UserOut:
+    out = UserOut.model_validate(user)
+    out.project_ids = list(project_ids or [])
+    return out
 
 
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
-    password: str = Field(min_length=8, max_length=128)
+    username: str = Field(min_length=2, max_length=64, pattern=USERNAME_PATTERN)
+    password: str = Field(min_length=1, max_length=MAX_LENGTH)  # the policy: auth/rules.py
     role: Role
     full_name: str = Field(default="", max_length=64)
     region: str = Field(default="", max_length=64)
     worker_id: int | None = None
     project_ids: list[int] = Field(default_factory=list)
+    must_change_password: bool = False
+
+    @field_validator("password")
+    @classmethod
+    def _policy(cls, value: str, info: ValidationInfo) -> str:
+        # Here as well as in the service, so a 422 lists the password beside the other fields.
+        problems = password_problems(value, username=str(info.data.get("username", "")))
+        if problems:
+            raise ValueError("; ".join(en for _, en in problems))
+        return value
+
+
+class UserUpdate(BaseModel):
+    """Only the fields sent change; `worker_id: null` unlinks, other fields may not be null."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: str | None = Field(default=None, max_length=64)
+    role: Role | None = None
+    region: str | None = Field(default=None, max_length=64)
+    worker_id: int | None = None
+    project_ids: list[int] | None = None
+    active: bool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            nulls = [k for k, v in data.items() if v is None and k != "worker_id"]
+            if nulls:
+                raise ValueError(f"may not be null: {', '.join(sorted(nulls))}")
+        return data
+
+
+class PasswordSet(BaseModel):
+    """An admin's temporary password for someone else (who must change it, by default)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    password: str = Field(min_length=1, max_length=MAX_LENGTH)
+    must_change_password: bool = True
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=MAX_LENGTH)
+    new_password: str = Field(min_length=1, max_length=MAX_LENGTH)

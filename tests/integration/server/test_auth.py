@@ -44,7 +44,7 @@ class TestLogin:
         assert client.get("/api/v1/auth/me").status_code == 401
 
     def test_only_admin_creates_users(self, client: TestClient, session: Session) -> None:
-        manager = make_user(session, Role.SITE_MANAGER)
+        manager = make_user(session, Role.SITE_MANAGER, [make_project(session)])
         session.commit()
         body = {"username": "newbie", "password": "long-enough-1", "role": "inspector"}
         r = client.post("/api/v1/auth/users", json=body, headers=login(client, manager))

@@ -156,7 +156,7 @@ class TestLedgerApi:
 
 class TestTemplates:
     def test_xlsx_and_csv(self, client: TestClient, session: Session) -> None:
-        user = make_user(session, Role.SITE_MANAGER)
+        user = make_user(session, Role.SITE_MANAGER, [make_project(session)])
         session.commit()
         h = login(client, user)
         r = client.get("/api/v1/payroll/template.xlsx", headers=h)

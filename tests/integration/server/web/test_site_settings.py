@@ -73,6 +73,12 @@ class TestRead:
         assert 'id="settings-form"' not in r.text
         assert "已修改" in r.text
 
+    def test_inspector_month_links_to_the_settings(self, client: TestClient, world: World) -> None:
+        web_login(client, world.inspector_a)
+        month = client.get(f"/inspect/{world.a.id}/2026-02")
+        assert month.status_code == 200, month.text
+        assert f'href="/inspect/{world.a.id}/settings"' in month.text
+
     def test_scope(self, client: TestClient, session: Session, world: World) -> None:
         web_login(client, world.manager_a)
         assert client.get(f"/site/{world.b.id}/settings").status_code == 404

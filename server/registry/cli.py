@@ -3,6 +3,7 @@ confirmers (card + manager confirmation, the alternative to face)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -108,24 +109,17 @@ DatabaseUrl = Annotated[
 def _issue_code(
     database_url: str | None, project: str, gate: str, create: DeviceCreate | None
 ) -> tuple[str, str]:
-    settings = Settings(database_url=database_url) if database_url else Settings()
-    migrate.upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        with unit_of_work(make_sessionmaker(engine)) as session:
-            found = repo.project_by_code(session, project)
-            if found is None:
-                raise NotFoundError(f"项目 {project}", f"project {project}")
-            device = (
-                registry_service.create_device(session, None, found, data=create)
-                if create is not None
-                else repo.device_by_code(session, gate)
-            )
-            if device is None or device.project_id != found.id:
-                raise NotFoundError(f"闸机 {gate}", f"gate {gate}")
-            code, expires = registry_service.issue_provisioning_code(session, None, device)
-    finally:
-        engine.dispose()
+    def issue(session: Session, found: Project) -> tuple[str, dt.datetime]:
+        device = (
+            registry_service.create_device(session, None, found, data=create)
+            if create is not None
+            else repo.device_by_code(session, gate)
+        )
+        if device is None or device.project_id != found.id:
+            raise NotFoundError(f"闸机 {gate}", f"gate {gate}")
+        return registry_service.issue_provisioning_code(session, None, device)
+
+    code, expires = _in_project(database_url, project, issue)
     return code, f"{expires:%Y-%m-%d %H:%M} UTC"
 
 

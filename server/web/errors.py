@@ -86,6 +86,8 @@ class PageRoute(APIRoute):
                 _rollback(request)
                 if exc.status_code == 401:
                     return login_redirect(request)
+                if exc.code == "auth.password_change_required":
+                    return RedirectResponse("/account/password", status_code=303)
                 if exc.status_code in (403, 404):
                     return render_error(request, exc.status_code, f"error.{exc.status_code}")
                 return render_error(

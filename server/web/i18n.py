@@ -460,6 +460,87 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "settings.saved": ("设置已保存", "Settings saved"),
     "settings.unchanged": ("没有修改", "Nothing changed"),
     "settings.inspector_note": ("监管人员只读", "Read-only for inspectors"),
+    # own account (account_pages.py)
+    "nav.account_password": ("修改密码", "Change password"),
+    "nav.admin_users": ("用户管理", "Users"),
+    "account.password_title": ("修改密码", "Change password"),
+    "account.current_password": ("当前密码", "Current password"),
+    "account.new_password": ("新密码", "New password"),
+    "account.repeat_password": ("再次输入新密码", "Repeat the new password"),
+    "account.policy_hint": (
+        "至少 10 个字符,不能与用户名相同,不能是常见密码",
+        "At least 10 characters, not your username, not a common password",
+    ),
+    "account.must_change": (
+        "管理员为您设置了临时密码:请先设置您自己的新密码,再继续使用",
+        "An administrator set a temporary password for you: choose your own to continue",
+    ),
+    "account.repeat_mismatch": ("两次输入的新密码不一致", "The two new passwords differ"),
+    "account.field_problem": ("{field}{problem}", "{field} {problem}"),
+    "account.password_changed": (
+        "密码已修改,您在其他设备上的登录已全部退出",
+        "Password changed; you are signed out on every other device",
+    ),
+    # user administration (admin_pages.py)
+    "admin.users_title": ("用户管理", "Users"),
+    "admin.users_count": ("共 {n} 个账号", "{n} accounts"),
+    "admin.new_user": ("新建用户", "New user"),
+    "admin.edit_user": ("编辑用户", "Edit user"),
+    "admin.username": ("用户名", "Username"),
+    "admin.full_name": ("姓名", "Name"),
+    "admin.role": ("角色", "Role"),
+    "admin.region": ("地区", "Region"),
+    "admin.region_hint": ("监管人员:所辖地区内的项目都可见", "Inspectors see every project of it"),
+    "admin.projects": ("项目", "Projects"),
+    "admin.projects_hint": (
+        "项目管理员(至少一个)和监管人员可见的项目",
+        "Projects a site manager (at least one) or an inspector sees",
+    ),
+    "admin.worker": ("关联工人", "Linked worker"),
+    "admin.worker_hint": (
+        "仅工人账号:填写工人编号(工人页面地址中的数字)",
+        "Worker accounts only: the worker's number (the number in the worker page's address)",
+    ),
+    "admin.status": ("状态", "Status"),
+    "admin.active": ("启用", "Active"),
+    "admin.inactive": ("已停用", "Deactivated"),
+    "admin.locked": ("登录已锁定", "Sign-in locked"),
+    "admin.must_change": ("待修改密码", "Must change password"),
+    "admin.all": ("全部", "All"),
+    "admin.search_hint": ("用户名或姓名", "Username or name"),
+    "admin.initial_password": ("初始密码", "Initial password"),
+    "admin.initial_password_hint": (
+        "留空则自动生成并显示一次;用户首次登录后须修改",
+        "Leave empty to generate one, shown once; the user changes it at first sign-in",
+    ),
+    "admin.deactivate": ("停用", "Deactivate"),
+    "admin.activate": ("启用", "Activate"),
+    "admin.confirm_deactivate": (
+        "确定停用账号 {username}?其所有登录将立即退出。",
+        "Deactivate {username}? All of their sessions end now.",
+    ),
+    "admin.reset_password": ("重置密码", "Reset password"),
+    "admin.confirm_reset": (
+        "确定为 {username} 重置密码?其所有登录将退出,须用临时密码登录后设置新密码。",
+        "Reset the password of {username}? Their sessions end; they sign in with a temporary "
+        "password and must choose a new one.",
+    ),
+    "admin.self_note": (
+        "这是您自己的账号:不能停用,也不能取消管理员角色",
+        "This is your own account: you cannot deactivate it or remove its admin role",
+    ),
+    "admin.temp_title": ("临时密码", "Temporary password"),
+    "admin.temp_once": (
+        "临时密码只显示这一次。请当面或通过安全渠道交给本人;其登录后须立即修改。",
+        "Shown only this once. Give it to the person directly; they must change it at sign-in.",
+    ),
+    "admin.temp_for": ("账号 {username} 的临时密码", "Temporary password of {username}"),
+    "admin.back_to_list": ("返回用户列表", "Back to users"),
+    "admin.created": ("账号已创建", "Account created"),
+    "admin.deactivated": ("账号已停用,其登录已全部退出", "Account deactivated; its sessions ended"),
+    "admin.activated": ("账号已启用", "Account activated"),
+    "admin.unchanged": ("没有修改", "Nothing changed"),
+    "admin.created_at": ("创建时间", "Created"),
 }
 
 

@@ -20,6 +20,7 @@ from server.auth import service as auth_service
 from server.deps import SESSION_COOKIE
 from server.errors import NotAuthenticatedError
 from server.web import csrf
+from server.web.account_pages import router as account_router
 from server.web.errors import PageRoute
 from server.web.gate_pages import router as gate_router
 from server.web.i18n import LANG_COOKIE, LANGS, Lang, lang_of, translate
@@ -183,6 +184,7 @@ router.include_router(settings_router)
 router.include_router(site_router)
 router.include_router(inspect_router)
 router.include_router(me_router)
+router.include_router(account_router)
 
 
 # Unknown paths inside the page areas get the HTML 404, not the API's JSON one.

@@ -14,6 +14,9 @@ from server.deps import SESSION_COOKIE, SessionDep
 from server.errors import ForbiddenError
 from server.web.errors import LoginRequiredError
 
+# After an admin reset only these pages open, until the owner has chosen a new password.
+_WHILE_MUST_CHANGE = frozenset({"/account/password", "/logout"})
+
 
 def page_db(request: Request, session: SessionDep) -> Session:
     request.state.page_db = session  # so PageRoute can roll back before an error page
@@ -31,6 +34,8 @@ def page_auth(request: Request, session: PageDb) -> tuple[User, AuthSession]:
         raise LoginRequiredError()
     request.state.page_user = found[0]
     request.state.page_auth = found[1]
+    if found[0].must_change_password and request.url.path not in _WHILE_MUST_CHANGE:
+        raise auth_service.PasswordChangeRequiredError()  # PageRoute redirects to the form
     return found
 
 

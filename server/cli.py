@@ -1,21 +1,32 @@
-"""Server-side commands: serve, db upgrade, admin create-user."""
+"""Server-side commands: serve, db upgrade, admin create-user / list-users / set-password /
+deactivate / activate."""
 
 from __future__ import annotations
 
+import functools
 import secrets
-from typing import Annotated
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.table import Table
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from models.enums import Role
+from server.auth import repository as auth_repo
 from server.auth import service as auth_service
 from server.auth.models import User
+from server.auth.schemas import UserUpdate
 from server.config import Settings
 from server.db import migrate
 from server.db.session import make_engine, make_sessionmaker, unit_of_work
-from sitegate_cli.errors import friendly_errors
+from server.errors import NotFoundError, SiteGateError
+from server.registry import repository as registry_repo
+from sitegate_cli.errors import friendly_errors, report
 
 console = Console()
 db_app = typer.Typer(help="数据库 / database", no_args_is_help=True)
@@ -116,4 +127,152 @@ def create_user(
     console.print(
         f"已创建 / created: {username} ({role.value})"
         + ("" if password else f" 密码 password={pw}")
+    )
+
+
+# --- account management --------------------------------------------------------------------
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _usage_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """A refused account change is the operator's to fix: one bilingual line, exit 2, no
+    traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except SiteGateError as exc:
+            report(exc)  # a refused password lists every problem in this one line
+            raise typer.Exit(2) from None
+
+    return wrapper
+
+
+@contextmanager
+def _db(database_url: str | None) -> Iterator[Session]:
+    settings = settings_for(database_url)
+    migrate.upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with unit_of_work(make_sessionmaker(engine)) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+@admin_app.command("list-users")
+@_usage_errors
+def list_users(
+    role: Annotated[
+        Role | None, typer.Option(help="admin / site_manager / inspector / worker")
+    ] = None,
+    project: Annotated[
+        str | None, typer.Option(help="project code: accounts with it in scope")
+    ] = None,
+    search: Annotated[str | None, typer.Option("--search", "-q", help="username or name")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """List accounts (role, scope, state) as a table."""
+    with _db(database_url) as session:
+        project_id = None
+        if project is not None:
+            found = registry_repo.project_by_code(session, project)
+            if found is None:
+                raise NotFoundError(f"项目 {project} ", f"project {project}")
+            project_id = found.id
+        rows, total = auth_repo.list_users(
+            session, role=role, project_id=project_id, q=search, limit=registry_repo.MAX_LIMIT
+        )
+        scopes = auth_repo.project_ids_of(session, [u.id for u in rows])
+        table = Table(title=f"用户 / users ({total})")
+        for col in ("用户名 / user", "姓名 / name", "角色 / role", "项目 / projects",
+                    "地区 / region", "工人 / worker", "状态 / state"):  # fmt: skip
+            table.add_column(col)
+        for u in rows:
+            state = "启用 active" if u.active else "停用 inactive"
+            if u.must_change_password:
+                state += ", 待改密码 must change password"
+            table.add_row(
+                u.username,
+                u.full_name,
+                u.role.value,
+                ", ".join(str(p) for p in scopes.get(u.id, [])),
+                u.region,
+                "" if u.worker_id is None else str(u.worker_id),
+                state,
+            )
+    console.print(table)
+    if total > len(rows):
+        console.print(f"仅显示前 {len(rows)} 个 / first {len(rows)} shown: use --role/--project/-q")
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password: str = typer.prompt(
+        "新密码 / new password", hide_input=True, confirmation_prompt="再输入一次 / repeat"
+    )
+    return password
+
+
+@admin_app.command("set-password")
+@_usage_errors
+def set_password(
+    username: Annotated[str, typer.Argument()],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from the first stdin line")
+    ] = False,
+    must_change: Annotated[
+        bool, typer.Option("--must-change/--no-must-change", help="change it at next sign-in")
+    ] = True,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Set a password (asked twice, hidden); every session of the account ends. Audited,
+    without the password."""
+    with _db(database_url) as session:
+        user = auth_service.get_by_username_or_raise(session, username)
+        password = _read_password(password_stdin)
+        ended = auth_service.set_password(
+            session, None, user, password=password, must_change=must_change, via="cli"
+        )
+    console.print(
+        f"已设置密码 / password set: {username}; 已退出登录 / sessions ended: {ended}"
+        + ("; 下次登录须修改 / must change at next sign-in" if must_change else "")
+    )
+
+
+def _set_active(database_url: str | None, username: str, active: bool) -> bool:
+    with _db(database_url) as session:
+        user = auth_service.get_by_username_or_raise(session, username)
+        changes = auth_service.update_user(
+            session, None, user, data=UserUpdate(active=active), via="cli"
+        )
+    return bool(changes)
+
+
+@admin_app.command("deactivate")
+@_usage_errors
+def deactivate(
+    username: Annotated[str, typer.Argument()], database_url: DatabaseUrl = None
+) -> None:
+    """Deactivate an account: it can no longer sign in and its sessions end. The last active
+    admin cannot be deactivated."""
+    changed = _set_active(database_url, username, False)
+    console.print(
+        f"已停用 / deactivated: {username}"
+        if changed
+        else f"本已停用 / already inactive: {username}"
+    )
+
+
+@admin_app.command("activate")
+@_usage_errors
+def activate(username: Annotated[str, typer.Argument()], database_url: DatabaseUrl = None) -> None:
+    """Activate an account again (its sign-in lockout is cleared too)."""
+    changed = _set_active(database_url, username, True)
+    console.print(
+        f"已启用 / activated: {username}" if changed else f"本已启用 / already active: {username}"
     )

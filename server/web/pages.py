@@ -21,6 +21,7 @@ from server.deps import SESSION_COOKIE
 from server.errors import NotAuthenticatedError
 from server.web import csrf
 from server.web.account_pages import router as account_router
+from server.web.admin_pages import router as admin_router
 from server.web.errors import PageRoute
 from server.web.gate_pages import router as gate_router
 from server.web.i18n import LANG_COOKIE, LANGS, Lang, lang_of, translate
@@ -185,12 +186,14 @@ router.include_router(site_router)
 router.include_router(inspect_router)
 router.include_router(me_router)
 router.include_router(account_router)
+router.include_router(admin_router)
 
 
 # Unknown paths inside the page areas get the HTML 404, not the API's JSON one.
 @router.get("/site/{rest:path}")
 @router.get("/inspect/{rest:path}")
 @router.get("/me/{rest:path}")
+@router.get("/admin/{rest:path}")
 def not_found(request: Request, user: PageUser, rest: str) -> Response:
     from server.web.errors import PageNotFoundError
 

@@ -169,6 +169,7 @@ def include_routers(app: FastAPI) -> None:
     from server.payroll.router import router as payroll_router
     from server.reconciliation.router import router as reconciliation_router
     from server.registry.router import router as registry_router
+    from server.reports.router import router as reports_router
     from server.rosters.router import router as rosters_router
     from server.web import pages as web_pages
 
@@ -178,6 +179,7 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(payroll_router)
     app.include_router(reconciliation_router)
     app.include_router(rosters_router)
+    app.include_router(reports_router)
     app.include_router(web_pages.router)
     app.mount("/static", web_pages.static_files, name="static")
 

@@ -1,0 +1,133 @@
+"""考勤凭证 (attendance evidence) layout shared by the XLSX and the PDF: labels, the verdict of
+each record, and the zh/en text that tells a third party how to re-verify without our software.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from models.enums import Direction, GateMode, GateResult
+from server.ingest.evidence import EvidenceEvent, GateSummary, WorkerEvidence
+
+TITLE = "考勤凭证 / Attendance evidence"
+
+DIRECTION_TEXT = {Direction.IN: "进 in", Direction.OUT: "出 out"}
+RESULT_TEXT = {GateResult.GRANTED: "通过 granted", GateResult.REFUSED: "拒绝 refused"}
+MODE_TEXT = {
+    GateMode.CARD_AND_FACE: "刷证+人脸 card+face",
+    GateMode.FACE_ONLY: "仅人脸 face only",
+    GateMode.CARD_ONLY: "仅刷卡 card only",
+    GateMode.CARD_CONFIRMED: "刷卡+管理人员确认 card+confirmation",
+}
+
+# How anyone can re-check a record with standard tools (zh, en), in order.
+HOW_TO_VERIFY: tuple[tuple[str, str], ...] = (
+    (
+        "每条闸机记录由闸机在现场生成,按闸机编号和序号(seq)依次相连形成哈希链,并由该闸机"
+        "自己的 Ed25519 私钥签名。服务器只保存闸机的公钥,无法代替闸机签名。",
+        "Each gate record is made by the gate on site, chained per gate by sequence number (seq) "
+        "and signed with the gate's own Ed25519 private key. The server holds only the gate's "
+        "public key and cannot sign in the gate's place.",
+    ),
+    (
+        "1. 规范文本:记录各字段(event_id, device_id=闸机编号, seq, device_time 为 UTC 带微秒"
+        " 如 2026-05-01T07:31:00.000000Z, direction, mode, credential, credential_ref, "
+        "worker_id, result, reason, face_score 保留四位小数, prev_hash)按键名排序、无空格的 "
+        "JSON,UTF-8 编码。即表中「规范文本」一列。",
+        "1. Canonical bytes: the record's fields (event_id, device_id = gate code, seq, "
+        "device_time in UTC with microseconds e.g. 2026-05-01T07:31:00.000000Z, direction, "
+        "mode, credential, credential_ref, worker_id, result, reason, face_score to four "
+        "decimals, prev_hash) as JSON with sorted keys and no spaces, UTF-8: the 'canonical "
+        "bytes' column.",
+    ),
+    (
+        "2. 哈希:hash = SHA-256( prev_hash 的 32 字节 + 规范文本字节 ),以 64 位十六进制表示,"
+        '应与「哈希」一列相同。例:python3 -c "import hashlib;print(hashlib.sha256('
+        'bytes.fromhex(PREV)+CANONICAL.encode()).hexdigest())"',
+        "2. Hash: hash = SHA-256(the 32 bytes of prev_hash + the canonical bytes), as 64 hex "
+        "digits; it must equal the 'hash' column. E.g. python3 -c \"import hashlib;print("
+        'hashlib.sha256(bytes.fromhex(PREV)+CANONICAL.encode()).hexdigest())"',
+    ),
+    (
+        "3. 签名:用闸机公钥(32 字节 Ed25519 原始公钥,十六进制见「闸机」表)验证「签名」一列"
+        "(64 字节,十六进制)是对哈希的 32 字节的签名。例:openssl 或 Python cryptography 的 "
+        "Ed25519PublicKey.from_public_bytes(bytes.fromhex(KEY)).verify(bytes.fromhex(SIG), "
+        "bytes.fromhex(HASH))。",
+        "3. Signature: with the gate's public key (the raw 32-byte Ed25519 key, hex, on the gate "
+        "sheet) check that the 'signature' column (64 bytes, hex) signs the 32 bytes of the "
+        "hash, e.g. with openssl or Python cryptography's Ed25519PublicKey.from_public_bytes("
+        "bytes.fromhex(KEY)).verify(bytes.fromhex(SIG), bytes.fromhex(HASH)).",
+    ),
+    (
+        "4. 链接:每条记录的 prev_hash 应等于同一闸机上一序号记录的哈希(序号 1 为 64 个 0)。"
+        "缺少上一序号的记录即为链接失败。",
+        "4. Link: each record's prev_hash must equal the hash of the same gate's previous seq "
+        "(64 zeros for seq 1). A missing previous seq is a link failure.",
+    ),
+    (
+        "5. 公钥指纹 = SHA-256(32 字节原始公钥) 的前 16 位十六进制,可与闸机上显示的或开通时"
+        "登记的指纹核对。闸机重新开通后,旧公钥保存在审计日志中,旧记录仍用旧公钥验证。",
+        "5. Key fingerprint = first 16 hex digits of SHA-256(the raw 32-byte public key), to "
+        "compare with the one shown on the gate or recorded at provisioning. After a gate is "
+        "re-provisioned its old key stays in the audit log and older records verify with it.",
+    ),
+    (
+        "补卡(人工考勤修正)由现场管理员录入,注明原因和录入人,不是闸机记录,没有闸机签名。",
+        "Manual corrections (补卡) are entered by a site manager with a reason and the author; "
+        "they are not gate records and carry no gate signature.",
+    ),
+)
+
+
+def local(value: dt.datetime | None) -> str:
+    return "-" if value is None else value.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def mode_text(event: EvidenceEvent) -> str:
+    text = MODE_TEXT.get(event.mode, event.mode.value)
+    if event.mode == GateMode.CARD_CONFIRMED:
+        who = event.confirmer_name or (
+            f"#{event.confirmer_id}" if event.confirmer_id else "未知 unknown"
+        )
+        text = f"{text}({who})"
+    return text
+
+
+def reason_text(event: EvidenceEvent) -> str:
+    return f"{event.reason_zh} / {event.reason_en}" if event.reason else ""
+
+
+def verdict(event: EvidenceEvent) -> str:
+    """通过 / 未通过 with every reason, one line per failed check."""
+    if event.ok:
+        return "通过 OK(哈希、签名、链接 hash, signature, link)"
+    lines = ["未通过 FAILED"]
+    lines += [f"{p.message_zh} / {p.message_en}" for p in event.problems]
+    return "\n".join(lines)
+
+
+def gate_verdict(gate: GateSummary) -> str:
+    if gate.all_ok:
+        return f"全部通过 all OK ({gate.events_ok}/{gate.events_checked})"
+    seqs = ", ".join(str(s) for s in gate.failed_seqs)
+    return f"未通过 FAILED: seq {seqs} ({gate.events_ok}/{gate.events_checked} OK)"
+
+
+def statement(evidence: WorkerEvidence) -> tuple[str, str]:
+    """What was verified, by whom (this server), and when: the closing paragraph."""
+    at = local(evidence.generated_at)
+    zh = (
+        f"本凭证于 {at}({evidence.timezone})由 SiteGate 服务器生成:对上列 "
+        f"{evidence.events_checked} 条闸机记录逐条按存储内容重新计算哈希、用闸机当时有效的公钥"
+        f"验证签名、并核对与同一闸机上一条记录的链接;其中 {evidence.events_ok} 条全部通过。"
+        "时间为闸机时间(项目时区)。补卡不是闸机记录,单独列出。任何人均可按「如何验证」自行复核。"
+    )
+    en = (
+        f"Generated by the SiteGate server at {at} ({evidence.timezone}): each of the "
+        f"{evidence.events_checked} gate records above was re-hashed from its stored content, its "
+        "signature verified with the gate's public key in force at the time, and its link to "
+        f"the same gate's previous record checked; {evidence.events_ok} passed every check. "
+        "Times are the gate's clock in the project's zone. Manual corrections are not gate "
+        "records and are listed apart. Anyone can re-check by the 'how to verify' steps."
+    )
+    return zh, en

@@ -1,0 +1,85 @@
+"""考勤凭证 (attendance evidence) API: one worker's gate records of a month, re-verified.
+
+GET /api/v1/projects/{project_id}/workers/{worker_id}/evidence?month=YYYY-MM        JSON
+GET /api/v1/projects/{project_id}/workers/{worker_id}/evidence.xlsx?month=YYYY-MM   XLSX
+GET /api/v1/projects/{project_id}/workers/{worker_id}/evidence.pdf?month=YYYY-MM    PDF
+
+Scope as the pay slip's (payroll router `_slip`): admins, and managers and inspectors of the
+project; a worker only their own; everything else is 404, not 403, so nothing is disclosed.
+Every view is audited: the records are personal data.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from models.enums import Role
+from server.auth import service as auth_service
+from server.auth.models import User
+from server.db.types import utcnow
+from server.deps import CurrentUser, SessionDep
+from server.errors import NotFoundError
+from server.ingest import evidence as evidence_service
+from server.reports import evidence_pdf, evidence_xlsx
+from server.web.downloads import PDF, XLSX, download
+
+router = APIRouter(prefix="/api/v1", tags=["reports"])
+
+Month = Annotated[str, Query(description="month YYYY-MM (project time zone)", max_length=16)]
+_PATH = "/projects/{project_id}/workers/{worker_id}/evidence"
+
+
+def worker_evidence(
+    session: Session, user: User, project_id: int, worker_id: int, month: str, fmt: str
+) -> evidence_service.WorkerEvidence:
+    """The evidence when the caller may see it (the pay slip's rule), audited as a view."""
+    if user.role == Role.WORKER and user.worker_id != worker_id:
+        raise NotFoundError("考勤凭证", "attendance evidence")
+    try:
+        auth_service.require_project(session, user, project_id)
+    except NotFoundError:
+        raise NotFoundError("考勤凭证", "attendance evidence") from None
+    evidence = evidence_service.worker_month_evidence(
+        session, project_id=project_id, worker_id=worker_id, period=month, now=utcnow()
+    )
+    auth_service.audit(
+        session,
+        user,
+        "view_evidence",
+        "worker",
+        worker_id,
+        project_id=project_id,
+        detail={"period": evidence.period, "format": fmt, "events": evidence.events_checked},
+    )
+    return evidence
+
+
+def file_name(evidence: evidence_service.WorkerEvidence, ext: str) -> str:
+    return f"考勤凭证_{evidence.project_code}_{evidence.worker_name}_{evidence.period}.{ext}"
+
+
+@router.get(_PATH, response_model=evidence_service.WorkerEvidence)
+def get_evidence(
+    project_id: int, worker_id: int, month: Month, session: SessionDep, user: CurrentUser
+) -> evidence_service.WorkerEvidence:
+    return worker_evidence(session, user, project_id, worker_id, month, "json")
+
+
+@router.get(f"{_PATH}.xlsx")
+def get_evidence_xlsx(
+    project_id: int, worker_id: int, month: Month, session: SessionDep, user: CurrentUser
+) -> Response:
+    evidence = worker_evidence(session, user, project_id, worker_id, month, "xlsx")
+    return download(evidence_xlsx.evidence_xlsx(evidence), XLSX, file_name(evidence, "xlsx"))
+
+
+@router.get(f"{_PATH}.pdf")
+def get_evidence_pdf(
+    project_id: int, worker_id: int, month: Month, session: SessionDep, user: CurrentUser
+) -> Response:
+    evidence = worker_evidence(session, user, project_id, worker_id, month, "pdf")
+    return download(evidence_pdf.evidence_pdf(evidence), PDF, file_name(evidence, "pdf"))

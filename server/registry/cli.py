@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from models.enums import Direction
+from models.enums import AssignmentStatus, Direction
 from models.errors import ContractError
 from models.ids import normalise_card_uid
 from server.config import Settings
@@ -26,6 +26,7 @@ from server.registry import service as registry_service
 from server.registry import settings as project_settings
 from server.registry.models import Project
 from server.registry.schemas import DeviceCreate, DeviceCreateIn, GateConfirmerIn
+from server.reports import workers_xlsx
 from sitegate_cli.errors import err_console, friendly_errors, report
 
 T = TypeVar("T")
@@ -138,6 +139,33 @@ def _flag_error(exc: ValidationError) -> ValidationFailedError:
     msg = str(first["msg"]).removeprefix("Value error, ")
     zh = msg if not msg.isascii() else f"取值无效 / {msg}"
     return ValidationFailedError(f"{flag}: {zh}", f"{flag}: {msg}", detail=[{"field": flag}])
+
+
+@app.command("export-workers")
+@friendly_errors
+def export_workers(
+    project: Annotated[str, typer.Option("--project", help="project code")],
+    out: Annotated[Path, typer.Option("--out", dir_okay=False, help="XLSX file to write")],
+    status: Annotated[
+        AssignmentStatus | None, typer.Option("--status", help="pending / active / left")
+    ] = None,
+    masked: Annotated[
+        bool, typer.Option("--masked", help="mask ID/bank numbers (not re-importable)")
+    ] = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Export the workers (花名册) in the import template's columns; audited when full."""
+
+    def work(session: Session, found: Project) -> tuple[bytes, int]:
+        export = registry_service.export_workers(session, None, found, status=status, masked=masked)
+        return workers_xlsx.workers_xlsx(export), len(export.lines)
+
+    data, count = _in_project(database_url, project, work)
+    out.write_bytes(data)
+    console.print(
+        f"已导出 / exported: {count} 人 workers -> {out}"
+        + (" (脱敏,不可重新导入 / masked, not re-importable)" if masked else "")
+    )
 
 
 @app.command("add-gate")

@@ -10,6 +10,7 @@ only (anyone else gets 403), and each such view is written to the audit log.
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
 from sqlalchemy.orm import Session
@@ -63,6 +64,7 @@ from server.registry.schemas import (
     device_out,
     worker_out,
 )
+from server.reports import workers_xlsx
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
 
@@ -555,6 +557,45 @@ def roster_template(user: CurrentUser, lang: str = "zh") -> Response:
         content=importer.template_xlsx(english=lang == "en"),
         media_type=XLSX,
         headers={"Content-Disposition": 'attachment; filename="roster-template.xlsx"'},
+    )
+
+
+@router.get(
+    "/projects/{project_id}/workers.xlsx",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}, "description": "花名册 in the import template"}},
+)
+def export_workers(
+    project_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    company_id: int | None = None,
+    team_id: int | None = None,
+    status: AssignmentStatus | None = None,
+    masked: Annotated[bool, Query(description="mask ID/bank numbers even if allowed")] = False,
+) -> Response:
+    """The project's workers in the import template's columns: edit in Excel, import again.
+
+    Full numbers (re-importable) for admins and the project's site managers, audited as a view;
+    masked for everyone else, and the file then says it cannot be re-imported.
+    """
+    project = registry_service.get_project_or_raise(session, user, project_id)
+    registry_service.require_not_worker(user)
+    export = registry_service.export_workers(
+        session, user, project, company_id=company_id, team_id=team_id, status=status,
+        masked=masked,
+    )  # fmt: skip
+    name = f"{project.code}-花名册{'' if export.full else '-脱敏'}.xlsx"
+    fallback = name.encode("ascii", "replace").decode().replace("?", "_")
+    return Response(
+        workers_xlsx.workers_xlsx(export),
+        media_type=XLSX,
+        headers={
+            "Content-Disposition": f'attachment; filename="{fallback}"; '
+            f"filename*=UTF-8''{quote(name)}",
+            "Cache-Control": "no-store",  # personal data
+            "X-SiteGate-Masked": "0" if export.full else "1",
+        },
     )
 
 

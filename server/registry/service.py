@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from models.enums import AssignmentStatus, CompanyRole, Role, WageKind
@@ -55,6 +55,7 @@ from server.registry.schemas import (
     WorkerCreate,
     WorkerUpdate,
 )
+from server.reports import workers_xlsx
 
 STAFF = (Role.ADMIN, Role.SITE_MANAGER)
 PROVISIONING_HOURS = 24
@@ -1048,6 +1049,111 @@ def report_dict(report: ImportReport) -> dict[str, Any]:
         "errors": [issue(i) for i in report.errors],
         "warnings": [issue(i) for i in report.warnings],
     }
+
+
+# --- worker list export (花名册导出) ----------------------------------------------------------
+
+
+def export_workers(
+    session: Session,
+    user: User | None,
+    project: Project,
+    *,
+    company_id: int | None = None,
+    team_id: int | None = None,
+    status: AssignmentStatus | None = None,
+    masked: bool = False,
+    now: dt.datetime | None = None,
+) -> workers_xlsx.WorkerExport:
+    """The project's workers in the import template's shape (server/reports/workers_xlsx).
+
+    Full ID and bank numbers, so the file can be edited and imported again, only for whoever
+    may see them (admins, the project's site managers, the CLI as system actor); that export is
+    audited as a view of full numbers. Everyone else, or `masked`, gets masked numbers.
+    """
+    full = not masked and (user is None or may_see_full_ids(session, user, {project.id}))
+    stmt = (
+        select(Assignment, Worker)
+        .join(Worker, Worker.id == Assignment.worker_id)
+        .where(Assignment.project_id == project.id)
+        .order_by(Worker.name, Assignment.id)
+    )
+    if company_id is not None:
+        stmt = stmt.where(Assignment.company_id == company_id)
+    if team_id is not None:
+        stmt = stmt.where(Assignment.team_id == team_id)
+    if status is not None:
+        stmt = stmt.where(Assignment.status == status)
+    rows = [(a, w) for a, w in session.execute(stmt)]
+    companies = {c.id: c for _, c in repo.project_companies(session, project.id)}
+    names = [c.name for c in companies.values()]
+    teams = {t.id: t for t in session.scalars(select(Team).where(Team.project_id == project.id))}
+    cards = repo.card_uids(session, [a.id for a, _ in rows])
+
+    def company_ref(company_id: int | None) -> str | None:
+        if company_id is None:
+            return None
+        company = companies.get(company_id) or session.get(Company, company_id)
+        if company is None:
+            return None
+        # the importer looks a company up by credit code, then by name: a shared name is ambiguous
+        return company.name if names.count(company.name) == 1 else company.credit_code
+
+    lines = []
+    for a, w in rows:
+        team = teams.get(a.team_id) if a.team_id is not None else None
+        uids = cards[a.id]
+        lines.append(
+            workers_xlsx.WorkerLine(
+                name=w.name,
+                id_number=w.id_number if full else mask_id_number(w.id_number),
+                phone=w.phone,
+                bank_card=(w.bank_card if full else mask_bank_card(w.bank_card))
+                if w.bank_card
+                else None,
+                bank_name=w.bank_name,
+                company=company_ref(a.company_id),
+                # a team without the company column is refused on import
+                team=team.name if team is not None and a.company_id is not None else None,
+                trade=a.trade,
+                wage_kind=a.wage_kind,
+                wage_rate_fen=a.wage_rate_fen,
+                contract_signed_on=a.contract_signed_on,
+                safety_trained_on=a.safety_trained_on,
+                # in the template a filled entry date means "has entered": a pending worker's
+                # would turn active on re-import
+                entered_on=a.entered_on if a.status != AssignmentStatus.PENDING else None,
+                card_uid=uids[0] if uids else None,
+                extra_cards=max(len(uids) - 1, 0),
+            )
+        )
+    filters = []
+    if company_id is not None:
+        filters.append(f"企业 company: {company_ref(company_id) or company_id}")
+    if team_id is not None:
+        found = teams.get(team_id)
+        filters.append(f"班组 team: {found.name if found else team_id}")
+    if status is not None:
+        filters.append(f"状态 status: {status.value}")
+    if full:
+        auth_service.audit(
+            session,
+            user,
+            "view_full_id",
+            "worker_export",
+            None,
+            project_id=project.id,
+            detail={"workers": len(lines), "filters": "; ".join(filters)},
+        )
+    return workers_xlsx.WorkerExport(
+        project_code=project.code,
+        project_name=project.name,
+        timezone=project.timezone,
+        exported_at=now or utcnow(),
+        full=full,
+        filters="; ".join(filters),
+        lines=lines,
+    )
 
 
 # --- gate confirmers (RULES.md 3: card + manager confirmation) ---------------------------------

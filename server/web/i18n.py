@@ -142,6 +142,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "workers.register": ("登记工人", "Register a worker"),
     "workers.count": ("共 {n} 人", "{n} workers"),
     "workers.none": ("没有找到工人", "No workers found"),
+    "workers.export": (
+        "导出花名册 Excel(可改后重新导入)",
+        "Export workers XLSX (edit and re-import)",
+    ),
+    "workers.export_masked": ("脱敏导出", "Export masked"),
+    "workers.export_help": (
+        "导出完整身份证号和银行卡号会记入审计日志",
+        "Exporting full ID and bank card numbers is written to the audit log",
+    ),
     "worker.profile": ("工人档案", "Worker profile"),
     "worker.identity": ("身份信息", "Identity"),
     "worker.gender": ("性别", "Gender"),

@@ -20,7 +20,7 @@ from server.registry import importer as registry_importer
 from server.registry import schemas as registry_schemas
 from server.registry import service as registry_service
 from server.registry.models import Project, Team, Worker
-from server.reports import roster_xlsx
+from server.reports import roster_xlsx, workers_xlsx
 from server.rosters import service as roster_service
 from server.web import charts, queries
 from server.web.clock import now_utc
@@ -91,6 +91,19 @@ def workers_page(request: Request, project: SiteProject, session: PageDb, q: str
         q=q,
         mask_id=mask_id_number,
     )
+
+
+@router.get("/{project_id}/workers.xlsx")
+def workers_export(
+    request: Request, project: SiteProject, session: PageDb, user: ManagerUser, masked: bool = False
+) -> Response:
+    """花名册 in the import template's columns (server/reports/workers_xlsx); a full export is
+    audited by the registry service, like "show the full number"."""
+    export = registry_service.export_workers(
+        session, user, project, masked=masked, now=now_utc(request)
+    )
+    suffix = "" if export.full else "-脱敏"
+    return download(workers_xlsx.workers_xlsx(export), XLSX, f"{project.code}-花名册{suffix}.xlsx")
 
 
 @router.get("/{project_id}/workers/{worker_id:int}")

@@ -413,6 +413,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "pay.status.returned": ("退汇", "returned"),
     "pay.slip": ("工资清单", "Pay slip"),
     "pay.slip_pdf": ("下载工资清单 PDF", "Download pay slip PDF"),
+    "evidence.pdf": ("考勤凭证 PDF", "Attendance evidence PDF"),
+    "evidence.xlsx": ("考勤凭证 XLSX", "Attendance evidence XLSX"),
+    "evidence.help": (
+        "本月每条闸机记录及其防篡改验证,可提交劳动仲裁",
+        "Every gate record of the month with its tamper check, for arbitration",
+    ),
     "pay.none": ("暂无工资发放记录", "No payments recorded yet"),
     "rowstatus.paid": ("已足额发放", "paid"),
     "rowstatus.underpaid": ("少发", "underpaid"),

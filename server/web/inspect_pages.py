@@ -22,7 +22,14 @@ from server.ingest import service as ingest_service
 from server.payroll import service as payroll_service
 from server.reconciliation import service as recon_service
 from server.registry.models import Project
-from server.reports import ledger_xlsx, payslip_pdf, reconciliation_xlsx
+from server.reports import (
+    evidence_pdf,
+    evidence_xlsx,
+    ledger_xlsx,
+    payslip_pdf,
+    reconciliation_xlsx,
+)
+from server.reports import router as evidence_api
 from server.rosters import service as roster_service
 from server.web import charts, queries
 from server.web.clock import now_utc
@@ -173,6 +180,28 @@ def worker_payslip_pdf(
         today=_today(request, project),
     )
     return download(payslip_pdf.payslip_pdf(slip), PDF, _slip_name(slip))
+
+
+@router.get("/{project_id}/{period}/workers/{worker_id}/evidence.{ext}")
+def worker_evidence(
+    project: InspectProject,
+    session: PageDb,
+    user: InspectorUser,
+    period: str,
+    worker_id: int,
+    ext: str,
+) -> Response:
+    """考勤凭证 PDF/XLSX: the API's scope, service and audit, as a page download."""
+    if ext not in ("pdf", "xlsx"):
+        raise PageNotFoundError()
+    evidence = evidence_api.worker_evidence(
+        session, user, project.id, worker_id, checked_period(period), ext
+    )
+    if ext == "pdf":
+        data, media = evidence_pdf.evidence_pdf(evidence), PDF
+    else:
+        data, media = evidence_xlsx.evidence_xlsx(evidence), XLSX
+    return download(data, media, evidence_api.file_name(evidence, ext))
 
 
 def _slip_name(slip: payroll_service.PaySlip) -> str:

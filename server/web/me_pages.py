@@ -18,12 +18,13 @@ from server.auth import service as auth_service
 from server.payroll import service as payroll_service
 from server.payroll.models import PayrollLine
 from server.registry.models import Project, Worker
-from server.reports import payslip_pdf
+from server.reports import evidence_pdf, evidence_xlsx, payslip_pdf
+from server.reports import router as evidence_api
 from server.rosters import rules as roster_rules
 from server.rosters import service as roster_service
 from server.web import queries
 from server.web.clock import now_utc
-from server.web.downloads import PDF, download
+from server.web.downloads import PDF, XLSX, download
 from server.web.errors import PageNotFoundError, PageRoute
 from server.web.period import checked_period, period_or_current, shift_period
 from server.web.session import PageDb, WorkerUser
@@ -71,6 +72,24 @@ def my_days(
         lead=calendar.monthrange(year, month)[0],  # Monday = 0: blank cells before the 1st
         today=today,
     )
+
+
+@router.get("/evidence/{project_id:int}/{period}.{ext}")
+def my_evidence(
+    session: PageDb, user: WorkerUser, project_id: int, period: str, ext: str
+) -> Response:
+    """My 考勤凭证 (PDF/XLSX): own records only, by the API's scope, service and audit."""
+    if ext not in ("pdf", "xlsx"):
+        raise PageNotFoundError()
+    assert user.worker_id is not None  # noqa: S101 - WorkerUser guarantees it
+    evidence = evidence_api.worker_evidence(
+        session, user, project_id, user.worker_id, checked_period(period), ext
+    )
+    if ext == "pdf":
+        data, media = evidence_pdf.evidence_pdf(evidence), PDF
+    else:
+        data, media = evidence_xlsx.evidence_xlsx(evidence), XLSX
+    return download(data, media, evidence_api.file_name(evidence, ext))
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from server.config import Settings
 from server.db.session import make_engine, make_sessionmaker, unit_of_work
 from server.errors import NotFoundError, ValidationFailedError
 from server.registry.models import Project
-from server.reports import roster_csv, roster_xlsx
+from server.reports import daily_xlsx, roster_csv, roster_xlsx
 from server.rosters import service as roster_service
 from sitegate_cli.errors import friendly_errors
 
@@ -67,6 +67,7 @@ def daily_cmd(
         str | None, typer.Option("--day", help="YYYY-MM-DD, 默认今天 / default today")
     ] = None,
     csv_file: CsvFile = None,
+    xlsx_file: XlsxFile = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """当日考勤: 在场、进出、未到、异常、拒绝 / the day: on site, in/out, absent, anomalies."""
@@ -138,6 +139,9 @@ def daily_cmd(
                           "", "", "0", "未到", ""])  # fmt: skip
         csv_file.write_bytes(buf.getvalue().encode("utf-8-sig"))
         console.print(f"已写出 / written: {csv_file}")
+    if xlsx_file is not None:
+        xlsx_file.write_bytes(daily_xlsx.daily_xlsx(board))
+        console.print(f"已写出 / written: {xlsx_file}")
 
 
 def _parse_day(value: str) -> dt.date:

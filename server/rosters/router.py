@@ -1,6 +1,7 @@
 """Rosters JSON API and exports; corrections (补卡).
 
 GET  /api/v1/projects/{project_id}/rosters/daily?day=YYYY-MM-DD
+GET  /api/v1/projects/{project_id}/rosters/daily.xlsx?day=YYYY-MM-DD
 GET  /api/v1/projects/{project_id}/rosters/monthly?month=YYYY-MM[&company_id=]
 GET  /api/v1/projects/{project_id}/rosters/monthly.csv?month=YYYY-MM[&company_id=]
 GET  /api/v1/projects/{project_id}/rosters/monthly.xlsx?month=YYYY-MM[&company_id=][&per_company=]
@@ -20,7 +21,7 @@ from fastapi import APIRouter, Query, Response
 
 from server.auth import service as auth_service
 from server.deps import CurrentUser, SessionDep
-from server.reports import roster_csv, roster_xlsx
+from server.reports import daily_xlsx, roster_csv, roster_xlsx
 from server.rosters import service as roster_service
 from server.rosters.schemas import CorrectionIn, CorrectionOut, DailyRosterOut, MonthRosterOut
 
@@ -58,6 +59,29 @@ def get_daily(
     if day is None:
         day = now.astimezone(roster_service.project_settings(project).zone).date()
     return DailyRosterOut.of(roster_service.daily(session, project_id=project_id, day=day, now=now))
+
+
+@router.get("/{project_id}/rosters/daily.xlsx", response_class=Response)
+def get_daily_xlsx(
+    project_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    day: Annotated[dt.date | None, Query(description="local date; default today")] = None,
+) -> Response:
+    """当日考勤 as XLSX: on site, arrivals and departures, not come, anomalies (same scope)."""
+    project = auth_service.require_project(session, user, project_id)
+    now = dt.datetime.now(dt.UTC)
+    if day is None:
+        day = now.astimezone(roster_service.project_settings(project).zone).date()
+    board = roster_service.daily(session, project_id=project_id, day=day, now=now)
+    return Response(
+        daily_xlsx.daily_xlsx(board),
+        media_type=XLSX,
+        headers={
+            "Content-Disposition": _attachment(f"{board.project_code}-{day}-当日考勤.xlsx"),
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @router.get("/{project_id}/rosters/monthly", response_model=MonthRosterOut)

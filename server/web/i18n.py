@@ -118,6 +118,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "now.unknown_person": ("未识别", "unknown"),
     "now.as_of": ("更新于 {time}", "As of {time}"),
     "now.on_site": ("在场", "On site"),
+    "now.export": ("导出当日考勤 Excel", "Export the day as XLSX"),
     "cred.id_card": ("身份证", "ID card"),
     "cred.ic_card": ("IC 卡", "IC card"),
     "cred.face": ("人脸", "face"),

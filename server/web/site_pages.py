@@ -20,7 +20,7 @@ from server.registry import importer as registry_importer
 from server.registry import schemas as registry_schemas
 from server.registry import service as registry_service
 from server.registry.models import Project, Team, Worker
-from server.reports import roster_xlsx, workers_xlsx
+from server.reports import daily_xlsx, roster_xlsx, workers_xlsx
 from server.rosters import service as roster_service
 from server.web import charts, queries
 from server.web.clock import now_utc
@@ -78,6 +78,23 @@ def now_page(request: Request, project: SiteProject, session: PageDb) -> Respons
         refusals=list(reversed(board.refusals)),  # latest first
         chart=chart,
         tz=project.timezone,
+    )
+
+
+@router.get("/{project_id}/now.xlsx")
+def now_export(
+    request: Request, project: SiteProject, session: PageDb, day: str | None = None
+) -> Response:
+    """当日考勤 as XLSX (server/reports/daily_xlsx) for `day` (YYYY-MM-DD), default today."""
+    now = now_utc(request)
+    today = now.astimezone(roster_service.project_settings(project).zone).date()
+    try:
+        the_day = dt.date.fromisoformat(day) if day else today
+    except ValueError:
+        the_day = today  # a mangled link still gives the board a manager expects
+    board = roster_service.daily(session, project_id=project.id, day=the_day, now=now)
+    return download(
+        daily_xlsx.daily_xlsx(board), XLSX, f"{board.project_code}-{the_day}-当日考勤.xlsx"
     )
 
 

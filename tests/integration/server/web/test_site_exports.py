@@ -62,3 +62,24 @@ class TestWorkersExport:
         web_login(client, world.inspector_a)
         assert client.get(f"/site/{world.a.id}/workers.xlsx").status_code == 403
         assert _audits(session) == 0
+
+
+class TestNowExport:
+    def test_button_and_download(self, client: TestClient, world: World) -> None:
+        web_login(client, world.manager_a)
+        page = client.get(f"/site/{world.a.id}/now")
+        assert page.status_code == 200
+        assert f'href="/site/{world.a.id}/now.xlsx?day=2026-03-18"' in page.text
+        r = client.get(f"/site/{world.a.id}/now.xlsx?day=2026-03-18")
+        assert r.status_code == 200
+        assert r.headers["content-type"] == XLSX
+        name = f"{world.a.code}-2026-03-18-当日考勤.xlsx"
+        assert f"filename*=UTF-8''{quote(name)}" in r.headers["content-disposition"]
+        wb = load_workbook(io.BytesIO(r.content))
+        assert str(wb.worksheets[0]["A1"].value).startswith(f"{world.a.name} 2026-03-18")
+        # a mangled day falls back to today instead of an error page
+        assert client.get(f"/site/{world.a.id}/now.xlsx?day=junk").status_code == 200
+
+    def test_scope(self, client: TestClient, world: World) -> None:
+        web_login(client, world.manager_a)
+        assert client.get(f"/site/{world.b.id}/now.xlsx").status_code == 404

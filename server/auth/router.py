@@ -63,16 +63,23 @@ def me(session: SessionDep, auth: AccountAuth) -> UserOut:
 
 
 @router.post("/me/password", status_code=204)
-def change_my_password(body: PasswordChange, session: SessionDep, auth: AccountAuth) -> None:
+def change_my_password(
+    body: PasswordChange, session: SessionDep, settings: SettingsDep, auth: AccountAuth
+) -> None:
     """Current password + a new one under the policy; every other session of the account ends."""
     user, current = auth
-    auth_service.change_own_password(
-        session,
-        user,
-        current,
-        current_password=body.current_password,
-        new_password=body.new_password,
-    )
+    try:
+        auth_service.change_own_password(
+            session,
+            user,
+            current,
+            settings,
+            current_password=body.current_password,
+            new_password=body.new_password,
+        )
+    except (auth_service.WrongCurrentPasswordError, auth_service.LockedOutError):
+        session.commit()  # keep the failure count (and a lockout) although we answer 4xx
+        raise
 
 
 # --- account management (admins) -------------------------------------------------------------

@@ -43,6 +43,11 @@ class LockedOutError(SiteGateError):
     status_code = 429
 
 
+class WrongCurrentPasswordError(ValidationFailedError):
+    """The current password given to change it was wrong. The failure is counted like a failed
+    sign-in, so callers commit before answering (else a stolen session could guess freely)."""
+
+
 class PasswordChangeRequiredError(SiteGateError):
     """An admin reset the password: only changing it is allowed until the owner does."""
 
@@ -334,18 +339,37 @@ def change_own_password(
     session: Session,
     user: User,
     current: AuthSession | None,
+    settings: Settings,
     *,
     current_password: str,
     new_password: str,
     via: str = "api",
 ) -> int:
-    """The owner's change: the current password is required; their other sessions end."""
+    """The owner's change: the current password is required; their other sessions end.
+
+    A wrong current password counts as a failed sign-in: at `login_max_failures` the account is
+    locked for `login_lockout_s` and signed out everywhere (LockedOutError). Either error leaves
+    the count in the session for the caller to commit."""
     if not verify_password(user.password_hash, current_password):
-        raise _field_error(
-            "current_password",
-            "当前密码不正确",
-            "the current password is wrong",
+        if _count_failure(session, settings, user, utcnow()):
+            end_sessions(session, user)
+            session.flush()
+            wait = settings.login_lockout_s
+            raise LockedOutError(
+                f"当前密码错误次数过多,已退出登录,请 {wait} 秒后重新登录",
+                f"too many wrong current passwords: signed out, sign in again in {wait} s",
+            )
+        raise WrongCurrentPasswordError(
+            "current_password:当前密码不正确",
+            "current_password: the current password is wrong",
             code="auth.wrong_password",
+            detail=[
+                {
+                    "field": "current_password",
+                    "message": "the current password is wrong",
+                    "message_zh": "当前密码不正确",
+                }
+            ],
         )
     check_password(new_password, username=user.username, field="new_password")
     if verify_password(user.password_hash, new_password):
@@ -382,15 +406,22 @@ def authenticate(session: Session, settings: Settings, username: str, password: 
         )
     if user is None or not user.active or not verify_password(user.password_hash, password):
         if user is not None:
-            user.failed_logins += 1
-            if user.failed_logins >= settings.login_max_failures:
-                user.locked_until = now + dt.timedelta(seconds=settings.login_lockout_s)
-                user.failed_logins = 0
-            session.flush()
+            _count_failure(session, settings, user, now)
         raise NotAuthenticatedError("用户名或密码错误", "wrong username or password")
     user.failed_logins = 0
     user.locked_until = None
     return user
+
+
+def _count_failure(session: Session, settings: Settings, user: User, now: dt.datetime) -> bool:
+    """One more failed password; True when it locked the account."""
+    user.failed_logins += 1
+    locked = user.failed_logins >= settings.login_max_failures
+    if locked:
+        user.locked_until = now + dt.timedelta(seconds=settings.login_lockout_s)
+        user.failed_logins = 0
+    session.flush()
+    return locked
 
 
 def start_session(session: Session, settings: Settings, user: User) -> tuple[str, AuthSession]:

@@ -20,6 +20,7 @@ from server.web import csrf
 from server.web.errors import PageRoute
 from server.web.forms import FormErrors
 from server.web.i18n import lang_of
+from server.web.security import settings_of
 from server.web.session import PageAuth, PageDb
 from server.web.templating import render
 
@@ -92,12 +93,17 @@ def change_password(
             session,
             user,
             current,
+            settings_of(request),
             current_password=current_password,
             new_password=new_password,
             via="web",
         )
     except SiteGateError as exc:
-        session.rollback()
+        if not isinstance(
+            exc, auth_service.WrongCurrentPasswordError | auth_service.LockedOutError
+        ):
+            session.rollback()
+        # else returning normally commits the failure count (and a lockout with its sign-out)
         service_errors(errs, exc)
         return _page(request, user, errors=errs.messages, status_code=exc.status_code)
     return RedirectResponse(f"{PATH}?msg=account.password_changed", status_code=303)

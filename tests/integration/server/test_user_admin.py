@@ -301,6 +301,30 @@ class TestPasswords:
         r = client.post("/api/v1/auth/me/password", json=body, headers=h)
         assert r.json()["code"] == "auth.same_password"
 
+    def test_wrong_current_password_counts_like_a_failed_sign_in(
+        self, client: TestClient, session: Session, acc: Accounts
+    ) -> None:
+        """A stolen session must not guess the password freely: five wrong current passwords
+        lock the account and sign it out everywhere, as five failed sign-ins would."""
+        h = login(client, acc.inspector)
+        other = login(client, acc.inspector)
+        body = {"current_password": "not-my-password", "new_password": NEW}
+        for tries in range(1, 5):
+            r = client.post("/api/v1/auth/me/password", json=body, headers=h)
+            assert r.status_code == 422, r.text
+            session.expire_all()
+            assert session.get(User, acc.inspector.id).failed_logins == tries  # type: ignore[union-attr]
+        r = client.post("/api/v1/auth/me/password", json=body, headers=h)
+        assert r.status_code == 429, r.text
+        assert r.json()["code"] == "auth.locked"
+        assert "退出登录" in r.json()["message_zh"]
+        assert client.get("/api/v1/auth/me", headers=h).status_code == 401
+        assert client.get("/api/v1/auth/me", headers=other).status_code == 401
+        r = client.post(
+            "/api/v1/auth/token", data={"username": acc.inspector.username, "password": PASSWORD}
+        )
+        assert r.status_code == 429  # locked for login_lockout_s, like failed sign-ins
+
     def test_admin_reset_obeys_policy(self, client: TestClient, acc: Accounts) -> None:
         h = login(client, acc.admin)
         r = client.post(

@@ -137,6 +137,25 @@ class TestChange:
         assert en in r.text
         assert _can_sign_in(client, user, PASSWORD)
 
+    def test_wrong_current_password_is_counted_and_locks(
+        self, client: TestClient, session: Session
+    ) -> None:
+        user = _user(session, Role.SITE_MANAGER)
+        web_login(client, user)
+        body = {"current_password": "wrong-one-123", "new_password": NEW, "repeat_password": NEW}
+        r = _post(client, body)
+        assert r.status_code == 422
+        session.expire_all()
+        assert session.get(User, user.id).failed_logins == 1  # type: ignore[union-attr]
+        for _ in range(3):
+            assert _post(client, body).status_code == 422
+        r = _post(client, body)
+        assert r.status_code == 429
+        assert "已退出登录" in r.text
+        r = client.get(PATH, follow_redirects=False)
+        assert r.status_code in (302, 303)  # signed out: the next page asks for a sign-in
+        assert "/login" in r.headers["location"]
+
     def test_csrf_refusal_writes_nothing(self, client: TestClient, session: Session) -> None:
         user = _user(session, Role.WORKER)
         web_login(client, user)

@@ -20,7 +20,7 @@ import datetime as dt
 import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -194,6 +194,24 @@ class WorkerEvidence:
     events: tuple[EvidenceEvent, ...]
     gates: tuple[GateSummary, ...]
     corrections: tuple[EvidenceCorrection, ...]
+
+
+CONFIRMER_CARD_WITHHELD = (
+    "(本条含确认人的卡号,仅提供给劳动监察和项目管理人员;校验结果见本行)"
+    " (holds the confirmer's card number: given to inspectors and managers only;"
+    " the checks' outcome is on this row)"
+)
+
+
+def without_confirmer_cards(evidence: WorkerEvidence) -> WorkerEvidence:
+    """The worker's own copy: a card + confirmation record's canonical text names the
+    confirmer's IC card UID, and an IC card UID is easily cloned, so the worker's copy keeps the
+    checks' outcome but not that text (inspectors and managers get it to re-verify)."""
+    events = tuple(
+        replace(e, canonical=CONFIRMER_CARD_WITHHELD) if e.mode is GateMode.CARD_CONFIRMED else e
+        for e in evidence.events
+    )
+    return replace(evidence, events=events)
 
 
 # --- keys over time -------------------------------------------------------------------------

@@ -46,6 +46,8 @@ def worker_evidence(
     evidence = evidence_service.worker_month_evidence(
         session, project_id=project_id, worker_id=worker_id, period=month, now=utcnow()
     )
+    if user.role == Role.WORKER:
+        evidence = evidence_service.without_confirmer_cards(evidence)
     auth_service.audit(
         session,
         user,

@@ -393,6 +393,51 @@ class TestApi:
         assert [v.detail["format"] for v in views] == ["json", "xlsx"]
         assert all(v.entity_id == worker.id and v.project_id == project.id for v in views)
 
+    def test_the_workers_copy_withholds_the_confirmers_card(
+        self,
+        client: TestClient,
+        session: Session,
+        project: Project,
+        worker: Worker,
+        gate: Gate,
+        people: dict[str, User],
+    ) -> None:
+        """An IC card UID is easily cloned: a worker's own copy keeps the checks' outcome of a
+        confirmed pass but not its canonical text, which names the confirmer's card."""
+        confirmer = GateConfirmer(project_id=project.id, card_uid="A1B2C3D4", name="李班长")
+        session.add(confirmer)
+        session.flush()
+        _upload(gate, worker, [1])
+        _upload(
+            gate,
+            worker,
+            [2],
+            mode=GateMode.CARD_CONFIRMED,
+            credential=CredentialKind.IC_CARD,
+            credential_ref=confirmed_ref("C0FFEE01", confirmer.id, "A1B2C3D4"),
+            face_score=None,
+        )
+        session.commit()
+        url = f"/api/v1/projects/{project.id}/workers/{worker.id}/evidence"
+        own = client.get(url, params={"month": MONTH}, headers=login(client, people["self"]))
+        assert own.status_code == 200, own.text
+        plain, confirmed = own.json()["events"]
+        assert "A1B2C3D4" not in own.text
+        assert confirmed["canonical"] == evidence_service.CONFIRMER_CARD_WITHHELD
+        assert confirmed["ok"] is True and confirmed["confirmer_name"] == "李班长"
+        assert plain["canonical"].startswith("{")  # ordinary records stay re-verifiable
+        xlsx = client.get(
+            url + ".xlsx", params={"month": MONTH}, headers=login(client, people["self"])
+        )
+        book = load_workbook(io.BytesIO(xlsx.content))
+        cells = [str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row]
+        assert any("李班长" in c for c in cells)
+        assert not any("A1B2C3D4" in c for c in cells)
+        inspector = client.get(
+            url, params={"month": MONTH}, headers=login(client, people["inspector"])
+        )
+        assert "A1B2C3D4" in inspector.json()["events"][1]["canonical"]
+
     def test_json_pdf_and_errors(
         self,
         client: TestClient,

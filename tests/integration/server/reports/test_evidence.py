@@ -424,7 +424,8 @@ class TestApi:
         plain, confirmed = own.json()["events"]
         assert "A1B2C3D4" not in own.text
         assert confirmed["canonical"] == evidence_service.CONFIRMER_CARD_WITHHELD
-        assert confirmed["ok"] is True and confirmed["confirmer_name"] == "李班长"
+        assert confirmed["ok"] is True
+        assert confirmed["confirmer_name"] == "李班长"
         assert plain["canonical"].startswith("{")  # ordinary records stay re-verifiable
         xlsx = client.get(
             url + ".xlsx", params={"month": MONTH}, headers=login(client, people["self"])

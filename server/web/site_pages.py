@@ -183,6 +183,8 @@ def worker_profile(
         corrections=corrections,
         recent=recent,
         month_row=row,
+        # This month and the last (the one whose wages fall due): the 考勤凭证 downloads.
+        evidence_months=(f"{today:%Y-%m}", shift_period(f"{today:%Y-%m}", -1)),
         tz=project.timezone,
         lang_code=lang_of(request),
         today=today.isoformat(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
@@ -11,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from server.auth.models import AuditLog
 from server.reports import evidence_xlsx
-from tests.integration.server.web.conftest import PERIOD, World
+from server.web.period import shift_period
+from tests.integration.server.web.conftest import NOW, PERIOD, World
 from tests.integration.server.web.helpers import web_login
 
 
@@ -59,3 +61,18 @@ def test_worker_links_and_own_records_only(client: TestClient, world: World) -> 
     assert client.get(f"{url}.xlsx").status_code == 200
     assert client.get(f"/me/evidence/{world.b.id}/{PERIOD}.pdf").status_code == 404
     assert client.get(f"{url}.txt").status_code == 404
+
+
+def test_site_manager_links_this_and_last_month(client: TestClient, world: World) -> None:
+    a, x = world.a.id, world.x.id
+    web_login(client, world.manager_a)
+    page = client.get(f"/site/{a}/workers/{x}")
+    assert page.status_code == 200, page.text
+    this_month = NOW.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+    last_month = shift_period(this_month, -1)
+    for month in (this_month, last_month):
+        url = f"/api/v1/projects/{a}/workers/{x}/evidence.pdf?month={month}"
+        assert url in page.text
+    r = client.get(f"/api/v1/projects/{a}/workers/{x}/evidence.pdf", params={"month": last_month})
+    assert r.status_code == 200, r.text  # the API takes the page's session cookie
+    assert r.content.startswith(b"%PDF")

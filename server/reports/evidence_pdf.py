@@ -13,6 +13,7 @@ from fpdf.enums import TableCellFillMode, WrapMode, XPos, YPos
 
 from server.ingest.evidence import WorkerEvidence
 from server.reports import evidence as layout
+from server.reports.cjk_pdf import add_cjk_font
 from server.reports.payslip_pdf import find_cjk_font
 
 _HEAD = FontFace(emphasis="", fill_color=(221, 235, 247))
@@ -22,11 +23,7 @@ _BAD = FontFace(fill_color=(252, 228, 214))
 class _Doc(FPDF):
     def __init__(self, font: tuple[str, int], generated: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
-        path, index = font
-        if path.lower().endswith(".ttc"):
-            self.add_font("cjk", "", path, collection_font_number=index)
-        else:
-            self.add_font("cjk", "", path)
+        add_cjk_font(self, font)
         self.generated = generated
         self.set_auto_page_break(auto=True, margin=15)
         self.set_margins(12, 12, 12)

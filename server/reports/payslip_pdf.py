@@ -19,6 +19,7 @@ from fpdf.enums import XPos, YPos
 from models.money import Fen, format_yuan
 from server.errors import SiteGateError
 from server.payroll.service import PaySlip
+from server.reports.cjk_pdf import add_cjk_font
 
 FONT_ENV = "SITEGATE_CJK_FONT"
 # (path, index inside a .ttc): Simplified Chinese face first.
@@ -109,11 +110,7 @@ def _days(value: float | None) -> str:
 class _Slip(FPDF):
     def __init__(self, font: tuple[str, int]) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
-        path, index = font
-        if path.lower().endswith(".ttc"):
-            self.add_font("cjk", "", path, collection_font_number=index)
-        else:
-            self.add_font("cjk", "", path)
+        add_cjk_font(self, font)
         self.set_auto_page_break(auto=True, margin=15)
         self.set_margins(18, 18, 18)
 

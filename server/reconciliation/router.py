@@ -1,5 +1,5 @@
 """Reconciliation JSON API: run a project × month, read its level, table and findings, export
-XLSX, and resolve / waive / reopen findings with a comment.
+XLSX and the printable 工资核对报告 PDF, and resolve / waive / reopen findings with a comment.
 
 Scope: site managers and admins run; site managers, inspectors and admins read; inspectors
 (and admins) resolve and waive; workers see nothing here (404).
@@ -17,7 +17,8 @@ from server.payroll import service as payroll_service
 from server.payroll.router import XLSX, attachment, require_staff
 from server.reconciliation import service as recon_service
 from server.reconciliation.schemas import FindingActionIn, FindingDetailOut, ReconciliationOut
-from server.reports import reconciliation_xlsx
+from server.reports import recon_pdf, reconciliation_xlsx
+from server.rosters import service as roster_service
 
 router = APIRouter(prefix="/api/v1", tags=["reconciliation"])
 
@@ -52,6 +53,23 @@ def get_reconciliation_xlsx(
     body = reconciliation_xlsx.reconciliation_xlsx(summary)
     name = f"工资核对_{project.code}_{summary.period}.xlsx"
     return Response(body, media_type=XLSX, headers=attachment(name))
+
+
+@router.get("/projects/{project_id}/reconciliation/{period}.pdf")
+def get_reconciliation_pdf(
+    project_id: int, period: str, session: SessionDep, user: CurrentUser, today: Today = None
+) -> Response:
+    """工资核对报告: the same summary as the .xlsx, printable and signable."""
+    project = require_staff(session, user, project_id)
+    summary = recon_service.summary(session, project_id=project_id, period=period, today=today)
+    body = recon_pdf.recon_pdf(
+        summary,
+        generated_at=dt.datetime.now(dt.UTC),
+        time_zone=roster_service.project_settings(project).timezone,
+        comments=recon_pdf.resolution_comments(session, summary.findings),
+    )
+    name = f"工资核对报告_{project.code}_{summary.period}.pdf"
+    return Response(body, media_type="application/pdf", headers=attachment(name))
 
 
 @router.get("/projects/{project_id}/reconciliation/{period}", response_model=ReconciliationOut)

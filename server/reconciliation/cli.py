@@ -1,4 +1,7 @@
-"""`sitegate reconcile --project P --month YYYY-MM [--xlsx FILE] [--today YYYY-MM-DD]`."""
+"""`sitegate reconcile --project P --month YYYY-MM [--xlsx FILE] [--pdf FILE] [--today DATE]`.
+
+`--pdf` writes the printable 工资核对报告 (server/reports/recon_pdf) of the run just made.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +21,8 @@ from server.errors import ValidationFailedError
 from server.payroll import service as payroll_service
 from server.payroll.cli import project_by_code
 from server.reconciliation import service as recon_service
-from server.reports import reconciliation_xlsx
+from server.reports import payslip_pdf, recon_pdf, reconciliation_xlsx
+from server.rosters import service as roster_service
 from sitegate_cli.errors import friendly_errors
 
 console = Console()
@@ -96,6 +100,12 @@ def reconcile(
     xlsx: Annotated[
         Path | None, typer.Option("--xlsx", help="写出 XLSX / write the report to this file")
     ] = None,
+    pdf: Annotated[
+        Path | None,
+        typer.Option(
+            "--pdf", help="写出工资核对报告 PDF / write the printable report to this file"
+        ),
+    ] = None,
     today: Annotated[
         str | None, typer.Option("--today", help="核对日期 as-of date YYYY-MM-DD")
     ] = None,
@@ -111,17 +121,23 @@ def reconcile(
                 f"--today 格式应为 YYYY-MM-DD:{today!r}",
                 f"--today must be YYYY-MM-DD: {today!r}",
             ) from None
+    # Before the run: a missing font must not leave a saved run with no report written.
+    font = payslip_pdf.find_cjk_font() if pdf is not None else None
     settings = settings_for(database_url)
     engine = make_engine(settings.database_url)
+    comments: dict[int, str] = {}
     try:
         with unit_of_work(make_sessionmaker(engine)) as session:
             target = project_by_code(session, project)
+            time_zone = roster_service.project_settings(target).timezone
             summary = recon_service.run(
                 session,
                 project_id=target.id,
                 period=month,
                 today=as_of or payroll_service.project_today(target),
             )
+            if pdf is not None:
+                comments = recon_pdf.resolution_comments(session, summary.findings)
     finally:
         engine.dispose()
     print_summary(summary)
@@ -129,3 +145,14 @@ def reconcile(
         xlsx.parent.mkdir(parents=True, exist_ok=True)
         xlsx.write_bytes(reconciliation_xlsx.reconciliation_xlsx(summary))
         console.print(f"已写出 / written: {xlsx}")
+    if pdf is not None:
+        body = recon_pdf.recon_pdf(
+            summary,
+            generated_at=dt.datetime.now(dt.UTC),
+            time_zone=time_zone,
+            comments=comments,
+            font=font,
+        )
+        pdf.parent.mkdir(parents=True, exist_ok=True)
+        pdf.write_bytes(body)
+        console.print(f"已写出 / written: {pdf}")

@@ -21,10 +21,11 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Table, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from models.device_auth import load_public_key, verify_with
@@ -42,7 +43,13 @@ from models.roster import split_confirmed_ref
 from server.auth.models import AuditLog
 from server.errors import NotFoundError
 from server.ingest import repository
-from server.ingest.models import ChainBreak, GateEventRow
+from server.ingest.models import (
+    ChainBreak,
+    GateEventRow,
+    enum_or_none,
+    stored_enum_errors,
+    stored_text_columns,
+)
 from server.registry.models import Assignment, Device, GateConfirmer, Project, Worker
 from server.rosters import service as roster_service
 
@@ -73,6 +80,10 @@ PROBLEM_TEXT: dict[str, tuple[str, str]] = {
         "同一闸机的上一序号记录不存在(缺失记录)",
         "the gate's previous seq is not stored (missing record)",
     ),
+    "bad_value": (
+        "存储的字段值不是有效取值(记录被修改)",
+        "a stored field holds no valid value (record altered)",
+    ),
 }
 
 BREAK_TEXT: dict[str, tuple[str, str]] = {
@@ -81,6 +92,30 @@ BREAK_TEXT: dict[str, tuple[str, str]] = {
     "bad_hash": ("记录内容与哈希不符(被篡改或损坏)", "event body does not match its hash"),
     "bad_signature": ("记录签名无效(非本闸机签发)", "event signature does not verify"),
 }
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def stored_member(cls: type[E], text: str) -> E:
+    """The member whose value is the stored text; for a value outside the enum (a record edited
+    in the database), an unregistered instance that carries the text.
+
+    The export must show such a record as stored and failed, not crash: the instance is an `E`
+    to every renderer (which print unknown members by `.value`) and to the JSON response, while
+    equal to no member, so no rule mistakes it for one.
+    """
+    member = enum_or_none(cls, text)
+    if member is not None:
+        return member
+    stored = str.__new__(cls, text)
+    stored._value_ = text
+    stored._name_ = text
+    return stored
+
+
+def _is_member(value: StrEnum) -> bool:
+    return value in type(value).__members__.values()
 
 
 def key_fingerprint(public_key_hex: str) -> str:
@@ -208,7 +243,10 @@ def without_confirmer_cards(evidence: WorkerEvidence) -> WorkerEvidence:
     confirmer's IC card UID, and an IC card UID is easily cloned, so the worker's copy keeps the
     checks' outcome but not that text (inspectors and managers get it to re-verify)."""
     events = tuple(
-        replace(e, canonical=CONFIRMER_CARD_WITHHELD) if e.mode is GateMode.CARD_CONFIRMED else e
+        # An altered mode may hide a confirmed pass: withheld too.
+        replace(e, canonical=CONFIRMER_CARD_WITHHELD)
+        if e.mode is GateMode.CARD_CONFIRMED or not _is_member(e.mode)
+        else e
         for e in evidence.events
     )
     return replace(evidence, events=events)
@@ -364,16 +402,18 @@ def worker_month_evidence(
     project = roster_service.get_project_or_raise(session, project_id)
     worker = _worker_on_project(session, project_id, worker_id)
     zone, start, end = _month_bounds(project, period)
-    table: Table = GateEventRow.__table__  # type: ignore[assignment]
+    # Enum columns as stored text: a value edited outside its enum fails the checks below and is
+    # shown as stored, instead of failing the read.
+    c = GateEventRow.__table__.c
     rows = session.execute(
-        select(table)
+        select(*stored_text_columns())
         .where(
-            table.c.project_id == project_id,
-            table.c.worker_id == worker_id,
-            table.c.device_time >= start,
-            table.c.device_time < end,
+            c.project_id == project_id,
+            c.worker_id == worker_id,
+            c.device_time >= start,
+            c.device_time < end,
         )
-        .order_by(table.c.device_time, table.c.device_id, table.c.seq)
+        .order_by(c.device_time, c.device_id, c.seq)
     ).all()
 
     device_ids = sorted({r.device_id for r in rows})
@@ -417,6 +457,8 @@ def worker_month_evidence(
 
         fields: dict[str, Any] = dict(r._mapping)
         fields["device_id"] = device.code  # the chain hashes the gate's code, not the row id
+        for column, text in stored_enum_errors(fields):
+            fail("bad_value", column, text)
         body = canonical_bytes(fields)
         try:
             computed = chain_hash(r.prev_hash, body)
@@ -454,7 +496,8 @@ def worker_month_evidence(
         confirmer_id: int | None = None
         if r.mode == GateMode.CARD_CONFIRMED and r.credential_ref:
             confirmer_id = split_confirmed_ref(r.credential_ref)[1]
-        reason_zh, reason_en = _reason_text(r.reason)
+        reason = None if r.reason is None else stored_member(DenyReason, r.reason)
+        reason_zh, reason_en = _reason_text(reason)
         events.append(
             EvidenceEvent(
                 device_id=r.device_id,
@@ -464,13 +507,15 @@ def worker_month_evidence(
                 event_id=str(r.event_id),
                 device_time=r.device_time.astimezone(zone),
                 received_at=r.received_at.astimezone(zone),
-                direction=r.direction,
-                mode=r.mode,
-                credential=r.credential,
+                direction=stored_member(Direction, r.direction),
+                mode=stored_member(GateMode, r.mode),
+                credential=(
+                    None if r.credential is None else stored_member(CredentialKind, r.credential)
+                ),
                 confirmer_id=confirmer_id,
                 confirmer_name=confirmers.get(confirmer_id) if confirmer_id else None,
-                result=r.result,
-                reason=r.reason,
+                result=stored_member(GateResult, r.result),
+                reason=reason,
                 reason_zh=reason_zh,
                 reason_en=reason_en,
                 face_score=r.face_score,

@@ -4,8 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from enum import StrEnum
+from typing import Any, TypeVar
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, String, UniqueConstraint, Uuid
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    UniqueConstraint,
+    Uuid,
+    type_coerce,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.enums import CredentialKind, DenyReason, Direction, GateMode, GateResult
@@ -66,3 +79,49 @@ class ChainBreak(IdMixin, Base):
     expected: Mapped[str] = mapped_column(String(128), default="")
     got: Mapped[str] = mapped_column(String(128), default="")
     detected_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# Columns stored as the values of an enum (VARCHAR, no CHECK constraint on either backend).
+ENUM_TYPES: dict[str, type[StrEnum]] = {
+    "direction": Direction,
+    "mode": GateMode,
+    "credential": CredentialKind,
+    "result": GateResult,
+    "reason": DenyReason,
+}
+ENUM_COLUMNS = tuple(ENUM_TYPES)
+NULLABLE_ENUM_COLUMNS = ("credential", "reason")
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def stored_text_columns() -> list[ColumnElement[Any]]:
+    """Every gate_event column, the enum ones read as their stored text.
+
+    Reading an enum column through its Enum type raises on a value outside the enum (a row edited
+    in the database), so paths that must survive a tampered row read the text and decide.
+    """
+    table: Table = GateEventRow.__table__  # type: ignore[assignment]
+    return [type_coerce(c, String).label(c.name) if c.name in ENUM_COLUMNS else c for c in table.c]
+
+
+def enum_or_none(cls: type[E], text: str | None) -> E | None:
+    """The member whose value is the stored text, or None when there is none."""
+    if text is None:
+        return None
+    try:
+        return cls(text)
+    except ValueError:
+        return None
+
+
+def stored_enum_errors(fields: dict[str, Any]) -> list[tuple[str, str]]:
+    """(column, stored text) of each enum column whose text is no value of its enum."""
+    out: list[tuple[str, str]] = []
+    for column, cls in ENUM_TYPES.items():
+        text = fields.get(column)
+        if text is None and column in NULLABLE_ENUM_COLUMNS:
+            continue
+        if text is None or enum_or_none(cls, str(text)) is None:
+            out.append((column, "" if text is None else str(text)))
+    return out

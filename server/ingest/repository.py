@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from models.enums import WarningLevel
 from server.auth.models import DeviceNonce
-from server.ingest.models import ChainBreak, GateEventRow
+from server.ingest.models import ChainBreak, GateEventRow, stored_text_columns
 from server.reconciliation.models import Finding, FindingEvent
 from server.registry.models import (
     Assignment,
@@ -185,12 +185,14 @@ def mark_chain_broken(session: Session, device_id: int, seqs: Sequence[int]) -> 
 
 def chain_rows(session: Session, device_id: int, chunk: int = 2000) -> Iterator[Any]:
     """All of a device's stored events in seq order, as plain rows (no identity map growth),
-    read in chunks by keyset so a year of events never sits in memory at once."""
+    read in chunks by keyset so a year of events never sits in memory at once. Enum columns come
+    as their stored text: a value edited outside the enum then fails the hash, not the read."""
     table: Table = GateEventRow.__table__  # type: ignore[assignment]
+    columns = stored_text_columns()
     after = 0
     while True:
         rows = session.execute(
-            select(table)
+            select(*columns)
             .where(table.c.device_id == device_id, table.c.seq > after)
             .order_by(table.c.seq)
             .limit(chunk)

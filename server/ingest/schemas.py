@@ -7,7 +7,8 @@ from pydantic import BaseModel, Field
 
 class ChainProblem(BaseModel):
     seq: int
-    # bad_hash / bad_signature / prev_mismatch / bad_genesis / gap
+    # bad_hash / bad_signature / prev_mismatch / bad_genesis / gap / bad_value (a stored enum
+    # column outside its enum: expected names the column, got the stored text)
     kind: str
     expected: str = ""
     got: str = ""

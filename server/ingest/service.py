@@ -56,6 +56,7 @@ from server.auth import service as auth_service
 from server.config import Settings
 from server.errors import NotAuthenticatedError, SiteGateError, ValidationFailedError
 from server.ingest import repository
+from server.ingest.models import stored_enum_errors
 from server.ingest.schemas import ChainProblem, ChainReport, RecordedBreak
 from server.registry import face_templates, versioning
 from server.registry import service as registry_service
@@ -677,6 +678,10 @@ def verify_chain(session: Session, device_id: int) -> ChainReport:
         last = row.seq
         fields = dict(row._mapping)
         fields["device_id"] = device.code
+        # Enum columns arrive as stored text (repository.chain_rows): a value outside the enum is
+        # named here, and the hash below, computed over that text, shows the record altered.
+        for column, text in stored_enum_errors(fields):
+            problem(row.seq, "bad_value", column, text)
         computed = chain_hash(row.prev_hash, canonical_bytes(fields))
         if computed != row.hash:
             problem(row.seq, "bad_hash", computed, row.hash)

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import logging
 import re
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -41,6 +42,7 @@ from sqlalchemy.orm import Session
 from models.enums import (
     DENY_REASON_TEXT,
     AssignmentStatus,
+    CredentialKind,
     DenyReason,
     Direction,
     GateMode,
@@ -52,7 +54,7 @@ from models.roster import split_confirmed_ref
 from server.auth import service as auth_service
 from server.auth.models import User
 from server.errors import NotFoundError, SiteGateError, ValidationFailedError
-from server.ingest.models import GateEventRow
+from server.ingest.models import GateEventRow, enum_or_none
 from server.registry.models import (
     Assignment,
     Company,
@@ -65,6 +67,7 @@ from server.registry.models import (
 from server.rosters import rules as roster_rules
 from server.rosters.models import AttendanceCorrection
 
+log = logging.getLogger("sitegate.rosters")
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 MAX_REASON = 256
 
@@ -185,14 +188,37 @@ def _event_rows(
     # Bare tuples through Core (the table's columns on the session's connection): no ORM object
     # and no ORM row loading per event. This is the one big query of a roster.
     c = GateEventRow.__table__.c
-    stmt = select(c.id, c.worker_id, c.direction, c.device_time).where(
+    # Direction as stored text: a value edited outside the enum skips the row (logged) instead
+    # of failing the manager's page; the inspector's checks report the record as altered.
+    stmt = select(c.id, c.worker_id, type_coerce(c.direction, String), c.device_time).where(
         c.project_id == project_id,
         c.device_time >= start,
         c.device_time < end,
         c.result == GateResult.GRANTED,
         c.worker_id.is_not(None),
     )
-    return session.connection().execute(stmt).all()
+    rows = []
+    skipped: list[int] = []
+    for eid, wid, text, at in session.connection().execute(stmt):
+        direction = enum_or_none(Direction, text)
+        if direction is None:
+            skipped.append(eid)
+        else:
+            rows.append((eid, wid, direction, at))
+    _log_skipped(project_id, skipped)
+    return rows
+
+
+def _log_skipped(project_id: int, event_ids: list[int]) -> None:
+    if event_ids:
+        log.warning(
+            "gate_event rows with an enum column outside its enum (altered?), skipped or "
+            "shown as unknown: "
+            "project_id=%s count=%s event_ids=%s",
+            project_id,
+            len(event_ids),
+            event_ids[:20],
+        )
 
 
 def _epoch_seconds(dialect: str) -> ColumnElement[Any]:
@@ -237,6 +263,8 @@ def _month_event_rows(
         c.device_time < end,
         c.result == GateResult.GRANTED,
         c.worker_id.is_not(None) if worker_id is None else c.worker_id == worker_id,
+        # As the day board: a direction edited outside the enum is no event (not an "out").
+        c.direction.in_((Direction.IN, Direction.OUT)),
     )
     is_in = case((c.direction == Direction.IN, 1), else_=0)
     real = literal_column("0", Integer)
@@ -713,6 +741,22 @@ def _confirmer_names(session: Session, project_id: int, ids: set[int]) -> dict[i
     return {cid: name for cid, name in session.execute(stmt)}  # noqa: C416 (rows, not pairs)
 
 
+_ATTEMPT_ENUMS = ("direction", "credential", "reason", "result", "mode")
+
+
+class _Attempt(NamedTuple):
+    at: dt.datetime
+    device_name: str | None
+    device_code: str
+    direction: Direction
+    worker_id: int | None
+    credential: CredentialKind | None
+    reason: DenyReason | None
+    result: GateResult
+    mode: GateMode
+    credential_ref: str | None
+
+
 def _attempts(
     session: Session,
     project_id: int,
@@ -725,17 +769,19 @@ def _attempts(
     confirmed = (GateEventRow.result == GateResult.GRANTED) & (
         GateEventRow.mode == GateMode.CARD_CONFIRMED
     )
-    rows = session.execute(
+    as_text = {n: type_coerce(GateEventRow.__table__.c[n], String) for n in _ATTEMPT_ENUMS}
+    stored = session.execute(
         select(
+            GateEventRow.id,
             GateEventRow.device_time,
             Device.name,
             Device.code,
-            GateEventRow.direction,
+            as_text["direction"],
             GateEventRow.worker_id,
-            GateEventRow.credential,
-            GateEventRow.reason,
-            GateEventRow.result,
-            GateEventRow.mode,
+            as_text["credential"],
+            as_text["reason"],
+            as_text["result"],
+            as_text["mode"],
             GateEventRow.credential_ref,
         )
         .join(Device, Device.id == GateEventRow.device_id)
@@ -747,6 +793,23 @@ def _attempts(
         )
         .order_by(GateEventRow.device_time, GateEventRow.id)
     ).all()
+    # Enum columns as stored text (see _event_rows): a row whose direction, result or mode is
+    # outside its enum is skipped and logged; an unknown reason or credential shows as unknown.
+    rows: list[_Attempt] = []
+    skipped: list[int] = []
+    for eid, at0, dname0, dcode0, d_text, wid0, c_text, r_text, res_text, m_text, ref0 in stored:
+        d = enum_or_none(Direction, d_text)
+        r = enum_or_none(GateResult, res_text)
+        m = enum_or_none(GateMode, m_text)
+        if d is None or r is None or m is None:
+            skipped.append(eid)
+            continue
+        cred = enum_or_none(CredentialKind, c_text)
+        why = enum_or_none(DenyReason, r_text)
+        if (c_text is not None and cred is None) or (r_text is not None and why is None):
+            skipped.append(eid)  # shown, as an unknown reason / credential
+        rows.append(_Attempt(at0, dname0, dcode0, d, wid0, cred, why, r, m, ref0))
+    _log_skipped(project_id, skipped)
 
     def confirmer_of(mode: GateMode, ref: str | None) -> int | None:
         if mode is not GateMode.CARD_CONFIRMED or not ref:

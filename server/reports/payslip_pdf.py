@@ -46,8 +46,10 @@ WAGE_KIND_TEXT = {"daily": "日薪 daily", "monthly": "月薪 monthly", "piece":
 
 
 class CjkFontMissingError(SiteGateError):
+    # 503, not 500: the server is fine but cannot print until a font is installed; the
+    # message says which one.
     code = "reports.no_cjk_font"
-    status_code = 500
+    status_code = 503
 
 
 def _fc_list() -> tuple[str, int] | None:

@@ -103,6 +103,7 @@ class TestReconciliationPdfApi:
             r = client.get(PDF.format(pid=month.project.id), headers=h)
         finally:
             payslip_pdf.find_cjk_font.cache_clear()
+        assert r.status_code == 503
         assert r.json()["code"] == "reports.no_cjk_font"
         assert "SITEGATE_CJK_FONT" in r.json()["message_en"]
         assert "字体" in r.json()["message_zh"]

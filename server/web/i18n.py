@@ -386,6 +386,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "inspect.pay_day": ("发薪日", "Pay day"),
     "inspect.export_recon": ("导出工资核对 Excel", "Export reconciliation XLSX"),
     "inspect.export_ledger": ("导出工资支付台账 Excel", "Export payroll ledger XLSX"),
+    "inspect.report_pdf": ("打印报告 PDF", "Printable report PDF"),
     "event.raised": ("发现", "raised"),
     "event.resolved": ("已解决", "resolved"),
     "event.waived": ("已豁免", "waived"),

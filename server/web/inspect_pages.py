@@ -27,6 +27,7 @@ from server.reports import (
     evidence_xlsx,
     ledger_xlsx,
     payslip_pdf,
+    recon_pdf,
     reconciliation_xlsx,
 )
 from server.reports import router as evidence_api
@@ -255,6 +256,24 @@ def export_xlsx(
         XLSX,
         f"工资核对_{project.code}_{summary.period}.xlsx",
     )
+
+
+@router.get("/{project_id}/{period}/report.pdf")
+def report_pdf(request: Request, project: InspectProject, session: PageDb, period: str) -> Response:
+    """工资核对报告 PDF: what the page shows, printable with signature lines (server/reports)."""
+    summary = recon_service.summary(
+        session,
+        project_id=project.id,
+        period=checked_period(period),
+        today=_today(request, project),
+    )
+    data = recon_pdf.recon_pdf(
+        summary,
+        generated_at=now_utc(request),
+        time_zone=roster_service.project_settings(project).timezone,
+        comments=recon_pdf.resolution_comments(session, summary.findings),
+    )
+    return download(data, PDF, f"工资核对报告_{project.code}_{summary.period}.pdf")
 
 
 @router.get("/{project_id}/{period}/ledger.xlsx")

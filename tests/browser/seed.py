@@ -257,6 +257,7 @@ def seed(session: Session) -> Seeded:
     worker_user = _user(
         session, "wang.worker", Role.WORKER, full_name=workers[1].name, worker_id=workers[1].id
     )
+    _user(session, "zhao.admin", Role.ADMIN, full_name="赵管理员")
     session.flush()
     return Seeded(
         project, other, manager, inspector, worker_user, workers[1], other_worker, "2026-02"

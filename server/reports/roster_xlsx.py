@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from models.enums import Direction
+from server.reports.sheet_style import a4_landscape
 from server.reports.xlsx import cell_text
 from server.rosters import rules as roster_rules
 from server.rosters import service as roster_service
@@ -196,14 +197,7 @@ def _write_sheet(
     ws.freeze_panes = ws.cell(row=week + 1, column=n_fixed + 1)
     ws.print_title_rows = f"{head}:{week}"
     ws.print_area = f"A1:{get_column_letter(last_col)}{signature_row}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.3
-    ws.oddFooter.center.text = "第 &P 页 / 共 &N 页"
+    a4_landscape(ws)
 
 
 def month_workbook(roster: roster_service.MonthRoster, *, per_company: bool = False) -> Workbook:

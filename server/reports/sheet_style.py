@@ -70,13 +70,8 @@ def widths(ws: Worksheet, values: Sequence[float]) -> None:
         ws.column_dimensions[get_column_letter(col)].width = width
 
 
-def print_setup(
-    ws: Worksheet, *, header_row_no: int, last_col: int, last_row: int | None = None
-) -> None:
-    """Landscape A4 fitted to the page width, the header row repeated on every page, frozen;
-    an auto-filter over the table (header to `last_row`, default the sheet's last row)."""
-    ws.freeze_panes = ws.cell(row=header_row_no + 1, column=1)
-    ws.print_title_rows = f"{header_row_no}:{header_row_no}"
+def a4_landscape(ws: Worksheet) -> None:
+    """Landscape A4, as wide as one page and as long as it needs, "第 N 页 / 共 M 页" below."""
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
@@ -85,6 +80,16 @@ def print_setup(
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.3
     ws.oddFooter.center.text = "第 &P 页 / 共 &N 页"
+
+
+def print_setup(
+    ws: Worksheet, *, header_row_no: int, last_col: int, last_row: int | None = None
+) -> None:
+    """Landscape A4 fitted to the page width, the header row repeated on every page, frozen;
+    an auto-filter over the table (header to `last_row`, default the sheet's last row)."""
+    ws.freeze_panes = ws.cell(row=header_row_no + 1, column=1)
+    ws.print_title_rows = f"{header_row_no}:{header_row_no}"
+    a4_landscape(ws)
     end = ws.max_row if last_row is None else last_row
     if end >= header_row_no and last_col:
         ws.auto_filter.ref = f"A{header_row_no}:{get_column_letter(last_col)}{end}"

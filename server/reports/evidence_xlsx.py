@@ -9,11 +9,11 @@ from collections.abc import Sequence
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from server.ingest.evidence import WorkerEvidence
 from server.reports import evidence as layout
+from server.reports.sheet_style import column_headers
 from server.reports.xlsx import cell_text
 
 EVENTS_SHEET = "记录 Events"
@@ -39,19 +39,8 @@ EVENT_HEADERS: tuple[tuple[str, int], ...] = (
     ("签名\nSignature", 130),
     ("规范文本\nCanonical bytes", 120),
 )
-_HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 _BAD_FILL = PatternFill("solid", fgColor="FCE4D6")
 _SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
-
-
-def _header(ws: Worksheet, row: int, headers: Sequence[tuple[str, int]]) -> None:
-    for col, (title, width) in enumerate(headers, start=1):
-        cell = ws.cell(row=row, column=col, value=title)
-        cell.font = Font(bold=True)
-        cell.fill = _HEAD_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-        ws.column_dimensions[get_column_letter(col)].width = width
-    ws.row_dimensions[row].height = 30
 
 
 def _put(ws: Worksheet, row: int, values: Sequence[object], *, bad: bool = False) -> None:
@@ -100,7 +89,7 @@ def evidence_xlsx(evidence: WorkerEvidence) -> bytes:
     _put(ws, len(rows) + 4, ("说明 Statement", f"{zh}\n{en}"))
 
     events = wb.create_sheet(EVENTS_SHEET)
-    _header(events, 1, EVENT_HEADERS)
+    column_headers(events, 1, EVENT_HEADERS)
     for n, e in enumerate(evidence.events, start=2):
         _put(
             events,
@@ -146,7 +135,7 @@ def evidence_xlsx(evidence: WorkerEvidence) -> bytes:
         for n, values in enumerate(info, start=1):
             _put(gs, n, values, bad=n == 5 and not gate.all_ok)
         row = len(info) + 2
-        _header(
+        column_headers(
             gs,
             row,
             (
@@ -185,7 +174,7 @@ def evidence_xlsx(evidence: WorkerEvidence) -> bytes:
     corrections = wb.create_sheet(CORRECTIONS_SHEET)
     _put(corrections, 1, ("补卡不是闸机记录 / Manual corrections: NOT gate records",))
     corrections.cell(row=1, column=1).font = Font(bold=True)
-    _header(
+    column_headers(
         corrections,
         2,
         (
@@ -214,7 +203,7 @@ def evidence_xlsx(evidence: WorkerEvidence) -> bytes:
     how = wb.create_sheet(HOW_SHEET)
     how.column_dimensions["A"].width = 80
     how.column_dimensions["B"].width = 80
-    _header(how, 1, (("中文", 80), ("English", 80)))
+    column_headers(how, 1, (("中文", 80), ("English", 80)))
     for n, (zh_text, en_text) in enumerate(layout.HOW_TO_VERIFY, start=2):
         _put(how, n, (zh_text, en_text))
 

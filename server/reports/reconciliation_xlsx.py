@@ -8,12 +8,11 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from models.enums import WarningLevel
 from models.money import fen_to_yuan
 from server.reconciliation.service import ReconSummary
+from server.reports.sheet_style import column_headers
 from server.reports.xlsx import cell_text
 
 LEVEL_TEXT = {
@@ -44,22 +43,10 @@ FINDING_STATUS_TEXT = {
 }
 WAGE_KIND_TEXT = {"daily": "日薪 daily", "monthly": "月薪 monthly", "piece": "计件 piece"}
 _MONEY = "#,##0.00"
-_HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 
 def _yuan(fen: int | None) -> Decimal | None:
     return None if fen is None else fen_to_yuan(fen)
-
-
-def _header(ws: Worksheet, row: int, headers: tuple[tuple[str, int], ...]) -> None:
-    for col, (title, width) in enumerate(headers, start=1):
-        cell = ws.cell(row=row, column=col, value=title)
-        cell.font = Font(bold=True)
-        cell.fill = _HEAD_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-        ws.column_dimensions[get_column_letter(col)].width = width
-    ws.row_dimensions[row].height = 30
-    ws.freeze_panes = ws.cell(row=row + 1, column=1)
 
 
 _ROW_HEADERS: tuple[tuple[str, int], ...] = (
@@ -121,7 +108,7 @@ def reconciliation_xlsx(summary: ReconSummary) -> bytes:
     ws.column_dimensions["B"].width = 40
 
     rows_ws = wb.create_sheet("工人明细")
-    _header(rows_ws, 1, _ROW_HEADERS)
+    column_headers(rows_ws, 1, _ROW_HEADERS, freeze=True)
     r = 1
     for row in summary.rows:
         r += 1
@@ -159,7 +146,7 @@ def reconciliation_xlsx(summary: ReconSummary) -> bytes:
         cell.font = Font(bold=True)
 
     f_ws = wb.create_sheet("预警明细")
-    _header(f_ws, 1, _FINDING_HEADERS)
+    column_headers(f_ws, 1, _FINDING_HEADERS, freeze=True)
     for i, f in enumerate(summary.findings, start=2):
         f_values: tuple[object, ...] = (
             LEVEL_TEXT[f.level],

@@ -65,6 +65,22 @@ def header_row(
     ws.row_dimensions[row].height = 18 if english_as_comment else 30
 
 
+def column_headers(
+    ws: Worksheet, row: int, headers: Sequence[tuple[str, int]], *, freeze: bool = False
+) -> None:
+    """A bold, shaded, wrapped header row of (title, column width) pairs; `freeze` keeps it in
+    view while scrolling."""
+    for col, (title, width) in enumerate(headers, start=1):
+        cell = ws.cell(row=row, column=col, value=title)
+        cell.font = Font(bold=True)
+        cell.fill = HEAD_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.row_dimensions[row].height = 30
+    if freeze:
+        ws.freeze_panes = ws.cell(row=row + 1, column=1)
+
+
 def widths(ws: Worksheet, values: Sequence[float]) -> None:
     for col, width in enumerate(values, 1):
         ws.column_dimensions[get_column_letter(col)].width = width

@@ -480,6 +480,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # own account (account_pages.py)
     "nav.account_password": ("修改密码", "Change password"),
     "nav.admin_users": ("用户管理", "Users"),
+    # An admin works in both areas: the site managers' pages and the inspectors' pages.
+    "nav.site_area": ("项目现场", "Sites"),
+    "nav.inspect_area": ("工资核查", "Inspection"),
     "account.password_title": ("修改密码", "Change password"),
     "account.current_password": ("当前密码", "Current password"),
     "account.new_password": ("新密码", "New password"),

@@ -68,6 +68,7 @@ class TestScope:
         web_login(client, getattr(site, who))
         home = client.get("/")
         assert 'id="nav-admin-users"' not in home.text
+        assert 'id="nav-admin-inspect"' not in home.text
         for path in ("/admin/users", "/admin/users/new", f"/admin/users/{site.manager.id}"):
             assert client.get(path).status_code == 403, path
         token = page_csrf(client, "/account/password")
@@ -88,6 +89,10 @@ class TestList:
         page = client.get("/admin/users")
         assert page.status_code == 200
         assert 'id="nav-admin-users"' in page.text
+        # From the accounts page an admin reaches both working areas.
+        assert 'href="/site/" id="nav-admin-site"' in page.text
+        assert 'id="nav-admin-inspect"' in page.text
+        assert client.get("/inspect/").status_code == 200
         for u in (site.manager, site.inspector, site.worker_user):
             assert f'id="user-{u.id}"' in page.text
         r = client.get("/admin/users", params={"q": "张经"})

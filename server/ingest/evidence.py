@@ -97,25 +97,11 @@ BREAK_TEXT: dict[str, tuple[str, str]] = {
 E = TypeVar("E", bound=StrEnum)
 
 
-def stored_member(cls: type[E], text: str) -> E:
-    """The member whose value is the stored text; for a value outside the enum (a record edited
-    in the database), an unregistered instance that carries the text.
-
-    The export must show such a record as stored and failed, not crash: the instance is an `E`
-    to every renderer (which print unknown members by `.value`) and to the JSON response, while
-    equal to no member, so no rule mistakes it for one.
-    """
+def stored_value(cls: type[E], text: str) -> E | str:
+    """The member whose value is the stored text, or the text itself when it is no member (a
+    record edited in the database): the export shows it as stored, beside its failed checks."""
     member = enum_or_none(cls, text)
-    if member is not None:
-        return member
-    stored = str.__new__(cls, text)
-    stored._value_ = text
-    stored._name_ = text
-    return stored
-
-
-def _is_member(value: StrEnum) -> bool:
-    return value in type(value).__members__.values()
+    return text if member is None else member
 
 
 def key_fingerprint(public_key_hex: str) -> str:
@@ -147,13 +133,14 @@ class EvidenceEvent:
     event_id: str
     device_time: dt.datetime  # in the project's zone
     received_at: dt.datetime  # in the project's zone
-    direction: Direction
-    mode: GateMode
-    credential: CredentialKind | None
+    # Enum fields hold the stored text instead when it is no member (see `stored_value`).
+    direction: Direction | str
+    mode: GateMode | str
+    credential: CredentialKind | str | None
     confirmer_id: int | None
     confirmer_name: str | None
-    result: GateResult
-    reason: DenyReason | None
+    result: GateResult | str
+    reason: DenyReason | str | None
     reason_zh: str
     reason_en: str
     face_score: float | None
@@ -245,7 +232,7 @@ def without_confirmer_cards(evidence: WorkerEvidence) -> WorkerEvidence:
     events = tuple(
         # An altered mode may hide a confirmed pass: withheld too.
         replace(e, canonical=CONFIRMER_CARD_WITHHELD)
-        if e.mode is GateMode.CARD_CONFIRMED or not _is_member(e.mode)
+        if e.mode is GateMode.CARD_CONFIRMED or not isinstance(e.mode, GateMode)
         else e
         for e in evidence.events
     )
@@ -389,10 +376,12 @@ def _recorded_breaks(
     return out
 
 
-def _reason_text(reason: DenyReason | None) -> tuple[str, str]:
+def _reason_text(reason: DenyReason | str | None) -> tuple[str, str]:
     if reason is None:
         return "", ""
-    return DENY_REASON_TEXT.get(reason, (reason.value, reason.value))
+    if isinstance(reason, DenyReason):
+        return DENY_REASON_TEXT.get(reason, (reason.value, reason.value))
+    return reason, reason  # the stored text of an altered record
 
 
 def worker_month_evidence(
@@ -496,7 +485,7 @@ def worker_month_evidence(
         confirmer_id: int | None = None
         if r.mode == GateMode.CARD_CONFIRMED and r.credential_ref:
             confirmer_id = split_confirmed_ref(r.credential_ref)[1]
-        reason = None if r.reason is None else stored_member(DenyReason, r.reason)
+        reason = None if r.reason is None else stored_value(DenyReason, r.reason)
         reason_zh, reason_en = _reason_text(reason)
         events.append(
             EvidenceEvent(
@@ -507,14 +496,14 @@ def worker_month_evidence(
                 event_id=str(r.event_id),
                 device_time=r.device_time.astimezone(zone),
                 received_at=r.received_at.astimezone(zone),
-                direction=stored_member(Direction, r.direction),
-                mode=stored_member(GateMode, r.mode),
+                direction=stored_value(Direction, r.direction),
+                mode=stored_value(GateMode, r.mode),
                 credential=(
-                    None if r.credential is None else stored_member(CredentialKind, r.credential)
+                    None if r.credential is None else stored_value(CredentialKind, r.credential)
                 ),
                 confirmer_id=confirmer_id,
                 confirmer_name=confirmers.get(confirmer_id) if confirmer_id else None,
-                result=stored_member(GateResult, r.result),
+                result=stored_value(GateResult, r.result),
                 reason=reason,
                 reason_zh=reason_zh,
                 reason_en=reason_en,

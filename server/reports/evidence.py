@@ -83,8 +83,20 @@ def local(value: dt.datetime | None) -> str:
     return "-" if value is None else value.strftime("%Y-%m-%d %H:%M:%S")
 
 
+def direction_text(event: EvidenceEvent) -> str:
+    """进/出; an altered record's stored text as it is."""
+    d = event.direction
+    return DIRECTION_TEXT.get(d, d.value) if isinstance(d, Direction) else d
+
+
+def result_text(event: EvidenceEvent) -> str:
+    r = event.result
+    return RESULT_TEXT.get(r, r.value) if isinstance(r, GateResult) else r
+
+
 def mode_text(event: EvidenceEvent) -> str:
-    text = MODE_TEXT.get(event.mode, event.mode.value)
+    m = event.mode
+    text = MODE_TEXT.get(m, m.value) if isinstance(m, GateMode) else m
     if event.mode == GateMode.CARD_CONFIRMED:
         who = event.confirmer_name or (
             f"#{event.confirmer_id}" if event.confirmer_id else "未知 unknown"

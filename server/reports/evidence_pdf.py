@@ -97,10 +97,9 @@ def evidence_pdf(evidence: WorkerEvidence, *, font: tuple[str, int] | None = Non
             (
                 layout.local(e.device_time),
                 f"{e.gate_code}\n{e.gate_name}" if e.gate_name else e.gate_code,
-                layout.DIRECTION_TEXT.get(e.direction, e.direction.value),
+                layout.direction_text(e),
                 layout.mode_text(e),
-                layout.RESULT_TEXT.get(e.result, e.result.value)
-                + (f"\n{layout.reason_text(e)}" if e.reason else ""),
+                layout.result_text(e) + (f"\n{layout.reason_text(e)}" if e.reason else ""),
                 "-" if e.face_score is None else f"{e.face_score:.4f}",
                 str(e.seq),
                 "通过 OK" if e.ok else "未通过 FAILED",

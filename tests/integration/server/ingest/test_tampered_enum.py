@@ -112,7 +112,8 @@ class TestTamperedEnum:
         assert (altered.problems[0].expected, altered.problems[0].got) == (column, value)
         assert f'"{column}":"{value}"' in altered.canonical  # shown as stored
         shown = getattr(altered, column)
-        assert shown.value == value
+        assert shown == value
+        assert type(shown) is str  # the stored text itself, not an enum member
         assert ev.gates[0].failed_seqs == (2, 3)
 
     def test_endpoints_and_pages_answer(

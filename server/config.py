@@ -23,8 +23,19 @@ class Settings(BaseSettings):
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     device_freshness_s: int = Field(default=300, ge=10)
+    # Failed sign-ins (server/auth/throttle.py): an account from one address locks after
+    # login_max_failures within login_window_s, for login_lockout_s doubling per repeat; one
+    # address over every account after login_address_max_failures; an account from addresses
+    # it never signed in from after login_account_max_failures. No block outlasts
+    # login_max_block_s, so nobody keeps another locked out for good.
     login_max_failures: int = Field(default=5, ge=1)
     login_lockout_s: int = Field(default=60, ge=1)
+    login_window_s: int = Field(default=900, ge=1)
+    login_address_max_failures: int = Field(default=30, ge=1)
+    login_address_block_s: int = Field(default=300, ge=1)
+    login_account_max_failures: int = Field(default=20, ge=1)
+    login_max_block_s: int = Field(default=3600, ge=1)
+    provision_max_failures: int = Field(default=10, ge=1)
     default_timezone: str = "Asia/Shanghai"
     # Off: one signature per contiguous run at ingest (the chain carries the proof to the rest);
     # on: every event's signature at ingest. verify_chain always checks every one.

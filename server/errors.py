@@ -8,6 +8,7 @@ from typing import Any
 class SiteGateError(Exception):
     code = "error"
     status_code = 400
+    headers: dict[str, str] | None = None  # sent with the answer (e.g. Retry-After on 429)
 
     def __init__(
         self,

@@ -150,3 +150,12 @@ def login(client: TestClient, user: User) -> dict[str, str]:
     r = client.post("/api/v1/auth/token", data={"username": user.username, "password": PASSWORD})
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def pair_failures(session: Session, username: str, address: str = "testclient") -> int:
+    """Failed sign-ins counted for `username` from `address` (TestClient's is "testclient")."""
+    from server.auth.models import AuthThrottle
+
+    session.expire_all()
+    row = session.get(AuthThrottle, f"pair:{username.lower()}|{address}")
+    return row.failures if row is not None else 0

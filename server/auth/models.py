@@ -24,8 +24,6 @@ class User(IdMixin, TimestampMixin, Base):
     region: Mapped[str] = mapped_column(String(64), default="")  # inspectors: their region
     worker_id: Mapped[int | None] = mapped_column(ForeignKey("worker.id", ondelete="SET NULL"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # Set when an admin gives out a temporary password: until the owner picks their own, the
     # account may only change its password (API 403 auth.password_change_required).
     must_change_password: Mapped[bool] = mapped_column(
@@ -57,6 +55,36 @@ class AuthSession(IdMixin, Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class AuthThrottle(Base):
+    """Failed attempts under one key: a client address, an account from one address, an account
+    from addresses it never signed in from, or provisioning from one address (auth/throttle.py).
+    A table rather than process memory, so every server process counts alike."""
+
+    __tablename__ = "auth_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    blocked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    strikes: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class KnownAddress(IdMixin, Base):
+    """A client address an account signed in from: an attack on the account from elsewhere
+    does not block its owner there."""
+
+    __tablename__ = "auth_known_address"
+    __table_args__ = (UniqueConstraint("user_id", "address"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    address: Mapped[str] = mapped_column(String(64))
+    last_success_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class DeviceNonce(IdMixin, Base):

@@ -15,6 +15,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from models.enums import Role
 from server.auth import repository as auth_repo
 from server.auth import service as auth_service
+from server.auth import throttle
 from server.auth.schemas import (
     PasswordChange,
     PasswordSet,
@@ -24,6 +25,7 @@ from server.auth.schemas import (
     UserUpdate,
     user_out,
 )
+from server.db.types import utcnow
 from server.deps import AccountAuth, CurrentUser, SessionDep, SettingsDep
 from server.errors import NotAuthenticatedError
 from server.registry import repository as registry_repo
@@ -37,12 +39,19 @@ Offset = Annotated[int, Query(ge=0)]
 
 @router.post("/token", response_model=TokenOut)
 def login(
+    request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     session: SessionDep,
     settings: SettingsDep,
 ) -> TokenOut:
     try:
-        user = auth_service.authenticate(session, settings, form.username, form.password)
+        user = auth_service.authenticate(
+            session,
+            settings,
+            form.username,
+            form.password,
+            address=throttle.client_address(request),
+        )
     except NotAuthenticatedError:
         session.commit()  # keep the failure count even though we answer 401
         raise
@@ -64,7 +73,11 @@ def me(session: SessionDep, auth: AccountAuth) -> UserOut:
 
 @router.post("/me/password", status_code=204)
 def change_my_password(
-    body: PasswordChange, session: SessionDep, settings: SettingsDep, auth: AccountAuth
+    request: Request,
+    body: PasswordChange,
+    session: SessionDep,
+    settings: SettingsDep,
+    auth: AccountAuth,
 ) -> None:
     """Current password + a new one under the policy; every other session of the account ends."""
     user, current = auth
@@ -76,8 +89,9 @@ def change_my_password(
             settings,
             current_password=body.current_password,
             new_password=body.new_password,
+            address=throttle.client_address(request),
         )
-    except (auth_service.WrongCurrentPasswordError, auth_service.LockedOutError):
+    except (auth_service.WrongCurrentPasswordError, throttle.TooManyAttemptsError):
         session.commit()  # keep the failure count (and a lockout) although we answer 4xx
         raise
 
@@ -127,7 +141,11 @@ def create_user(body: UserCreate, session: SessionDep, user: CurrentUser) -> Use
 def get_user(user_id: int, session: SessionDep, user: CurrentUser) -> UserOut:
     auth_service.require_role(user, Role.ADMIN)
     found = auth_service.get_user_or_raise(session, user_id)
-    return user_out(found, auth_service.project_ids_of(session, found))
+    return user_out(
+        found,
+        auth_service.project_ids_of(session, found),
+        locked_until=throttle.locked_until(session, found.id, utcnow()),
+    )
 
 
 @router.patch("/users/{user_id}", response_model=UserOut)

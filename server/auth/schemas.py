@@ -34,9 +34,12 @@ class UserOut(BaseModel):
     created_at: dt.datetime | None = None
 
 
-def user_out(user: User, project_ids: list[int] | None = None) -> UserOut:
+def user_out(
+    user: User, project_ids: list[int] | None = None, *, locked_until: dt.datetime | None = None
+) -> UserOut:
     out = UserOut.model_validate(user)
     out.project_ids = list(project_ids or [])
+    out.locked_until = locked_until  # a block on the account from some address (auth/throttle)
     return out
 
 

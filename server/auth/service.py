@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from models.enums import Role
 from server.auth import repository as auth_repo
 from server.auth import rules as auth_rules
+from server.auth import throttle
 from server.auth.models import AuditLog, AuthSession, User, UserProject
 from server.auth.schemas import UserUpdate
 from server.config import Settings
@@ -36,11 +37,6 @@ def use_password_hasher(hasher: PasswordHasher) -> None:
     passwords hashed under other settings still verify."""
     global _hasher
     _hasher = hasher
-
-
-class LockedOutError(SiteGateError):
-    code = "auth.locked"
-    status_code = 429
 
 
 class WrongCurrentPasswordError(ValidationFailedError):
@@ -278,8 +274,7 @@ def update_user(
     if "active" in changes and not active:
         end_sessions(session, target)
     if "active" in changes and active:
-        target.failed_logins = 0
-        target.locked_until = None
+        throttle.clear_account(session, target)
     session.flush()
     audit(
         session,
@@ -315,8 +310,7 @@ def set_password(
     check_password(password, username=target.username)
     target.password_hash = hash_password(password)
     target.must_change_password = must_change
-    target.failed_logins = 0
-    target.locked_until = None
+    throttle.clear_account(session, target)
     ended = end_sessions(session, target, keep=keep)
     session.flush()
     audit(
@@ -343,21 +337,26 @@ def change_own_password(
     *,
     current_password: str,
     new_password: str,
+    address: str,
     via: str = "api",
 ) -> int:
     """The owner's change: the current password is required; their other sessions end.
 
-    A wrong current password counts as a failed sign-in: at `login_max_failures` the account is
-    locked for `login_lockout_s` and signed out everywhere (LockedOutError). Either error leaves
-    the count in the session for the caller to commit."""
+    A wrong current password counts as a failed sign-in from `address`: when that blocks the
+    account there, it is signed out everywhere (TooManyAttemptsError). Either error leaves the
+    count in the session for the caller to commit."""
     if not verify_password(user.password_hash, current_password):
-        if _count_failure(session, settings, user, utcnow()):
+        wait = throttle.sign_in_failed(
+            session, settings, username=user.username, user=user, address=address, now=utcnow()
+        )
+        if wait:
             end_sessions(session, user)
             session.flush()
-            wait = settings.login_lockout_s
-            raise LockedOutError(
+            raise throttle.TooManyAttemptsError(
                 f"当前密码错误次数过多,已退出登录,请 {wait} 秒后重新登录",
                 f"too many wrong current passwords: signed out, sign in again in {wait} s",
+                retry_after_s=wait,
+                code="auth.locked",
             )
         raise WrongCurrentPasswordError(
             "current_password:当前密码不正确",
@@ -394,34 +393,21 @@ def change_own_password(
     return ended
 
 
-def authenticate(session: Session, settings: Settings, username: str, password: str) -> User:
-    """Check a password; after `login_max_failures` failures the account waits `login_lockout_s`."""
+def authenticate(
+    session: Session, settings: Settings, username: str, password: str, *, address: str
+) -> User:
+    """Check a password from client `address`, throttled per address and per account
+    (server/auth/throttle.py): a blocked attempt answers 429 without checking the password."""
     user = session.scalar(select(User).where(User.username == username))
     now = utcnow()
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        wait = int((user.locked_until - now).total_seconds()) + 1
-        raise LockedOutError(
-            f"登录失败次数过多,请 {wait} 秒后再试",
-            f"too many failed sign-ins, try again in {wait} s",
-        )
+    throttle.check_sign_in(session, username=username, user=user, address=address, now=now)
     if user is None or not user.active or not verify_password(user.password_hash, password):
-        if user is not None:
-            _count_failure(session, settings, user, now)
+        throttle.sign_in_failed(
+            session, settings, username=username, user=user, address=address, now=now
+        )
         raise NotAuthenticatedError("用户名或密码错误", "wrong username or password")
-    user.failed_logins = 0
-    user.locked_until = None
+    throttle.sign_in_succeeded(session, user=user, address=address, now=now)
     return user
-
-
-def _count_failure(session: Session, settings: Settings, user: User, now: dt.datetime) -> bool:
-    """One more failed password; True when it locked the account."""
-    user.failed_logins += 1
-    locked = user.failed_logins >= settings.login_max_failures
-    if locked:
-        user.locked_until = now + dt.timedelta(seconds=settings.login_lockout_s)
-        user.failed_logins = 0
-    session.flush()
-    return locked
 
 
 def start_session(session: Session, settings: Settings, user: User) -> tuple[str, AuthSession]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
@@ -29,9 +29,10 @@ from models.sync import (
     RosterDelta,
 )
 from server.auth import service as auth_service
+from server.auth import throttle
 from server.db.types import utcnow
 from server.deps import CurrentUser, SessionDep, SettingsDep
-from server.errors import NotFoundError
+from server.errors import NotFoundError, SiteGateError
 from server.ingest import service as ingest_service
 from server.ingest.deps import DeviceCaller, RawBody
 from server.ingest.schemas import ChainReport
@@ -63,8 +64,19 @@ _BATCH_OPENAPI: dict[str, Any] = {
 
 
 @edge_router.post("/provision", response_model=ProvisionResponse)
-def provision(body: ProvisionRequest, session: SessionDep) -> ProvisionResponse:
-    return ingest_service.provision(session, body, now=utcnow())
+def provision(
+    request: Request, body: ProvisionRequest, session: SessionDep, settings: SettingsDep
+) -> ProvisionResponse:
+    # Unsigned by nature (the gate has no key yet): wrong codes are throttled per address.
+    address = throttle.client_address(request)
+    now = utcnow()
+    throttle.check_provisioning(session, address=address, now=now)
+    try:
+        return ingest_service.provision(session, body, now=now)
+    except SiteGateError:
+        throttle.provisioning_failed(session, settings, address=address, now=now)
+        session.commit()  # keep the count although we answer 4xx
+        raise
 
 
 @edge_router.post("/events", response_model=BatchAck, openapi_extra=_BATCH_OPENAPI)

@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from server.auth import service as auth_service
+from server.auth import throttle
 from server.auth.models import User
 from server.errors import SiteGateError
 from server.web import csrf
@@ -96,11 +97,12 @@ def change_password(
             settings_of(request),
             current_password=current_password,
             new_password=new_password,
+            address=throttle.client_address(request),
             via="web",
         )
     except SiteGateError as exc:
         if not isinstance(
-            exc, auth_service.WrongCurrentPasswordError | auth_service.LockedOutError
+            exc, auth_service.WrongCurrentPasswordError | throttle.TooManyAttemptsError
         ):
             session.rollback()
         # else returning normally commits the failure count (and a lockout with its sign-out)

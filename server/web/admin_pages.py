@@ -20,8 +20,10 @@ from starlette.responses import Response
 from models.enums import Role
 from server.auth import repository as auth_repo
 from server.auth import service as auth_service
+from server.auth import throttle
 from server.auth.models import User
 from server.auth.schemas import UserUpdate
+from server.db.types import utcnow
 from server.errors import SiteGateError
 from server.registry.models import Project
 from server.web.csrf import CsrfChecked
@@ -116,6 +118,9 @@ def _form_page(
         "admin/user_form.html",
         status_code=status_code,
         target=target,
+        locked_until=(
+            throttle.locked_until(session, target.id, utcnow()) if target is not None else None
+        ),
         form=form,
         errors=errors or [],
         projects=_projects(session),

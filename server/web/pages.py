@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from models.enums import Role
 from server.auth import service as auth_service
+from server.auth import throttle
 from server.deps import SESSION_COOKIE
 from server.errors import NotAuthenticatedError
 from server.web import csrf
@@ -120,8 +121,10 @@ def login(
         )
     settings = settings_of(request)
     try:
-        user = auth_service.authenticate(session, settings, username, password)
-    except auth_service.LockedOutError as exc:
+        user = auth_service.authenticate(
+            session, settings, username, password, address=throttle.client_address(request)
+        )
+    except throttle.TooManyAttemptsError as exc:
         # The lockout is what slows repeated failures down; the page says how long to wait.
         return _login_page(
             request,

@@ -94,7 +94,7 @@ class TestSetPassword:
         settings = Settings(database_url=url, environment="test")
 
         def sign_in(s: Session) -> None:
-            user = auth_service.authenticate(s, settings, "zhang", PW)
+            user = auth_service.authenticate(s, settings, "zhang", PW, address="127.0.0.1")
             auth_service.start_session(s, settings, user)
 
         _read(url, sign_in)

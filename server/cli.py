@@ -8,6 +8,7 @@ import secrets
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
@@ -21,7 +22,7 @@ from server.auth import repository as auth_repo
 from server.auth import service as auth_service
 from server.auth.models import User
 from server.auth.schemas import UserUpdate
-from server.config import Settings
+from server.config import Settings, generate_key_files
 from server.db import migrate
 from server.db.session import make_engine, make_sessionmaker, unit_of_work
 from server.errors import NotFoundError, SiteGateError
@@ -88,6 +89,29 @@ def db_upgrade(database_url: DatabaseUrl = None) -> None:
     settings = settings_for(database_url)
     migrate.upgrade(settings.database_url)
     console.print("数据库已是最新 / database is up to date")
+
+
+@admin_app.command("generate-keys")
+@friendly_errors
+def generate_keys(
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="folder for secret.key, template.key")],
+) -> None:
+    """Write two fresh 32-byte keys (owner-only files) for SITEGATE_SECRET_KEY_FILE and
+    SITEGATE_TEMPLATE_KEY_FILE. Back up template.key: face templates cannot be read without it."""
+    try:
+        paths = generate_key_files(out_dir)
+    except FileExistsError as exc:
+        raise SiteGateError(
+            f"密钥文件已存在,不会覆盖:{exc.filename}",
+            f"a key file exists already and is not overwritten: {exc.filename}",
+        ) from None
+    for path, env in zip(
+        paths, ("SITEGATE_SECRET_KEY_FILE", "SITEGATE_TEMPLATE_KEY_FILE"), strict=True
+    ):
+        console.print(f"{env}={path}")
+    console.print(
+        "请备份 template.key:没有它无法读取人脸模板 / back up template.key: face templates need it"
+    )
 
 
 @admin_app.command("create-user")

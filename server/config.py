@@ -4,12 +4,98 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
+import secrets
+import string
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - the value that fails fast outside dev
+
+
+MIN_KEY_BYTES = 32
+_HEX = frozenset(string.hexdigits)
+_B64 = frozenset(string.ascii_letters + string.digits + "+/-_=")
+
+
+class InsecureSettingsError(Exception):
+    """Refuses to start: carries zh/en messages like every user error (sitegate_cli.errors)."""
+
+    def __init__(self, field: str, problem: tuple[str, str]) -> None:
+        env = f"SITEGATE_{field.upper()}"
+        hint_zh = (
+            f"请用 `sitegate admin generate-keys --out-dir DIR` 生成并设置 {env}_FILE,"
+            f"或设置 {env} 为 `openssl rand -base64 32` 的输出"
+        )
+        hint_en = (
+            f"generate one with `sitegate admin generate-keys --out-dir DIR` and set {env}_FILE, "
+            f"or set {env} to the output of `openssl rand -base64 32`"
+        )
+        self.message_zh = f"生产环境拒绝启动:{env} {problem[0]}。{hint_zh}"
+        self.message_en = f"refusing to start in production: {env} {problem[1]}; {hint_en}"
+        super().__init__(f"{self.message_zh} / {self.message_en}")
+
+
+def key_problem(key: str) -> tuple[str, str] | None:
+    """Why `key` is not at least 32 random bytes, or None.
+
+    A person's passphrase cannot be measured, so a key must be random bytes written as hex
+    (64+ digits) or Base64 (43+ characters), as `openssl rand` or `secrets.token_urlsafe(32)`
+    print them; and it must look random: enough different symbols, no repeated pattern."""
+    if key == DEV_SECRET:
+        return ("仍是开发默认值", "is still the development default")
+    if set(key) <= _HEX:
+        bits = 4 * len(key)
+    elif set(key) <= _B64:
+        bits = 6 * len(key.rstrip("="))
+    else:
+        return (
+            "须为十六进制或 Base64 编码的随机字节",
+            "must be random bytes written as hex or Base64",
+        )
+    if bits < 8 * MIN_KEY_BYTES:
+        return (
+            f"不足 {MIN_KEY_BYTES} 字节的随机数据({bits // 8} 字节)",
+            f"holds less than {MIN_KEY_BYTES} random bytes ({bits // 8})",
+        )
+    alphabet = 16 if set(key) <= _HEX else 64
+    # Random keys of this length show about this many different symbols; words show far fewer.
+    expected = alphabet * (1 - (1 - 1 / alphabet) ** len(key))
+    period = next(p for p in range(1, len(key) + 1) if key == (key[:p] * len(key))[: len(key)])
+    if period < len(key) // 2 or len(set(key)) < 0.6 * expected:
+        return (
+            "不是随机数据(字符种类过少或有重复)",
+            "is not random (too few different symbols, or a repeated pattern)",
+        )
+    return None
+
+
+def _read_key_file(path: str, field: str) -> str:
+    try:
+        return Path(path).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InsecureSettingsError(
+            field, (f"的密钥文件 {path} 无法读取", f"key file {path} cannot be read ({exc})")
+        ) from None
+
+
+def generate_key_files(out_dir: Path) -> list[Path]:
+    """Two fresh keys (32 random bytes, Base64) as owner-only files; never overwrites one."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in ("secret.key", "template.key"):
+        path = out_dir / name
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        key = base64.b64encode(secrets.token_bytes(MIN_KEY_BYTES)).decode()
+        while key_problem(key):  # astronomically rare; never hand out a key we would refuse
+            key = base64.b64encode(secrets.token_bytes(MIN_KEY_BYTES)).decode()
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(key + "\n")
+        written.append(path)
+    return written
 
 
 class Settings(BaseSettings):
@@ -20,6 +106,9 @@ class Settings(BaseSettings):
     secret_key: str = DEV_SECRET
     # Face templates are encrypted at rest with a key derived from this (Fernet, AES-128-CBC+HMAC).
     template_key: str = DEV_SECRET
+    # Or each key from a file (a container secret, or `sitegate admin generate-keys`).
+    secret_key_file: str = ""
+    template_key_file: str = ""
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     device_freshness_s: int = Field(default=300, ge=10)
@@ -43,12 +132,21 @@ class Settings(BaseSettings):
     echo_sql: bool = False
 
     @model_validator(mode="after")
-    def _no_default_secrets_in_production(self) -> Settings:
-        if self.environment == "production" and DEV_SECRET in (self.secret_key, self.template_key):
-            raise ValueError(
-                "生产环境必须设置 SITEGATE_SECRET_KEY 与 SITEGATE_TEMPLATE_KEY / "
-                "production needs SITEGATE_SECRET_KEY and SITEGATE_TEMPLATE_KEY set"
-            )
+    def _keys(self) -> Settings:
+        for field in ("secret_key", "template_key"):
+            path = getattr(self, f"{field}_file")
+            if path:
+                setattr(self, field, _read_key_file(path, field))
+        if self.environment == "production":
+            for field in ("secret_key", "template_key"):
+                problem = key_problem(getattr(self, field))
+                if problem:
+                    raise InsecureSettingsError(field, problem)
+            if self.secret_key == self.template_key:
+                raise InsecureSettingsError(
+                    "template_key",
+                    ("不能与 SITEGATE_SECRET_KEY 相同", "must differ from the secret key"),
+                )
         return self
 
     def fernet_key(self) -> bytes:

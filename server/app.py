@@ -15,6 +15,7 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server import http_security
 from server.config import Settings
 from server.db.session import make_engine, make_sessionmaker
 from server.errors import SiteGateError
@@ -154,12 +155,17 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         version="0.1.0",
         description="Real-name attendance, site gates and wage reconciliation.",
         lifespan=lifespan,
+        # /docs and /redoc come from server/http_security.py with local assets (no CDN).
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.api_docs else None,
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    http_security.install(app, settings)  # outermost: every answer, a 413 too, gets the headers
     include_routers(app)
     return app
 

@@ -130,6 +130,8 @@ class Settings(BaseSettings):
     # on: every event's signature at ingest. verify_chain always checks every one.
     ingest_verify_every_signature: bool = False
     echo_sql: bool = False
+    # The API docs (/docs, /redoc, /openapi.json), served from local assets; off: not served.
+    api_docs: bool = True
 
     @model_validator(mode="after")
     def _keys(self) -> Settings:

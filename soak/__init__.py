@@ -1,0 +1,1 @@
+"""Reliability runs against real processes on loopback: `python -m soak --quick|--full`."""

@@ -24,7 +24,7 @@ from models.enums import GateResult
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 
-SCRIPT = Path(__file__).with_name("kill_agent_proc.py")
+SCRIPT = REPO / "soak" / "agent_child.py"
 ROUNDS = 8
 UIDS = [f"C0FFEE{i:02X}" for i in range(1, 21)]
 

@@ -1,4 +1,4 @@
-"""A gate agent for the SIGKILL test, run as its own process.
+"""A gate agent for the SIGKILL checks (soak, tests/e2e/edge), run as its own process.
 
 Cards arrive as lines on stdin (an IC reader); when the gate acts on a decision it prints
 `PULSE <seq> <event_id>` and flushes *before* pulsing, so the parent knows every decision the
@@ -12,7 +12,7 @@ import sys
 import threading
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from edge.agent import Devices, GateAgent
 from edge.config import GateSettings

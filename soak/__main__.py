@@ -27,13 +27,14 @@ Check = Callable[[Context], list[CheckResult]]
 
 def checks() -> dict[str, Check]:
     """Name → check, in the order they run (imported lazily: each pulls in its own world)."""
-    from soak import edge_kill, netcut, replay, server_kill
+    from soak import edge_kill, fuzz, netcut, replay, server_kill
 
     return {
         "edge-kill": edge_kill.run,
         "server-kill": server_kill.run,
         "netcut": netcut.run,
         "replay": replay.run,
+        "fuzz": fuzz.run,
     }
 
 

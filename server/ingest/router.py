@@ -55,10 +55,29 @@ def get_event_batch(body: RawBody, _device: DeviceCaller) -> EventBatch:
 
 EventBatchBody = Annotated[EventBatch, Depends(get_event_batch)]
 
+def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
+    """The model's JSON schema with its local `$defs` written in place: the OpenAPI document
+    has no `#/$defs/...` for a `$ref` to point at (clients and fuzzers could not resolve it)."""
+    defs = schema.pop("$defs", {})
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return walk(defs[ref.removeprefix("#/$defs/")])
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    result: dict[str, Any] = walk(schema)
+    return result
+
+
 _BATCH_OPENAPI: dict[str, Any] = {
     "requestBody": {
         "required": True,
-        "content": {"application/json": {"schema": EventBatch.model_json_schema()}},
+        "content": {"application/json": {"schema": _inlined(EventBatch.model_json_schema())}},
     }
 }
 

@@ -16,6 +16,7 @@ Blocked attempts answer 429 with Retry-After and do not verify the password at a
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
@@ -210,6 +211,8 @@ def sign_in_failed(
     pair_wait = _fail(session, _pair_key(username, address), limits.pair, now, user_id)
     if user is not None and not is_known(session, user.id, address, now):
         _fail(session, _account_key(user.id), limits.account, now, user.id)
+    if secrets.randbelow(100) == 0:  # now and then, forget counters nobody has touched for long
+        prune(session, now, older_than=dt.timedelta(days=1))
     return pair_wait
 
 

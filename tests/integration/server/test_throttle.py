@@ -176,3 +176,21 @@ class TestWebSignIn:
         )
         assert r.status_code == 429
         assert "秒后再试" in r.text
+
+
+class TestPrune:
+    def test_counters_untouched_for_a_day_are_forgotten(
+        self, attacker: TestClient, session: Session, owner: User
+    ) -> None:
+        from server.auth import throttle
+        from server.auth.models import AuthThrottle
+
+        for _ in range(5):
+            _sign_in(attacker, owner.username, WRONG)
+        _sign_in(attacker, "nobody-at-all", WRONG)
+        session.expire_all()
+        before = session.query(AuthThrottle).count()
+        now = dt.datetime.now(dt.UTC)
+        assert throttle.prune(session, now, older_than=dt.timedelta(days=1)) == 0
+        later = now + dt.timedelta(days=2)
+        assert throttle.prune(session, later, older_than=dt.timedelta(days=1)) == before

@@ -1,0 +1,157 @@
+"""Power loss under the gate: the outbox on a LazyFS mount, the agent SIGKILLed mid-burst and
+everything not yet fsynced dropped, then the outbox reopened by the real edge code.
+
+Each cycle: taps against a real agent process → SIGKILL at a random moment → power cut (drop
+unsynced) → unmount → remount → audit (every decision the relay moved for is there, intact,
+signed, chained, once). A control gate whose outbox runs with weaker `synchronous` shows the
+harness can fail: SIGKILL alone loses nothing there, a power cut does.
+
+`python -m soak.powerloss [--full]` runs it alone and prints the row.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from soak.gate_rig import Gate, audit
+from soak.lazymount import LazyMount, probe
+from soak.result import CheckResult
+
+NAME = "power loss (LazyFS: unsynced writes dropped)"
+QUICK_CYCLES = 5
+FULL_CYCLES = 100
+FULL_BUDGET_S = 300.0  # the full form stops early rather than run past this
+
+
+@dataclass(frozen=True)
+class Control:
+    """A weakened gate's losses: SIGKILL alone, then SIGKILL plus a power cut."""
+
+    synchronous: str
+    kill_acted: int
+    kill_lost: int
+    cut_acted: int
+    cut_lost: int
+
+    @property
+    def seen(self) -> bool:
+        """SIGKILL alone kept everything and the power cut lost something."""
+        return self.kill_lost == 0 and self.cut_lost > 0
+
+    def note(self) -> str:
+        return (
+            f"control synchronous={self.synchronous}: SIGKILL alone lost {self.kill_lost} of"
+            f" {self.kill_acted} acted-on records; SIGKILL + power cut lost {self.cut_lost} of"
+            f" {self.cut_acted} (the harness sees the weakening: {'yes' if self.seen else 'NO'})"
+        )
+
+
+def run(quick: bool, workdir: Path) -> CheckResult:
+    return run_with_controls(quick, workdir)[0]
+
+
+def run_with_controls(quick: bool, workdir: Path) -> tuple[CheckResult, list[Control]]:
+    started = time.monotonic()
+    result = CheckResult(name=NAME, backend="edge")
+    workdir.mkdir(parents=True, exist_ok=True)
+    reason = probe(workdir)
+    if reason is not None:
+        result.notes.append(f"not possible here (FUSE mount failed): {reason}")
+        result.seconds = time.monotonic() - started
+        return result, []
+    rng = random.Random(20261202)
+    if quick:
+        _cycles(result, workdir / "full", rng, QUICK_CYCLES, budget_s=None)
+    else:
+        _cycles(result, workdir / "full", rng, FULL_CYCLES, budget_s=FULL_BUDGET_S)
+    controls = [
+        _control(workdir / f"control-{mode.lower()}", rng, mode)
+        for mode in (("NORMAL",) if quick else ("NORMAL", "OFF"))
+    ]
+    result.notes += [c.note() for c in controls]
+    result.seconds = time.monotonic() - started
+    return result, controls
+
+
+def _cycles(
+    result: CheckResult, root: Path, rng: random.Random, cycles: int, *, budget_s: float | None
+) -> None:
+    """synchronous=FULL, as the gate ships: must lose nothing."""
+    gate = Gate.provision(root / "gate", root / "mnt" / "outbox.sqlite3")
+    missing: set[str] = set()
+    duplicates, taps, events, done = 0, 0, 0, 0
+    problems: list[str] = []
+    t0 = time.monotonic()
+    mount = LazyMount(root / "disk", root / "mnt")
+    mount.mount()
+    try:
+        for _ in range(cycles):
+            taps += gate.burst(rng)
+            mount.cut()
+            mount.unmount()
+            mount.mount()
+            found = audit(gate)
+            missing |= found.missing
+            duplicates = found.duplicates
+            events = found.events
+            problems += found.problems
+            done += 1
+            if budget_s is not None and time.monotonic() - t0 > budget_s:
+                break
+    finally:
+        mount.unmount()
+    per_cycle = (time.monotonic() - t0) / max(done, 1)
+    result.cycles = done
+    # An acted-on record that fails its hash, chain link or signature is lost to the server too.
+    result.lost = len(missing)
+    result.duplicates = duplicates
+    result.notes.append(
+        f"synchronous=FULL: {done} cycles of tap burst → SIGKILL → power cut → remount,"
+        f" {per_cycle:.2f} s per cycle; {taps} taps, {len(gate.acted)} relay moves,"
+        f" {events} events in the outbox, lost {len(missing)}, duplicates {duplicates}"
+    )
+    if problems:
+        result.notes.append("outbox problems: " + "; ".join(problems[:5]))
+
+
+def _control(root: Path, rng: random.Random, synchronous: str) -> Control:
+    """One gate with weakened durability: a SIGKILL round (clean remount), then a power cut."""
+    gate = Gate.provision(root / "gate", root / "mnt" / "outbox.sqlite3")
+    with LazyMount(root / "disk", root / "mnt"):  # the outbox file exists durably beforehand
+        audit(gate)
+    mount = LazyMount(root / "disk", root / "mnt")
+    mount.mount()
+    try:
+        gate.burst(rng, synchronous=synchronous)
+        kill_acted = len(gate.acted)
+        mount.unmount()  # no power cut: the OS writes its cache back, as after kill -9
+        mount.mount()
+        kill_lost = len(audit(gate).missing)
+        gate.burst(rng, synchronous=synchronous)
+        cut_acted = len(gate.acted) - kill_acted
+        mount.cut()
+        mount.unmount()
+        mount.mount()
+        cut_lost = len(audit(gate).missing) - kill_lost
+    finally:
+        mount.unmount()
+    return Control(synchronous, kill_acted, kill_lost, cut_acted, cut_lost)
+
+
+def main(argv: list[str]) -> int:
+    workdir = Path(argv[argv.index("--workdir") + 1]) if "--workdir" in argv else None
+    if workdir is None:
+        import tempfile
+
+        workdir = Path(tempfile.mkdtemp(prefix="soak-powerloss-"))
+    result = run("--full" not in argv, workdir)
+    sys.stdout.write(f"{result}\nok={result.ok}\n")
+    return 0 if result.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

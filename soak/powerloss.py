@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from soak.gate_rig import Gate, audit
@@ -25,6 +25,30 @@ NAME = "power loss (LazyFS: unsynced writes dropped)"
 QUICK_CYCLES = 5
 FULL_CYCLES = 100
 FULL_BUDGET_S = 300.0  # the full form stops early rather than run past this
+
+
+@dataclass
+class Cycles:
+    """The shipped gate (synchronous=FULL) through kill + power-cut cycles: must lose nothing."""
+
+    done: int = 0
+    taps: int = 0
+    acted: int = 0  # distinct records the relay moved for
+    events: int = 0  # in the outbox at the end
+    lost: int = 0
+    duplicates: int = 0
+    dropped_bytes: int = 0  # unsynced bytes the cuts threw away (the WAL index and the like)
+    seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+    def note(self) -> str:
+        per_cycle = self.seconds / max(self.done, 1)
+        return (
+            f"synchronous=FULL: {self.done} cycles of tap burst → SIGKILL → power cut → remount,"
+            f" {per_cycle:.2f} s per cycle; {self.taps} taps, {self.acted} relay moves,"
+            f" {self.events} events in the outbox, lost {self.lost}, duplicates"
+            f" {self.duplicates}; the cuts dropped {self.dropped_bytes} unsynced bytes"
+        )
 
 
 @dataclass(frozen=True)
@@ -50,11 +74,18 @@ class Control:
         )
 
 
+@dataclass
+class Report:
+    result: CheckResult
+    cycles: Cycles | None  # None: FUSE cannot be mounted here
+    controls: list[Control]
+
+
 def run(quick: bool, workdir: Path) -> CheckResult:
-    return run_with_controls(quick, workdir)[0]
+    return run_report(quick, workdir).result
 
 
-def run_with_controls(quick: bool, workdir: Path) -> tuple[CheckResult, list[Control]]:
+def run_report(quick: bool, workdir: Path) -> Report:
     started = time.monotonic()
     result = CheckResult(name=NAME, backend="edge")
     workdir.mkdir(parents=True, exist_ok=True)
@@ -62,61 +93,55 @@ def run_with_controls(quick: bool, workdir: Path) -> tuple[CheckResult, list[Con
     if reason is not None:
         result.notes.append(f"not possible here (FUSE mount failed): {reason}")
         result.seconds = time.monotonic() - started
-        return result, []
+        return Report(result, None, [])
     rng = random.Random(20261202)
     if quick:
-        _cycles(result, workdir / "full", rng, QUICK_CYCLES, budget_s=None)
+        cycles = _cycles(workdir / "full", rng, QUICK_CYCLES, budget_s=None)
     else:
-        _cycles(result, workdir / "full", rng, FULL_CYCLES, budget_s=FULL_BUDGET_S)
+        cycles = _cycles(workdir / "full", rng, FULL_CYCLES, budget_s=FULL_BUDGET_S)
+    result.cycles = cycles.done
+    # An acted-on record that fails its hash, chain link or signature is lost to the server too.
+    result.lost = cycles.lost
+    result.duplicates = cycles.duplicates
+    result.notes.append(cycles.note())
+    if cycles.problems:
+        result.notes.append("outbox problems: " + "; ".join(cycles.problems[:5]))
     controls = [
         _control(workdir / f"control-{mode.lower()}", rng, mode)
         for mode in (("NORMAL",) if quick else ("NORMAL", "OFF"))
     ]
     result.notes += [c.note() for c in controls]
     result.seconds = time.monotonic() - started
-    return result, controls
+    return Report(result, cycles, controls)
 
 
-def _cycles(
-    result: CheckResult, root: Path, rng: random.Random, cycles: int, *, budget_s: float | None
-) -> None:
-    """synchronous=FULL, as the gate ships: must lose nothing."""
+def _cycles(root: Path, rng: random.Random, cycles: int, *, budget_s: float | None) -> Cycles:
     gate = Gate.provision(root / "gate", root / "mnt" / "outbox.sqlite3")
+    out = Cycles()
     missing: set[str] = set()
-    duplicates, taps, events, done, dropped = 0, 0, 0, 0, 0
-    problems: list[str] = []
     t0 = time.monotonic()
     mount = LazyMount(root / "disk", root / "mnt")
     mount.mount()
     try:
         for _ in range(cycles):
-            taps += gate.burst(rng)
-            dropped += int(mount.cut().split()[2])  # "cut FILES BYTES NAMES"
+            out.taps += gate.burst(rng)
+            out.dropped_bytes += int(mount.cut().split()[2])  # "cut FILES BYTES NAMES"
             mount.unmount()
             mount.mount()
             found = audit(gate)
             missing |= found.missing
-            duplicates = found.duplicates
-            events = found.events
-            problems += found.problems
-            done += 1
+            out.duplicates = found.duplicates
+            out.events = found.events
+            out.problems += found.problems
+            out.done += 1
             if budget_s is not None and time.monotonic() - t0 > budget_s:
                 break
     finally:
         mount.unmount()
-    per_cycle = (time.monotonic() - t0) / max(done, 1)
-    result.cycles = done
-    # An acted-on record that fails its hash, chain link or signature is lost to the server too.
-    result.lost = len(missing)
-    result.duplicates = duplicates
-    result.notes.append(
-        f"synchronous=FULL: {done} cycles of tap burst → SIGKILL → power cut → remount,"
-        f" {per_cycle:.2f} s per cycle; {taps} taps, {len(gate.acted)} relay moves,"
-        f" {events} events in the outbox, lost {len(missing)}, duplicates {duplicates};"
-        f" the cuts dropped {dropped} unsynced bytes (the WAL index and the like)"
-    )
-    if problems:
-        result.notes.append("outbox problems: " + "; ".join(problems[:5]))
+    out.seconds = time.monotonic() - t0
+    out.acted = len(gate.acted)
+    out.lost = len(missing)
+    return out
 
 
 def _control(root: Path, rng: random.Random, synchronous: str) -> Control:

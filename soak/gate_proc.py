@@ -1,6 +1,10 @@
 """A real gate agent for the power-loss check, run as its own process (as in the SIGKILL e2e
 test): `python -m soak.gate_proc DATA OUTBOX DEVICE [SYNCHRONOUS]`.
 
+`python -m soak.gate_proc --zygote FD` imports the edge code once and then forks one agent per
+request on the Unix socket FD (the request carries the agent's stdin and stdout as descriptors),
+so a cycle does not pay the interpreter's ~1.5 s start-up; each agent is still its own process.
+
 Card UIDs arrive as lines on stdin (the IC reader). When the relay moves for a decision it
 prints `PULSE <seq> <event_id>` on stdout, a pipe outside the file system under test, so the
 parent knows every decision the gate acted on even if power goes a microsecond later.
@@ -11,10 +15,15 @@ the durability a careless change could leave, to show the check notices.
 
 from __future__ import annotations
 
+import json
+import os
 import queue
+import signal
+import socket
 import sqlite3
 import sys
 import threading
+import traceback
 from pathlib import Path
 
 from edge import outbox as outbox_module
@@ -110,5 +119,34 @@ def main(argv: list[str]) -> None:
     threading.Event().wait()  # until SIGKILL
 
 
+def zygote(fd: int) -> None:
+    """Fork an agent per request: a JSON argv list plus its stdin and stdout; answer its pid."""
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps killed agents at once
+    sock = socket.socket(fileno=fd)
+    while True:
+        msg, fds, _, _ = socket.recv_fds(sock, 65536, 2)
+        if not msg:
+            return  # the parent closed its end
+        cards, pulses = fds
+        pid = os.fork()
+        if pid == 0:
+            sock.close()
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            try:
+                sys.stdin = open(cards, encoding="utf-8")  # noqa: SIM115 - lives until SIGKILL
+                sys.stdout = open(pulses, "w", encoding="utf-8")  # noqa: SIM115 - as above
+                main(json.loads(msg))
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                os._exit(1)
+        os.close(cards)
+        os.close(pulses)
+        sock.send(f"{pid}".encode())
+
+
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    if sys.argv[1:2] == ["--zygote"]:
+        zygote(int(sys.argv[2]))
+    else:
+        main(sys.argv[1:])

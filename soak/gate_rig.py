@@ -3,17 +3,21 @@ real agent process, and an audit of the outbox by the real edge code afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
 import os
 import random
 import select
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from edge.outbox import Outbox, verify_chain
 from models.device_auth import (
@@ -41,6 +45,7 @@ class Gate:
     public_key: str
     acted: dict[str, int] = field(default_factory=dict)  # event_id -> seq, every relay move
     pulses: int = 0  # relay moves reported (an id seen twice counts twice)
+    _spawner: Spawner | None = field(default=None, repr=False)
 
     @classmethod
     def provision(cls, data: Path, outbox: Path) -> Gate:
@@ -62,40 +67,100 @@ class Gate:
     def burst(self, rng: random.Random, *, synchronous: str = "FULL") -> int:
         """Tap cards for a random 0.1-0.6 s, then SIGKILL mid-burst; returns the taps sent.
         Every `PULSE` the agent printed before dying is added to `acted`."""
-        proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module, fixed argv
-            [sys.executable, "-m", "soak.gate_proc", str(self.data), str(self.outbox), DEVICE,
-             synchronous],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            cwd=REPO,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
-        )  # fmt: skip
-        if proc.stdin is None or proc.stdout is None:
-            raise RuntimeError("no pipes to the gate agent")
+        if self._spawner is None:
+            self._spawner = Spawner(self.data / "agents.log")
+        agent = self._spawner.spawn([str(self.data), str(self.outbox), DEVICE, synchronous])
         taps = 0
         try:
-            ready, _, _ = select.select([proc.stdout], [], [], 60.0)
-            if not ready or proc.stdout.readline().strip() != b"READY":
-                raise RuntimeError("the gate agent did not start")
+            ready, _, _ = select.select([agent.pulses], [], [], 60.0)
+            if not ready or agent.pulses.readline().strip() != b"READY":
+                raise RuntimeError(f"the gate agent did not start: see {self.data}/agents.log")
             deadline = time.monotonic() + rng.uniform(0.1, 0.6)
             while time.monotonic() < deadline:
                 uid = rng.choice(CARDS) if rng.random() < 0.8 else f"BADBAD{rng.randrange(256):02X}"
-                proc.stdin.write(f"{uid}\n".encode())
-                proc.stdin.flush()
+                agent.cards.write(f"{uid}\n".encode())
+                agent.cards.flush()
                 taps += 1
                 time.sleep(rng.uniform(0.0, 0.01))
         finally:
-            os.kill(proc.pid, signal.SIGKILL)  # decisions are in flight
-            out = proc.stdout.read()
-            proc.wait(10)
-            proc.stdin.close()
-            proc.stdout.close()
+            out = agent.kill()  # decisions are in flight
         for line in out.decode().splitlines():
             if line.startswith("PULSE "):
                 _, seq, event_id = line.split()
                 self.acted[event_id] = int(seq)
                 self.pulses += 1
         return taps
+
+    def close(self) -> None:
+        if self._spawner is not None:
+            self._spawner.close()
+            self._spawner = None
+
+
+@dataclass
+class Agent:
+    """A running agent process: its card input and its pulse output."""
+
+    pid: int
+    cards: BinaryIO
+    pulses: BinaryIO
+
+    def kill(self) -> bytes:
+        """SIGKILL; what it printed; returns once the process is gone."""
+        os.kill(self.pid, signal.SIGKILL)
+        out = self.pulses.read()  # EOF: the process's descriptors are closed
+        self.pulses.close()
+        with contextlib.suppress(BrokenPipeError):
+            self.cards.close()
+        deadline = time.monotonic() + 10.0
+        while time.monotonic() < deadline:
+            try:
+                os.kill(self.pid, 0)  # the zygote ignores SIGCHLD, so the kernel reaps it
+            except ProcessLookupError:
+                return out
+            time.sleep(0.005)
+        raise RuntimeError(f"agent {self.pid} outlived SIGKILL")
+
+
+class Spawner:
+    """The zygote (`soak.gate_proc --zygote`): one interpreter that forks agents on request."""
+
+    def __init__(self, log: Path) -> None:
+        self._sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        with log.open("a") as err:
+            self._proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [sys.executable, "-m", "soak.gate_proc", "--zygote", str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                stdout=err,
+                stderr=err,
+                cwd=REPO,
+                env={**os.environ, "PYTHONPATH": str(REPO)},
+            )
+        theirs.close()
+
+    def spawn(self, argv: list[str]) -> Agent:
+        cards_r, cards_w = os.pipe()
+        pulses_r, pulses_w = os.pipe()
+        try:
+            socket.send_fds(self._sock, [json.dumps(argv).encode()], [cards_r, pulses_w])
+            reply = self._sock.recv(64)
+        finally:
+            os.close(cards_r)
+            os.close(pulses_w)
+        if not reply:
+            os.close(cards_w)
+            os.close(pulses_r)
+            raise RuntimeError("the agent zygote exited")
+        return Agent(int(reply), os.fdopen(cards_w, "wb"), os.fdopen(pulses_r, "rb"))
+
+    def close(self) -> None:
+        self._sock.close()  # the zygote sees EOF and exits
+        try:
+            self._proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait(5)
 
 
 @dataclass

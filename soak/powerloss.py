@@ -138,6 +138,7 @@ def _cycles(root: Path, rng: random.Random, cycles: int, *, budget_s: float | No
                 break
     finally:
         mount.unmount()
+        gate.close()
     out.seconds = time.monotonic() - t0
     out.acted = len(gate.acted)
     out.lost = len(missing)
@@ -165,6 +166,7 @@ def _control(root: Path, rng: random.Random, synchronous: str) -> Control:
         cut_lost = len(audit(gate).missing) - kill_lost
     finally:
         mount.unmount()
+        gate.close()
     return Control(synchronous, kill_acted, kill_lost, cut_acted, cut_lost)
 
 

@@ -1,17 +1,20 @@
 """A LazyFS-style FUSE file system (after INESC TEC's LazyFS): a passthrough over a backing
 directory that keeps each file's writes and truncates in its own page cache until that file is
-fsynced, and keeps a new file's name only until its directory is fsynced. A power cut drops all
-of it, so the backing directory then holds exactly what a disk would after losing power.
+fsynced, and each creation, unlink and rename only until its directory is fsynced. A power cut
+drops all of it, so the backing directory then holds exactly what a disk would after losing
+power.
 
 Run as its own process: `python -m soak.lazyfs BACKING MOUNTPOINT`. It mounts in the foreground
 and takes commands on stdin, one per line, answering one line each on stdout:
-  cut   power loss: drop every unsynced write, truncate and creation -> "cut FILES BYTES NAMES"
+  cut   power loss: drop unsynced writes and truncates, undo unsynced directory changes
+        -> "cut FILES BYTES NAMES" (files with dirty pages, their bytes, entries undone)
   sync  write everything back (what a clean shutdown does)            -> "sync FILES"
 Unmounting (fusermount3 -u) writes back whatever is still pending, as a clean shutdown would;
 after `cut` nothing is.
 
-Not modelled: unlinks and renames are durable at once (a real disk could undo them until the
-directory is fsynced), and an fsync is atomic (no torn writes).
+Not modelled: torn writes (an fsync is atomic, a cut falls between calls), reordering among
+unsynced writes (all of them are lost, none survive by luck), hard links and directory
+creation (mkdir/rmdir are durable at once).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import Any
 
 import mfusepy
 
+from soak.namespace import Namespace
 from soak.page_cache import PageCache
 
 _STAT_KEYS = (
@@ -46,7 +50,7 @@ class LazyFS:
         self.root = os.path.realpath(backing)
         self.cache = PageCache()
         self._mutex = threading.Lock()
-        self.fresh: set[str] = set()  # created since their directory's last fsync (mount paths)
+        self.names = Namespace(self.root)
 
     def _real(self, path: str) -> str:
         return os.path.join(self.root, path.lstrip("/"))
@@ -79,7 +83,7 @@ class LazyFS:
             existed = os.path.lexists(real)
             fd = os.open(real, (flags & ~_STRIP) | os.O_RDWR | os.O_CREAT, mode)
             if not existed:
-                self.fresh.add(path)
+                self.names.created(path)
             elif flags & os.O_TRUNC:
                 self.cache.truncate(os.fstat(fd).st_ino, real, 0)
             return fd
@@ -127,32 +131,18 @@ class LazyFS:
 
     def unlink(self, path: str) -> int:
         with self._mutex:
-            real = self._real(path)
-            st = os.lstat(real)
-            os.unlink(real)
-            self.fresh.discard(path)
-            if st.st_nlink <= 1:
-                self.cache.forget(st.st_ino)
+            self.names.unlink(path)  # pending data stays: open descriptors still use it
             return 0
 
     def rename(self, old: str, new: str) -> int:
         with self._mutex:
-            real_new = self._real(new)
-            if os.path.lexists(real_new) and not os.path.isdir(real_new):
-                st = os.lstat(real_new)
-                if st.st_nlink <= 1:
-                    self.cache.forget(st.st_ino)
-            os.rename(self._real(old), real_new)
-            self.fresh.discard(new)
-            if old in self.fresh:
-                self.fresh.discard(old)
-                self.fresh.add(new)
+            self.names.rename(old, new)
             return 0
 
     def fsyncdir(self, path: str, datasync: int, fh: int) -> int:
         with self._mutex:
-            parent = "/" + path.strip("/")
-            self.fresh = {p for p in self.fresh if os.path.dirname(p) != parent}
+            for ino in self.names.synced_dir(path):
+                self.cache.forget(ino)
             os.fsync(fd := os.open(self._real(path), os.O_RDONLY))
             os.close(fd)
             return 0
@@ -194,21 +184,17 @@ class LazyFS:
     # -- power -----------------------------------------------------------------------------------
 
     def cut(self) -> tuple[int, int, int]:
-        """Power loss: (files with unsynced data, their dirty bytes, new names) dropped."""
+        """Power loss: (files with unsynced data, their dirty bytes, directory changes undone)."""
         with self._mutex:
             files, dirty = self.cache.drop_all()
-            names = len(self.fresh)
-            for path in sorted(self.fresh, key=len, reverse=True):
-                real = self._real(path)
-                if os.path.lexists(real) and not os.path.isdir(real):
-                    os.unlink(real)
-            self.fresh.clear()
-            return files, dirty, names
+            return files, dirty, self.names.undo()
 
     def sync_all(self) -> int:
         with self._mutex:
-            self.fresh.clear()
-            return self.cache.sync_all()
+            written = self.cache.sync_all()
+            for ino in self.names.commit_all():
+                self.cache.forget(ino)
+            return written
 
     def destroy(self, path: str) -> None:
         self.sync_all()

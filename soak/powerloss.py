@@ -38,6 +38,7 @@ class Cycles:
     lost: int = 0
     duplicates: int = 0
     dropped_bytes: int = 0  # unsynced bytes the cuts threw away (the WAL index and the like)
+    undone_entries: int = 0  # directory changes the cuts undid
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
 
@@ -47,7 +48,8 @@ class Cycles:
             f"synchronous=FULL: {self.done} cycles of tap burst → SIGKILL → power cut → remount,"
             f" {per_cycle:.2f} s per cycle; {self.taps} taps, {self.acted} relay moves,"
             f" {self.events} events in the outbox, lost {self.lost}, duplicates"
-            f" {self.duplicates}; the cuts dropped {self.dropped_bytes} unsynced bytes"
+            f" {self.duplicates}; the cuts dropped {self.dropped_bytes} unsynced bytes and undid"
+            f" {self.undone_entries} directory changes"
         )
 
 
@@ -125,7 +127,9 @@ def _cycles(root: Path, rng: random.Random, cycles: int, *, budget_s: float | No
     try:
         for _ in range(cycles):
             out.taps += gate.burst(rng)
-            out.dropped_bytes += int(mount.cut().split()[2])  # "cut FILES BYTES NAMES"
+            _, _, dropped, undone = mount.cut().split()  # "cut FILES BYTES ENTRIES"
+            out.dropped_bytes += int(dropped)
+            out.undone_entries += int(undone)
             mount.unmount()
             mount.mount()
             found = audit(gate)

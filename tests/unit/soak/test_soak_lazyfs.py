@@ -82,6 +82,40 @@ class TestPowerCut:
         lazy.unmount()
         assert sorted(os.listdir(lazy.backing)) == ["kept"]
 
+    def test_unlink_undone_unless_directory_synced(self, lazy: LazyMount) -> None:
+        a = durable_file(lazy, "a", b"A")
+        b = durable_file(lazy, "b", b"B")
+        with a.open("ab") as f:
+            f.write(b" unsynced")
+        a.unlink()
+        assert not a.exists()
+        lazy.cut()  # the unlink was never made durable: the file is back as last synced
+        lazy.unmount()
+        assert (lazy.backing / "a").read_bytes() == b"A"
+        lazy.mount()
+        b.unlink()
+        fsync_path(lazy.mountpoint)
+        lazy.cut()
+        lazy.unmount()
+        assert sorted(os.listdir(lazy.backing)) == ["a"]
+
+    def test_rename_undone_unless_directory_synced(self, lazy: LazyMount) -> None:
+        durable_file(lazy, "a", b"A")
+        durable_file(lazy, "b", b"B")
+        os.rename(lazy.mountpoint / "a", lazy.mountpoint / "b")  # replaces b
+        assert (lazy.mountpoint / "b").read_bytes() == b"A"
+        lazy.cut()
+        lazy.unmount()
+        assert (lazy.backing / "a").read_bytes() == b"A"
+        assert (lazy.backing / "b").read_bytes() == b"B"
+        lazy.mount()
+        os.rename(lazy.mountpoint / "a", lazy.mountpoint / "b")
+        fsync_path(lazy.mountpoint)
+        lazy.cut()
+        lazy.unmount()
+        assert sorted(os.listdir(lazy.backing)) == ["b"]
+        assert (lazy.backing / "b").read_bytes() == b"A"
+
     def test_truncate_undone_unless_synced(self, lazy: LazyMount) -> None:
         a = durable_file(lazy, "a", b"0123456789")
         b = durable_file(lazy, "b", b"0123456789")

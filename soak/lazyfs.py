@@ -74,7 +74,7 @@ class LazyFS:
             real = self._real(path)
             fd = os.open(real, (flags & ~_STRIP) | os.O_RDWR)
             if flags & os.O_TRUNC:
-                self.cache.truncate(os.fstat(fd).st_ino, real, 0)
+                self.cache.truncate(os.fstat(fd).st_ino, fd, 0)
             return fd
 
     def create(self, path: str, mode: int, flags: int = 0) -> int:
@@ -85,7 +85,7 @@ class LazyFS:
             if not existed:
                 self.names.created(path)
             elif flags & os.O_TRUNC:
-                self.cache.truncate(os.fstat(fd).st_ino, real, 0)
+                self.cache.truncate(os.fstat(fd).st_ino, fd, 0)
             return fd
 
     def read(self, path: str, size: int, offset: int, fh: int) -> bytes:
@@ -94,13 +94,15 @@ class LazyFS:
 
     def write(self, path: str, data: bytes, offset: int, fh: int) -> int:
         with self._mutex:
-            return self.cache.write(os.fstat(fh).st_ino, self._real(path), data, offset)
+            return self.cache.write(os.fstat(fh).st_ino, fh, data, offset)
 
     def truncate(self, path: str, length: int, fh: int | None = None) -> int:
         with self._mutex:
-            real = self._real(path)
-            ino = os.fstat(fh).st_ino if fh is not None else os.lstat(real).st_ino
-            self.cache.truncate(ino, real, length)
+            if fh is not None:
+                self.cache.truncate(os.fstat(fh).st_ino, fh, length)
+            else:
+                real = self._real(path)
+                self.cache.truncate(os.lstat(real).st_ino, real, length)
             return 0
 
     def fsync(self, path: str, datasync: int, fh: int) -> int:
@@ -124,7 +126,7 @@ class LazyFS:
             if current is None:
                 current = os.fstat(fh).st_size
             if offset + size > current:
-                self.cache.truncate(ino, self._real(path), offset + size)
+                self.cache.truncate(ino, fh, offset + size)
             return 0
 
     # -- names ----------------------------------------------------------------------------------

@@ -102,19 +102,20 @@ class PageCache:
         p = self._files.get(ino)
         return os.pread(fd, size, offset) if p is None else p.read(size, offset)
 
-    def _open(self, ino: int, backing: str) -> Pending:
+    def _open(self, ino: int, backing: int | str) -> Pending:
+        """`backing`: an O_RDWR descriptor of the file (duplicated), or its path."""
         p = self._files.get(ino)
         if p is None:
-            fd = os.open(backing, os.O_RDWR)
+            fd = os.dup(backing) if isinstance(backing, int) else os.open(backing, os.O_RDWR)
             on_disk = os.fstat(fd).st_size
             p = self._files[ino] = Pending(fd=fd, size=on_disk, floor=on_disk)
         return p
 
-    def write(self, ino: int, backing: str, data: bytes, offset: int) -> int:
+    def write(self, ino: int, backing: int | str, data: bytes, offset: int) -> int:
         self._open(ino, backing).write(data, offset)
         return len(data)
 
-    def truncate(self, ino: int, backing: str, length: int) -> None:
+    def truncate(self, ino: int, backing: int | str, length: int) -> None:
         self._open(ino, backing).truncate(length)
 
     def sync(self, ino: int) -> None:

@@ -116,6 +116,16 @@ class TestPowerCut:
         assert sorted(os.listdir(lazy.backing)) == ["b"]
         assert (lazy.backing / "b").read_bytes() == b"A"
 
+    def test_open_descriptor_keeps_its_file_across_rename_over(self, lazy: LazyMount) -> None:
+        old = durable_file(lazy, "old", b"")
+        durable_file(lazy, "new", b"replacement")
+        with old.open("r+b") as f:
+            os.rename(lazy.mountpoint / "new", old)  # the name now points at another file
+            f.write(b"to the open file")
+            f.flush()
+            assert os.pread(f.fileno(), 100, 0) == b"to the open file"
+        assert old.read_bytes() == b"replacement"
+
     def test_truncate_undone_unless_synced(self, lazy: LazyMount) -> None:
         a = durable_file(lazy, "a", b"0123456789")
         b = durable_file(lazy, "b", b"0123456789")

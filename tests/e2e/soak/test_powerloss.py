@@ -40,3 +40,14 @@ def test_power_cut_loses_no_acted_decision(tmp_path: Path) -> None:
     assert control.cut_acted > 0
     assert control.cut_lost > 0, control.note()
     assert control.seen
+
+
+def test_reports_not_possible_when_fuse_cannot_mount(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no fusermount3 on this PATH
+    result = powerloss.run(True, tmp_path)
+    assert result.cycles is None
+    assert result.lost is None
+    [note] = result.notes
+    assert note.startswith("not possible here (FUSE mount failed): fusermount3 is not installed")

@@ -27,10 +27,11 @@ Check = Callable[[Context], list[CheckResult]]
 
 def checks() -> dict[str, Check]:
     """Name → check, in the order they run (imported lazily: each pulls in its own world)."""
-    from soak import edge_kill, fuzz, netcut, replay, server_kill
+    from soak import edge_kill, fuzz, netcut, powerloss, replay, server_kill
 
     return {
         "edge-kill": edge_kill.run,
+        "power-loss": lambda ctx: [powerloss.run(ctx.quick, ctx.workdir / "power-loss")],
         "server-kill": server_kill.run,
         "netcut": netcut.run,
         "replay": replay.run,

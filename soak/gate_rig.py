@@ -45,6 +45,7 @@ class Gate:
     public_key: str
     acted: dict[str, int] = field(default_factory=dict)  # event_id -> seq, every relay move
     pulses: int = 0  # relay moves reported (an id seen twice counts twice)
+    device: str = DEVICE  # the device code the outbox is chained under
     _spawner: Spawner | None = field(default=None, repr=False)
 
     @classmethod
@@ -69,7 +70,7 @@ class Gate:
         Every `PULSE` the agent printed before dying is added to `acted`."""
         if self._spawner is None:
             self._spawner = Spawner(self.data / "agents.log")
-        agent = self._spawner.spawn([str(self.data), str(self.outbox), DEVICE, synchronous])
+        agent = self._spawner.spawn([str(self.data), str(self.outbox), self.device, synchronous])
         taps = 0
         try:
             ready, _, _ = select.select([agent.pulses], [], [], 60.0)
@@ -128,7 +129,7 @@ class Spawner:
     def __init__(self, log: Path) -> None:
         self._sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         with log.open("a") as err:
-            self._proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            self._proc = subprocess.Popen(
                 [sys.executable, "-m", "soak.gate_proc", "--zygote", str(theirs.fileno())],
                 pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL,
@@ -187,7 +188,7 @@ def audit(gate: Gate) -> Audit:
         total = distinct = 0
     finally:
         conn.close()
-    with Outbox(gate.outbox, device_id=DEVICE) as outbox:
+    with Outbox(gate.outbox, device_id=gate.device) as outbox:
         events = list(outbox.iter_events())
     problems += verify_chain(events)
     by_id = {str(e.event_id): e for e in events}

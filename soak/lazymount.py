@@ -35,7 +35,7 @@ class LazyMount:
         self.backing.mkdir(parents=True, exist_ok=True)
         self.mountpoint.mkdir(parents=True, exist_ok=True)
         with self.log.open("a") as log:
-            self._proc = subprocess.Popen(  # noqa: S603 - our own module, fixed argv
+            self._proc = subprocess.Popen(
                 [sys.executable, "-m", "soak.lazyfs", str(self.backing), str(self.mountpoint)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -66,7 +66,7 @@ class LazyMount:
             return
         tool = shutil.which("fusermount3") or "fusermount"
         for _ in range(50):  # a killed process's open files may take a moment to be released
-            done = subprocess.run(  # noqa: S603 - fusermount on our own mountpoint
+            done = subprocess.run(
                 [tool, "-u", str(self.mountpoint)], capture_output=True, text=True, check=False
             )
             if done.returncode == 0 or not os.path.ismount(self.mountpoint):
@@ -74,7 +74,7 @@ class LazyMount:
             time.sleep(0.1)
         else:
             lazy = [tool, "-uz", str(self.mountpoint)]
-            subprocess.run(lazy, capture_output=True, check=False)  # noqa: S603 - as above
+            subprocess.run(lazy, capture_output=True, check=False)
         self._stop_process()
 
     def __enter__(self) -> LazyMount:

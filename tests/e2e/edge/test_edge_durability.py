@@ -24,14 +24,13 @@ from models.enums import GateResult
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 
-SCRIPT = REPO / "soak" / "agent_child.py"
 ROUNDS = 8
 UIDS = [f"C0FFEE{i:02X}" for i in range(1, 21)]
 
 
 def run_round(data: Path, device: str, rng: random.Random) -> tuple[list[tuple[int, str]], int]:
     proc = subprocess.Popen(
-        [sys.executable, str(SCRIPT), str(data), device],
+        [sys.executable, "-m", "soak.gate_proc", str(data), str(data / "outbox.sqlite3"), device],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         cwd=REPO,

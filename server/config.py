@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     device_freshness_s: int = Field(default=300, ge=10)
+    # A gate clock off by more than this is flagged on the gates page and in each affected
+    # record's 考勤凭证 (the recorded times may be shifted).
+    clock_skew_flag_s: int = Field(default=300, ge=1)
     login_max_failures: int = Field(default=5, ge=1)
     login_lockout_s: int = Field(default=60, ge=1)
     default_timezone: str = "Asia/Shanghai"

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from email.utils import format_datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,6 +30,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from models.device_auth import (
+    HEADER_SERVER_TIME,
     load_public_key,
     signing_message,
     verify,
@@ -82,6 +84,33 @@ class DeviceAuthError(NotAuthenticatedError):
     def __init__(self, code: str, message_zh: str, message_en: str) -> None:
         super().__init__(message_zh, message_en)
         self.code = code
+
+
+class DeviceStaleError(DeviceAuthError):
+    """401 device.stale: the request's timestamp is outside the window. The answer carries the
+    server's time (JSON and headers), so a gate whose clock is off can correct its request
+    timestamps (never its recorded event times) and retry. `observed` is true when the
+    request's signature verified, so its skew may be recorded on the device row."""
+
+    def __init__(self, window: int, server_time: dt.datetime, observed: bool) -> None:
+        super().__init__(
+            "device.stale",
+            f"请求时间戳超出允许范围(±{window} 秒),请校准闸机时钟",
+            f"request timestamp outside ±{window} s; check the gate's clock",
+        )
+        self.server_time = server_time
+        self.observed = observed
+        self.headers = {
+            HEADER_SERVER_TIME: f"{server_time.timestamp():.3f}",
+            "Date": format_datetime(server_time.astimezone(dt.UTC), usegmt=True),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **super().to_dict(),
+            "server_time": self.server_time.astimezone(dt.UTC).isoformat(),
+            "server_timestamp": round(self.server_time.timestamp(), 3),
+        }
 
 
 # --- provisioning -----------------------------------------------------------------------------
@@ -163,13 +192,16 @@ def authenticate(
     except ValueError:
         timestamp = None
     window = settings.device_freshness_s
-    if timestamp is None or abs(now.timestamp() - timestamp) > window:
-        raise DeviceAuthError(
-            "device.stale",
-            f"请求时间戳超出允许范围(±{window} 秒),请校准闸机时钟",
-            f"request timestamp outside ±{window} s; check the gate's clock",
-        )
+    if timestamp is None:
+        raise DeviceStaleError(window, now, observed=False)
     message = signing_message(req.method, req.path, timestamp, req.nonce, req.body)
+    if abs(now.timestamp() - timestamp) > window:
+        # Refused either way; a signed request's timestamp is the gate's clock, so its skew is
+        # recorded for the gates page (the caller commits it although the request fails).
+        signed = len(req.nonce) <= 64 and verify(device.public_key, req.signature, message)
+        if signed:
+            _observe_skew(device, round((timestamp - now.timestamp()) * 1000), now)
+        raise DeviceStaleError(window, now, observed=signed)
     if len(req.nonce) > 64 or not verify(device.public_key, req.signature, message):
         raise DeviceAuthError("device.bad_signature", "设备签名无效", "device signature invalid")
     # Only after the signature: an attacker must not be able to burn a device's nonces.

@@ -326,6 +326,12 @@ class Outbox:
             ).fetchall()
         return {int(w): dt.datetime.fromisoformat(t) for w, t in rows}
 
+    def hash_at(self, seq: int) -> str | None:
+        """This gate's hash at `seq`, while the row is kept (acked rows are pruned by age)."""
+        with self._lock:
+            row = self._conn.execute("SELECT hash FROM event WHERE seq = ?", (seq,)).fetchone()
+        return None if row is None else str(row[0])
+
     def events(self, after_seq: int = 0, limit: int = 1000) -> list[GateEvent]:
         with self._lock:
             rows = self._conn.execute(

@@ -390,6 +390,16 @@ class SyncWorker:
                     continue
                 raise
             high = ack.highest_contiguous_seq
+            mine = self.outbox.hash_at(high) if ack.tip_hash and high > 0 else None
+            if mine is not None and mine != ack.tip_hash:
+                # The server holds another record at the seq it acknowledges: not ours.
+                self.outbox.release()
+                raise SyncError(
+                    "chain.tip_mismatch",
+                    f"server's record at seq {high} is not this gate's ({ack.tip_hash} != {mine})",
+                    status=409,
+                    retryable=False,
+                )
             sent += ack.inserted
             self.status.uploaded += ack.inserted
             self.status.last_upload_at = _utcnow().isoformat()

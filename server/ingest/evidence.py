@@ -254,6 +254,9 @@ class WorkerEvidence:
     gates: tuple[GateSummary, ...]
     corrections: tuple[EvidenceCorrection, ...]
     chains_intact: bool = True  # every gate's whole chain is as ingest acknowledged it
+    # False: the month's face-only records of others were too many to re-check each for one
+    # moved away from this worker (evidence_chain.FACE_ONLY_BUDGET); the statement says so.
+    face_only_checked: bool = True
     clock_skew_flag_s: int = CLOCK_SKEW_FLAG_S
 
 
@@ -468,8 +471,8 @@ def worker_month_evidence(
         end=end,
         codes={d.id: d.code for d in devices.values()},
     )
-    moved_keys = {(r.device_id, r.seq) for r in moved}
-    rows = sorted([*rows, *moved], key=lambda r: (r.device_time, r.device_id, r.seq))
+    moved_keys = {(r.device_id, r.seq) for r in moved.rows}
+    rows = sorted([*rows, *moved.rows], key=lambda r: (r.device_time, r.device_id, r.seq))
     device_ids = sorted({r.device_id for r in rows})
     keys = {device_id: key_history(session, devices[device_id]) for device_id in device_ids}
     loaded: dict[str, Ed25519PublicKey | None] = {}
@@ -681,4 +684,5 @@ def worker_month_evidence(
         corrections=corrections,
         chains_intact=chains_intact,
         clock_skew_flag_s=clock_skew_flag_s,
+        face_only_checked=moved.face_only_checked,
     )

@@ -188,4 +188,13 @@ def statement(evidence: WorkerEvidence) -> tuple[str, str]:
         "Times are the gate's clock in the project's zone. Manual corrections are not gate "
         "records and are listed apart. Anyone can re-check by the 'how to verify' steps."
     )
+    if not evidence.face_only_checked:
+        zh += (
+            "本月项目的刷脸通行记录过多,未逐条核对其中是否有被改到他人名下的本人记录;"
+            "可用闸机链检查核对。"
+        )
+        en += (
+            " The project's face-only records this month were too many to re-check each for one "
+            "of this worker's moved to someone else; the gate chain check covers them."
+        )
     return zh, en

@@ -9,6 +9,7 @@ case is a named problem, never "intact".
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 from collections.abc import Callable
@@ -20,13 +21,15 @@ from openpyxl import load_workbook
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from models.enums import Role
+from models.enums import CredentialKind, Role
 from models.ids import mask_id_number
 from server.ingest import evidence as evidence_service
+from server.ingest import evidence_chain
 from server.ingest import service as ingest_service
 from server.ingest.evidence import WorkerEvidence
 from server.ingest.models import GateEventRow
 from server.registry.models import Project, Worker
+from server.reports import evidence as evidence_layout
 from server.reports import evidence_pdf, evidence_xlsx, payslip_pdf
 from tests.factories import (
     login,
@@ -232,3 +235,38 @@ def test_xlsx_and_pdf_show_the_deletion(session: Session, site: Site) -> None:
     except payslip_pdf.CjkFontMissingError:
         pytest.skip("no CJK font installed (apt-get install fonts-noto-cjk)")
     assert evidence_pdf.evidence_pdf(ev, font=font).startswith(b"%PDF")
+
+
+def test_face_only_record_moved_away_is_found(session: Session, site: Site) -> None:
+    # A face-only record names the worker by worker_id alone (no credential_ref).
+    face = site.gate.event(
+        21, worker_id=site.a.id, credential=CredentialKind.FACE, credential_ref=None
+    )
+    assert site.gate.upload([face]).status_code == 200
+    _move(session, site, 21)
+    ev = _evidence(session, site, site.a)
+    moved = {e.seq: e for e in ev.events}[21]
+    assert "moved_away" in {p.kind for p in moved.problems}
+    assert ev.face_only_checked
+
+
+def test_too_many_face_only_records_is_said(session: Session, site: Site) -> None:
+    face = site.gate.event(
+        21, worker_id=site.b.id, credential=CredentialKind.FACE, credential_ref=None
+    )
+    assert site.gate.upload([face]).status_code == 200
+    _, start, end = evidence_service._month_bounds(site.project, MONTH)
+    check = evidence_chain.moved_away(
+        session,
+        project_id=site.project.id,
+        worker=site.a,
+        start=start,
+        end=end,
+        codes={site.gate.device.id: site.gate.code},
+        face_only_budget=0,
+    )
+    assert (check.rows, check.face_only_checked, check.face_only_records) == ([], False, 1)
+    ev = dataclasses.replace(_evidence(session, site, site.a), face_only_checked=False)
+    zh, en = evidence_layout.statement(ev)
+    assert "未逐条核对" in zh
+    assert "too many to re-check" in en

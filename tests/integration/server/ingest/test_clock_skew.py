@@ -11,6 +11,7 @@ succeed, recorded event times stay the gate's own clock, the gates page shows th
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import time
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,6 +36,8 @@ from models.ids import mask_id_number
 from server.ingest import evidence as evidence_service
 from server.ingest.models import GateEventRow
 from server.registry.models import Device, Project, Worker
+from server.reports import evidence as evidence_layout
+from server.reports import evidence_xlsx
 from server.web.i18n import LANG_COOKIE
 from tests.factories import make_assignment, make_device, make_project, make_user, make_worker
 from tests.integration.server.ingest.ingest_support import Gate
@@ -212,6 +216,11 @@ def test_gates_page_and_evidence_flag_the_skew(
         assert warning.kind == "clock_skew"
         assert int(warning.got) == pytest.approx(edge.skew, abs=5)
         assert e.clock_skew_s == pytest.approx(edge.skew, abs=5)
+        # As the XLSX and the PDF print it, beside the record's checks.
+        assert "recorded time may be shifted" in evidence_layout.verdict(e)
+    wb = load_workbook(io.BytesIO(evidence_xlsx.evidence_xlsx(ev)))
+    cells = [str(c.value) for row in wb[evidence_xlsx.EVENTS_SHEET].iter_rows() for c in row]
+    assert sum("recorded time may be shifted" in v for v in cells) == len(ev.events)
 
 
 def test_stale_answer_says_the_server_time_and_records_the_skew(

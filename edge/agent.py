@@ -8,6 +8,8 @@
 - The decision thread is the only writer of the state and the only caller of `decision.step`.
 - The relay is pulsed only after the attempt's row is committed (RULES.md); a failed write keeps
   the gate shut and marks the outbox faulty.
+- A granted attempt whose pulse is dropped (relay queue full) or fails (relay error or timeout)
+  is followed by a refused `relay_failed` record naming it (`voids_seq`): never silently.
 - Face inference runs on its own thread over the newest frame; samples from a job that is no
   longer current are dropped, so a slow frame can never decide for the next person.
 """
@@ -36,6 +38,7 @@ from edge.decision import (
     FaceJob,
     FaceObserved,
     OpenRelay,
+    PulseFailed,
     Record,
     Show,
     State,
@@ -43,7 +46,7 @@ from edge.decision import (
     VerifyJob,
 )
 from edge.face import FaceMatcher, FaceSample, as_vector, sample_from_probe, verify
-from models.enums import CredentialKind, Direction
+from models.enums import CredentialKind, DenyReason, Direction, GateResult
 from models.ids import normalise_card_uid
 from models.sync import DeviceHealth
 
@@ -133,7 +136,9 @@ class GateAgent:
         self.state = State()
         self.decisions = 0
         self._inputs: queue.Queue[Any] = queue.Queue(maxsize=64)
-        self._pulses: queue.Queue[tuple[int, GateEvent] | None] = queue.Queue(maxsize=16)
+        self._pulses: queue.Queue[tuple[int, GateEvent, decision.Attempt] | None] = queue.Queue(
+            maxsize=16
+        )
         self._face_job: FaceJob | None = None
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -365,8 +370,11 @@ class GateAgent:
 
     def _execute(self, actions: list[decision.Action]) -> None:
         committed: GateEvent | None = None
+        attempt: decision.Attempt | None = None
+        dropped: list[PulseFailed] = []
         for action in actions:
             if isinstance(action, Record):
+                attempt = action.attempt
                 try:
                     committed = self.outbox.append(action.attempt)
                 except Exception:
@@ -386,14 +394,48 @@ class GateAgent:
                 if self.sync is not None:
                     self.sync.wake()
             elif isinstance(action, OpenRelay):
-                if committed is None:
+                if committed is None or attempt is None:
                     continue  # nobody passes without a record
                 try:
-                    self._pulses.put_nowait((action.pulse_ms, committed))
+                    self._pulses.put_nowait((action.pulse_ms, committed, attempt))
                 except queue.Full:
                     log.error("relay queue full: pulse dropped seq=%d", committed.seq)
+                    dropped.append(self._pulse_failed(committed, attempt))
             elif isinstance(action, Show) and self.on_show is not None:
                 self.on_show(action.text_zh, action.text_en)
+        # After this attempt's own messages, so the last thing shown is "did not open".
+        for failed in dropped:
+            self._handle(failed)
+
+    def _pulse_failed(self, event: GateEvent, attempt: decision.Attempt) -> PulseFailed:
+        return PulseFailed(attempt, event.seq, self.clock.mono(), self.clock.now())
+
+    def _report_pulse_failed(self, event: GateEvent, attempt: decision.Attempt) -> None:
+        """From the relay thread: hand the failure to the decision thread (the state's only
+        writer); if its queue stays full, record the follow-up directly rather than lose it."""
+        failed = self._pulse_failed(event, attempt)
+        try:
+            self._inputs.put(failed, timeout=1.0)
+            return
+        except queue.Full:
+            log.error("input queue full: relay failure recorded directly seq=%d", event.seq)
+        try:
+            g = attempt
+            self.outbox.append(
+                decision.Attempt(
+                    at=failed.at,
+                    direction=g.direction,
+                    mode=g.mode,
+                    result=GateResult.REFUSED,
+                    credential=g.credential,
+                    credential_ref=g.credential_ref,
+                    worker_id=g.worker_id,
+                    reason=DenyReason.RELAY_FAILED,
+                    voids_seq=event.seq,
+                )
+            )
+        except Exception:
+            log.exception("could not record the relay failure seq=%d", event.seq)
 
     # -- relay ------------------------------------------------------------------------------------
 
@@ -402,7 +444,7 @@ class GateAgent:
             item = self._pulses.get()
             if item is None:
                 return
-            pulse_ms, event = item
+            pulse_ms, event, attempt = item
             if self.before_pulse is not None:
                 self.before_pulse(event)
             relay = self.devices.relay
@@ -412,6 +454,8 @@ class GateAgent:
                 relay.pulse(pulse_ms)
                 self.health.relay = OK
             except Exception as exc:
+                log.error("relay pulse failed seq=%d error=%s", event.seq, exc)
+                self._report_pulse_failed(event, attempt)
                 self._device_fault("relay", exc)
                 continue
             self._await_passage(relay)

@@ -103,7 +103,18 @@ class Tick:
     at: dt.datetime
 
 
-Input = CardPresented | FaceObserved | DoorPassed | Tick
+@dataclass(frozen=True, slots=True)
+class PulseFailed:
+    """The relay pulse of a granted, recorded attempt was dropped (queue full) or failed (relay
+    error or timeout): nobody passed. `granted` is that attempt; `seq` its record's seq."""
+
+    granted: Attempt
+    seq: int
+    t: float
+    at: dt.datetime
+
+
+Input = CardPresented | FaceObserved | DoorPassed | PulseFailed | Tick
 
 # --- actions ----------------------------------------------------------------------------------
 
@@ -121,6 +132,7 @@ class Attempt:
     worker_id: int | None = None
     reason: DenyReason | None = None
     face_score: float | None = None
+    voids_seq: int | None = None  # a "not passed" follow-up: the granted record's seq
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,7 +256,34 @@ def step(state: State, inp: Input, ctx: Context) -> Step:
         if isinstance(state.phase, Passing):
             return replace(state, phase=Idle()), []
         return state, []
+    if isinstance(inp, PulseFailed):
+        return _on_pulse_failed(state, inp)
     return _on_tick(state, inp, ctx)
+
+
+RELAY_FAILED_SHOW = Show("闸门未打开,请重新刷卡", "the gate did not open; please try again")
+
+
+def _on_pulse_failed(state: State, inp: PulseFailed) -> Step:
+    """A granted pass that did not happen is followed by a record saying so (never silently),
+    for the same person and credential, naming the granted record. The grant no longer counts
+    for anti-passback, so the worker can simply try again."""
+    g = inp.granted
+    follow_up = replace(
+        g,
+        at=inp.at,
+        result=GateResult.REFUSED,
+        reason=DenyReason.RELAY_FAILED,
+        face_score=None,
+        voids_seq=inp.seq,
+    )
+    last_grant = dict(state.last_grant)
+    if g.worker_id is not None and last_grant.get(g.worker_id) == g.at:
+        del last_grant[g.worker_id]
+    phase = state.phase
+    if isinstance(phase, Passing) and phase.worker_id == g.worker_id:
+        phase = Idle()
+    return State(phase, last_grant), [Record(follow_up), RELAY_FAILED_SHOW]
 
 
 PROMPT_CONFIRM = Show("请管理人员刷卡确认", "a confirmer must present their card")

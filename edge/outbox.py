@@ -148,6 +148,7 @@ class Outbox:
                     result=attempt.result,
                     reason=attempt.reason,
                     face_score=attempt.face_score,
+                    voids_seq=attempt.voids_seq,
                     prev_hash=last_hash,
                 )
                 event = seal(body)
@@ -311,14 +312,25 @@ class Outbox:
         )
 
     def recent_grants(self, since: dt.datetime) -> dict[int, dt.datetime]:
-        """Last grant per worker since `since`: anti-passback memory after a restart."""
+        """Last grant per worker since `since`: anti-passback memory after a restart. A grant
+        whose pass did not happen (a later record voids it) does not count."""
+        cutoff = since.astimezone(dt.UTC).isoformat()
         with self._lock:
             rows = self._conn.execute(
                 "SELECT worker_id, max(device_time) FROM event WHERE result = ?"
-                " AND worker_id IS NOT NULL AND device_time >= ? GROUP BY worker_id",
-                (GateResult.GRANTED.value, since.astimezone(dt.UTC).isoformat()),
+                " AND worker_id IS NOT NULL AND device_time >= ?"
+                " AND seq NOT IN (SELECT json_extract(body, '$.voids_seq') FROM event"
+                " WHERE device_time >= ? AND json_extract(body, '$.voids_seq') IS NOT NULL)"
+                " GROUP BY worker_id",
+                (GateResult.GRANTED.value, cutoff, cutoff),
             ).fetchall()
         return {int(w): dt.datetime.fromisoformat(t) for w, t in rows}
+
+    def hash_at(self, seq: int) -> str | None:
+        """This gate's hash at `seq`, while the row is kept (acked rows are pruned by age)."""
+        with self._lock:
+            row = self._conn.execute("SELECT hash FROM event WHERE seq = ?", (seq,)).fetchone()
+        return None if row is None else str(row[0])
 
     def events(self, after_seq: int = 0, limit: int = 1000) -> list[GateEvent]:
         with self._lock:

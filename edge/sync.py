@@ -4,6 +4,13 @@ Errors fall into two classes (STYLE.md "Sync errors"): retryable (network, 429, 
 exponential backoff and jitter, and needs-operator (401 after one fresh retry, 409, a chain the
 server will not accept), which is surfaced in `status` and retried only slowly. Uploads resume
 from the server's `highest_contiguous_seq`; re-sending is always safe.
+
+A gate whose clock is off gets 401 device.stale with the server's time in the answer. The client
+then keeps offset = server time − its own clock (persisted in the outbox's meta, so a restart
+keeps it), signs request timestamps with its clock + offset and retries at once, once. Recorded
+event times are NEVER corrected: they stay the gate's own clock, and the gate's own clock is
+what it reports (heartbeat device_time, each batch's device_clock), so the server can flag the
+skew beside the records.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from models.device_auth import public_key_hex, sign_request
+from models.device_auth import HEADER_SERVER_TIME, public_key_hex, sign_request
 from models.sync import (
     BatchAck,
     DeviceHealth,
@@ -51,6 +58,7 @@ ROSTER_PATH = "/api/v1/edge/roster"
 ENROLL_PATH = "/api/v1/edge/enrollments"
 PROVISION_PATH = "/api/v1/edge/provision"
 SOFTWARE_VERSION = "sitegate-edge/0.1"
+CLOCK_OFFSET_META = "clock_offset_s"
 
 
 class SyncError(Exception):
@@ -77,8 +85,26 @@ def classify(response: httpx.Response) -> SyncError:
     return SyncError(code, message, status=status, retryable=retryable)
 
 
+def server_time_of(response: httpx.Response) -> float | None:
+    """The server's clock (UNIX seconds) from a 401 device.stale answer, or None."""
+    try:
+        data: Any = response.json()
+    except ValueError:
+        data = {}
+    if not isinstance(data, dict) or data.get("code") != "device.stale":
+        return None
+    for value in (data.get("server_timestamp"), response.headers.get(HEADER_SERVER_TIME)):
+        try:
+            return float(value) if value is not None else None
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
 class SyncClient:
-    """Signed requests for one device. `transport` lets tests plug in httpx.MockTransport."""
+    """Signed requests for one device. `transport` lets tests plug in httpx.MockTransport;
+    `clock` is the gate's own wall clock (UNIX seconds), `clock_offset_s` the correction learnt
+    from the server (added to request timestamps only), `on_clock_offset` persists a new one."""
 
     def __init__(
         self,
@@ -88,8 +114,14 @@ class SyncClient:
         key: Ed25519PrivateKey,
         timeout_s: float = 10.0,
         transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], float] = time.time,
+        clock_offset_s: float = 0.0,
+        on_clock_offset: Callable[[float], None] | None = None,
     ) -> None:
         self.device_code = device_code
+        self.clock = clock
+        self.clock_offset_s = clock_offset_s
+        self.on_clock_offset = on_clock_offset
         self._key = key
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"), timeout=timeout_s, transport=transport
@@ -98,8 +130,13 @@ class SyncClient:
     def close(self) -> None:
         self._http.close()
 
+    def local_now(self) -> dt.datetime:
+        """The gate's own clock, uncorrected: what it records and reports."""
+        return dt.datetime.fromtimestamp(self.clock(), dt.UTC)
+
     def upload(self, events: list[GateEvent]) -> BatchAck:
-        return self._call("POST", EVENTS_PATH, EventBatch(events=events), BatchAck)
+        batch = EventBatch(events=events, device_clock=self.local_now())
+        return self._call("POST", EVENTS_PATH, batch, BatchAck)
 
     def heartbeat(self, beat: Heartbeat) -> HeartbeatAck:
         return self._call("POST", HEARTBEAT_PATH, beat, HeartbeatAck)
@@ -120,9 +157,8 @@ class SyncClient:
     ) -> M:
         body = b"" if payload is None else payload.model_dump_json().encode()
         for attempt in (1, 2):
-            headers = sign_request(
-                self._key, self.device_code, method, path, body, int(time.time())
-            )
+            timestamp = round(self.clock() + self.clock_offset_s)
+            headers = sign_request(self._key, self.device_code, method, path, body, timestamp)
             headers["Content-Type"] = "application/json"
             try:
                 resp = self._http.request(
@@ -132,8 +168,12 @@ class SyncClient:
                 raise SyncError(
                     "network", str(exc) or type(exc).__name__, status=None, retryable=True
                 ) from exc
-            # 401 once more with a fresh timestamp and nonce (clock step, replayed nonce).
+            # 401 once more with a fresh timestamp and nonce (clock step, replayed nonce); on
+            # device.stale first correct the timestamps by the server's clock.
             if resp.status_code == 401 and attempt == 1:
+                server_time = server_time_of(resp)
+                if server_time is not None:
+                    self._correct_clock(server_time - self.clock())
                 continue
             if resp.status_code >= 400:
                 raise classify(resp)
@@ -144,6 +184,17 @@ class SyncClient:
                     "bad_response", str(exc), status=resp.status_code, retryable=True
                 ) from exc
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+    def _correct_clock(self, offset_s: float) -> None:
+        log.warning(
+            "gate clock off from the server's by %+.1f s: request timestamps corrected "
+            "(recorded event times are not)",
+            -offset_s,
+        )
+        self.clock_offset_s = offset_s
+        if self.on_clock_offset is not None:
+            self.on_clock_offset(offset_s)
 
 
 def provision(
@@ -198,6 +249,7 @@ class SyncStatus:
     needs_operator: bool = False
     server_roster_version: int | None = None
     clock_skew_ms: int | None = None
+    clock_offset_s: float = 0.0  # added to request timestamps (server time − gate clock)
     uploaded: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -244,6 +296,19 @@ class SyncWorker:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        # The correction learnt from the server survives restarts (request timestamps only).
+        saved = outbox.get_meta(CLOCK_OFFSET_META)
+        if saved is not None:
+            try:
+                client.clock_offset_s = float(saved)
+            except ValueError:
+                log.warning("unreadable saved clock offset %r: ignored", saved)
+        client.on_clock_offset = self._save_clock_offset
+        self.status.clock_offset_s = client.clock_offset_s
+
+    def _save_clock_offset(self, offset_s: float) -> None:
+        self.outbox.set_meta(CLOCK_OFFSET_META, repr(offset_s))
+        self.status.clock_offset_s = offset_s
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -325,6 +390,16 @@ class SyncWorker:
                     continue
                 raise
             high = ack.highest_contiguous_seq
+            mine = self.outbox.hash_at(high) if ack.tip_hash and high > 0 else None
+            if mine is not None and mine != ack.tip_hash:
+                # The server holds another record at the seq it acknowledges: not ours.
+                self.outbox.release()
+                raise SyncError(
+                    "chain.tip_mismatch",
+                    f"server's record at seq {high} is not this gate's ({ack.tip_hash} != {mine})",
+                    status=409,
+                    retryable=False,
+                )
             sent += ack.inserted
             self.status.uploaded += ack.inserted
             self.status.last_upload_at = _utcnow().isoformat()
@@ -361,7 +436,7 @@ class SyncWorker:
         stats = self.outbox.stats()
         ack = self.client.heartbeat(
             Heartbeat(
-                device_time=_utcnow(),
+                device_time=self.client.local_now(),  # the gate's own clock: the server's skew
                 queue_depth=stats.depth,
                 last_seq=stats.last_seq,
                 roster_version=self.roster.version,

@@ -18,6 +18,8 @@ HEADER_DEVICE = "X-SiteGate-Device"
 HEADER_TIMESTAMP = "X-SiteGate-Timestamp"
 HEADER_NONCE = "X-SiteGate-Nonce"
 HEADER_SIGNATURE = "X-SiteGate-Signature"
+# On a 401 device.stale answer: the server's clock (UNIX seconds), for the gate to correct by.
+HEADER_SERVER_TIME = "X-SiteGate-Server-Time"
 FRESHNESS_S = 300
 
 

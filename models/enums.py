@@ -52,6 +52,8 @@ class DenyReason(StrEnum):
     CONFIRMATION_TIMEOUT = "confirmation_timeout"
     NOT_A_CONFIRMER = "not_a_confirmer"
     SELF_CONFIRMATION = "self_confirmation"
+    # A follow-up to a granted record: the relay pulse was dropped or failed, nobody passed.
+    RELAY_FAILED = "relay_failed"
 
 
 DENY_REASON_TEXT: dict[DenyReason, tuple[str, str]] = {
@@ -76,6 +78,10 @@ DENY_REASON_TEXT: dict[DenyReason, tuple[str, str]] = {
     DenyReason.CONFIRMATION_TIMEOUT: ("管理人员确认超时", "manager confirmation timed out"),
     DenyReason.NOT_A_CONFIRMER: ("该卡不是本项目确认人的卡", "card is not a gate confirmer's"),
     DenyReason.SELF_CONFIRMATION: ("不能由本人确认", "a worker cannot confirm themselves"),
+    DenyReason.RELAY_FAILED: (
+        "闸门未打开,未通行(继电器故障或开闸指令丢失)",
+        "the gate did not open, no pass (relay failed or its pulse was dropped)",
+    ),
 }
 
 

@@ -40,6 +40,12 @@ class GateEventBody(BaseModel):
     result: GateResult
     reason: DenyReason | None = None
     face_score: float | None = Field(default=None, ge=0.0, le=2.0, description="face distance")
+    voids_seq: int | None = Field(
+        default=None,
+        ge=1,
+        description="on a refused relay_failed record: the seq of this gate's granted record "
+        "whose pass did not happen",
+    )
     prev_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
 
     @field_validator("face_score")
@@ -63,11 +69,18 @@ def _utc_text(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+# Fields added after the first gates shipped: left out of the canonical form while None, so
+# every record sealed before they existed keeps its hash.
+OPTIONAL_FIELDS = frozenset({"voids_seq"})
+
+
 def canonical_bytes(fields: dict[str, Any]) -> bytes:
     """Canonical JSON of the hashed fields (sorted keys, no spaces, UTC time, enum values)."""
     out: dict[str, Any] = {}
     for name in GateEventBody.model_fields:
         value = fields.get(name)
+        if value is None and name in OPTIONAL_FIELDS:
+            continue
         if isinstance(value, dt.datetime):
             value = _utc_text(value)
         elif isinstance(value, uuid.UUID):

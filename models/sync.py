@@ -16,6 +16,9 @@ class EventBatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     events: list[GateEvent] = Field(min_length=1, max_length=MAX_BATCH)
+    # The gate's own clock when it sent the batch, never corrected: the server stores the skew
+    # with each record, so an evidence reader sees when a gate's recorded times may be shifted.
+    device_clock: AwareDatetime | None = None
 
 
 class ItemError(BaseModel):
@@ -25,11 +28,14 @@ class ItemError(BaseModel):
 
 
 class BatchAck(BaseModel):
-    """The server acknowledges the highest contiguous seq it holds; the edge resends above it."""
+    """The server acknowledges the highest contiguous seq it holds; the edge resends above it.
+
+    `tip_hash` is the stored hash at that seq: the gate can compare it with its own chain."""
 
     inserted: int
     duplicates: int
     highest_contiguous_seq: int
+    tip_hash: str | None = None
     chain_breaks: int = 0
     errors: list[ItemError] = Field(default_factory=list)
 

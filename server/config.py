@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     device_freshness_s: int = Field(default=300, ge=10)
+    # A gate clock off by more than this is flagged on the gates page and in each affected
+    # record's 考勤凭证 (the recorded times may be shifted).
+    clock_skew_flag_s: int = Field(default=300, ge=1)
     # Failed sign-ins (server/auth/throttle.py): an account from one address locks after
     # login_max_failures within login_window_s, for login_lockout_s doubling per repeat; one
     # address over every account after login_address_max_failures; an account from addresses

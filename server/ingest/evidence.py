@@ -42,7 +42,8 @@ from models.ids import mask_id_number
 from models.roster import split_confirmed_ref
 from server.auth.models import AuditLog
 from server.errors import NotFoundError
-from server.ingest import repository
+from server.ingest import evidence_chain, repository
+from server.ingest.evidence_chain import GateChainState
 from server.ingest.models import (
     ChainBreak,
     GateEventRow,
@@ -84,7 +85,37 @@ PROBLEM_TEXT: dict[str, tuple[str, str]] = {
         "存储的字段值不是有效取值(记录被修改)",
         "a stored field holds no valid value (record altered)",
     ),
+    "next_missing": (
+        "同一闸机的下一序号记录不存在,而服务器已收到更后的记录(缺失记录)",
+        "the gate's next seq is not stored although later records were received "
+        "(missing record)",
+    ),
+    "next_mismatch": (
+        "同一闸机下一序号记录的前一哈希不是本记录的哈希(链断裂)",
+        "the prev_hash of the gate's next seq is not this record's hash (chain broken)",
+    ),
+    "moved_away": (
+        "闸机签名时本记录属于该工人,存储的工人已被改为他人(记录被移走)",
+        "the gate signed this record as this worker's; the stored worker was changed to another "
+        "(record moved away)",
+    ),
 }
+
+# kind -> (zh, en): what a reader must know about a record that passed its checks.
+WARNING_TEXT: dict[str, tuple[str, str]] = {
+    "clock_skew": (
+        "接收时闸机时钟与服务器时间相差较大,记录时间可能偏移(单位:秒)",
+        "the gate's clock was off from the server's when received: the recorded time may be "
+        "shifted (seconds)",
+    ),
+    "not_passed": (
+        "闸门未打开,本次通行未发生(见后续记录)",
+        "the gate did not open: this pass did not happen (see the follow-up record)",
+    ),
+}
+
+# The default threshold above which a record's clock skew is flagged (Settings.clock_skew_flag_s).
+CLOCK_SKEW_FLAG_S = 300
 
 BREAK_TEXT: dict[str, tuple[str, str]] = {
     "prev_mismatch": ("前一条记录哈希不符(链断裂)", "prev_hash does not match (chain broken)"),
@@ -155,6 +186,11 @@ class EvidenceEvent:
     link_ok: bool
     ok: bool
     problems: tuple[Problem, ...]
+    # The gate's clock minus the server's at receipt (s), when the gate reported it.
+    clock_skew_s: int | None = None
+    voids_seq: int | None = None  # a not-passed follow-up: the granted seq it voids
+    voided_by_seq: int | None = None  # a granted record whose pass did not happen
+    warnings: tuple[Problem, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,8 +220,9 @@ class GateSummary:
     events_checked: int
     events_ok: int
     failed_seqs: tuple[int, ...]
-    all_ok: bool
+    all_ok: bool  # this month's records pass and the gate's whole chain is as acknowledged
     chain_breaks: tuple[RecordedBreak, ...]  # recorded at ingest, around this month's records
+    chain: GateChainState | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +253,11 @@ class WorkerEvidence:
     events: tuple[EvidenceEvent, ...]
     gates: tuple[GateSummary, ...]
     corrections: tuple[EvidenceCorrection, ...]
+    chains_intact: bool = True  # every gate's whole chain is as ingest acknowledged it
+    # False: the month's face-only records of others were too many to re-check each for one
+    # moved away from this worker (evidence_chain.FACE_ONLY_BUDGET); the statement says so.
+    face_only_checked: bool = True
+    clock_skew_flag_s: int = CLOCK_SKEW_FLAG_S
 
 
 CONFIRMER_CARD_WITHHELD = (
@@ -384,8 +426,22 @@ def _reason_text(reason: DenyReason | str | None) -> tuple[str, str]:
     return reason, reason  # the stored text of an altered record
 
 
+def _clock_skew(r: Any) -> int | None:
+    """The gate's skew at receipt; for older gates' records only a time after receipt is sure."""
+    if r.clock_skew_s is not None:
+        return int(r.clock_skew_s)
+    ahead = (r.device_time - r.received_at).total_seconds()
+    return round(ahead) if ahead > 0 else None
+
+
 def worker_month_evidence(
-    session: Session, *, project_id: int, worker_id: int, period: str, now: dt.datetime
+    session: Session,
+    *,
+    project_id: int,
+    worker_id: int,
+    period: str,
+    now: dt.datetime,
+    clock_skew_flag_s: int = CLOCK_SKEW_FLAG_S,
 ) -> WorkerEvidence:
     """Every gate record of the worker in the project and month (local time), re-verified."""
     project = roster_service.get_project_or_raise(session, project_id)
@@ -405,12 +461,19 @@ def worker_month_evidence(
         .order_by(c.device_time, c.device_id, c.seq)
     ).all()
 
-    device_ids = sorted({r.device_id for r in rows})
-    devices = (
-        {d.id: d for d in session.scalars(select(Device).where(Device.id.in_(device_ids)))}
-        if device_ids
-        else {}
+    devices = evidence_chain.project_gates(session, project_id, sorted({r.device_id for r in rows}))
+    # Records the gate signed as this worker's that now name someone else: listed and flagged.
+    moved = evidence_chain.moved_away(
+        session,
+        project_id=project_id,
+        worker=worker,
+        start=start,
+        end=end,
+        codes={d.id: d.code for d in devices.values()},
     )
+    moved_keys = {(r.device_id, r.seq) for r in moved.rows}
+    rows = sorted([*rows, *moved.rows], key=lambda r: (r.device_time, r.device_id, r.seq))
+    device_ids = sorted({r.device_id for r in rows})
     keys = {device_id: key_history(session, devices[device_id]) for device_id in device_ids}
     loaded: dict[str, Ed25519PublicKey | None] = {}
 
@@ -420,10 +483,15 @@ def worker_month_evidence(
         return loaded[hex_]
 
     # The stored hash of each record's predecessor, one indexed read per gate.
+    # ... and of its successor (a deleted record right after one of this worker's).
     previous: dict[int, dict[int, tuple[str, str]]] = {}
+    following: dict[int, dict[int, tuple[str, str]]] = {}
+    chains = {d: evidence_chain.gate_chain_state(session, devices[d]) for d in devices}
     for device_id in device_ids:
         wanted = {r.seq - 1 for r in rows if r.device_id == device_id and r.seq > 1}
         previous[device_id] = repository.stored_links(session, device_id, wanted)
+        after = {r.seq + 1 for r in rows if r.device_id == device_id}
+        following[device_id] = repository.stored_links(session, device_id, after)
 
     confirmer_ids = {
         cid
@@ -481,6 +549,26 @@ def worker_month_evidence(
             fail("gap", str(r.seq - 1), "")
         elif not link_ok:
             fail("prev_mismatch", expected_prev, r.prev_hash)
+        chain = chains[r.device_id]
+        later = max(chain.acked_seq, chain.stored_max_seq or 0)
+        next_links = following[r.device_id].get(r.seq + 1)
+        if next_links is None:
+            if r.seq < later:
+                fail("next_missing", str(r.seq + 1), "")
+        elif next_links[1] != r.hash:
+            fail("next_mismatch", r.hash, next_links[1])
+            link_ok = False
+        if (r.device_id, r.seq) in moved_keys:
+            fail("moved_away", str(worker.id), "" if r.worker_id is None else str(r.worker_id))
+
+        warnings: list[Problem] = []
+        skew = _clock_skew(r)
+        if skew is not None and abs(skew) > clock_skew_flag_s:
+            zh, en = WARNING_TEXT["clock_skew"]
+            warnings.append(Problem("clock_skew", zh, en, f"±{clock_skew_flag_s}", f"{skew:+d}"))
+        if r.voided_by_seq is not None:
+            zh, en = WARNING_TEXT["not_passed"]
+            warnings.append(Problem("not_passed", zh, en, "", str(r.voided_by_seq)))
 
         confirmer_id: int | None = None
         if r.mode == GateMode.CARD_CONFIRMED and r.credential_ref:
@@ -519,12 +607,16 @@ def worker_month_evidence(
                 link_ok=link_ok,
                 ok=not problems,
                 problems=tuple(problems),
+                clock_skew_s=skew,
+                voids_seq=r.voids_seq,
+                voided_by_seq=r.voided_by_seq,
+                warnings=tuple(warnings),
             )
         )
 
     breaks = _recorded_breaks(session, device_ids, start, end)
     gates: list[GateSummary] = []
-    for device_id in device_ids:
+    for device_id in sorted(devices):
         device = devices[device_id]
         mine = [e for e in events if e.device_id == device_id]
         failed = tuple(sorted(e.seq for e in mine if not e.ok))
@@ -546,7 +638,7 @@ def worker_month_evidence(
                 events_checked=len(mine),
                 events_ok=len(mine) - len(failed),
                 failed_seqs=failed,
-                all_ok=not failed,
+                all_ok=not failed and chains[device_id].intact,
                 chain_breaks=tuple(
                     RecordedBreak(
                         b.seq,
@@ -556,6 +648,7 @@ def worker_month_evidence(
                     )
                     for b in breaks.get(device_id, [])
                 ),
+                chain=chains[device_id],
             )
         )
 
@@ -572,6 +665,7 @@ def worker_month_evidence(
         )
     )
     events_ok = sum(1 for e in events if e.ok)
+    chains_intact = all(c.intact for c in chains.values())
     return WorkerEvidence(
         project_id=project.id,
         project_code=project.code,
@@ -584,8 +678,11 @@ def worker_month_evidence(
         generated_at=now.astimezone(zone),
         events_checked=len(events),
         events_ok=events_ok,
-        all_ok=events_ok == len(events),
+        all_ok=events_ok == len(events) and chains_intact,
         events=tuple(events),
         gates=tuple(gates),
         corrections=corrections,
+        chains_intact=chains_intact,
+        clock_skew_flag_s=clock_skew_flag_s,
+        face_only_checked=moved.face_only_checked,
     )

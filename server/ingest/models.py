@@ -40,6 +40,7 @@ class GateEventRow(IdMixin, Base):
             "worker_id",
             "direction",
             "result",
+            "voided_by_seq",
         ),
         Index("ix_gate_event_worker_time", "worker_id", "device_time"),
     )
@@ -60,10 +61,19 @@ class GateEventRow(IdMixin, Base):
     result: Mapped[GateResult] = mapped_column(str_enum(GateResult, "gate_result"))
     reason: Mapped[DenyReason | None] = mapped_column(str_enum(DenyReason, "deny_reason"))
     face_score: Mapped[float | None] = mapped_column(Float)
+    # Hashed: on a "not passed" follow-up record (reason relay_failed), the seq of the granted
+    # record of the same gate whose pass did not happen.
+    voids_seq: Mapped[int | None] = mapped_column(BigId)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str] = mapped_column(String(128))
     chain_ok: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Not hashed, ingest's bookkeeping: the seq of the follow-up record that says this granted
+    # pass did not happen; rosters count only granted records that are not voided.
+    voided_by_seq: Mapped[int | None] = mapped_column(BigId)
+    # Not hashed: the gate's clock minus the server's when its batch was received (seconds),
+    # from the clock the gate reports with each batch; None for older gates.
+    clock_skew_s: Mapped[int | None] = mapped_column(BigId)
 
 
 class ChainBreak(IdMixin, Base):

@@ -12,11 +12,11 @@ from collections.abc import Iterator, Sequence
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Insert, Table, delete, select, text, update
+from sqlalchemy import Insert, Table, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from models.enums import WarningLevel
+from models.enums import GateResult, WarningLevel
 from server.auth.models import DeviceNonce
 from server.ingest.models import ChainBreak, GateEventRow, stored_text_columns
 from server.reconciliation.models import Finding, FindingEvent
@@ -151,10 +151,13 @@ _PG_ARRAY_TYPES = {
     "result": "varchar[]",
     "reason": "varchar[]",
     "face_score": "float8[]",
+    "voids_seq": "bigint[]",
     "prev_hash": "varchar[]",
     "hash": "varchar[]",
     "signature": "varchar[]",
     "chain_ok": "boolean[]",
+    "voided_by_seq": "bigint[]",
+    "clock_skew_s": "bigint[]",
 }
 _PG_COLUMNS = ", ".join(_PG_ARRAY_TYPES)
 _PG_ARRAYS = ", ".join(f"CAST(:{c} AS {t})" for c, t in _PG_ARRAY_TYPES.items())
@@ -181,6 +184,56 @@ def mark_chain_broken(session: Session, device_id: int, seqs: Sequence[int]) -> 
             .where(GateEventRow.device_id == device_id, GateEventRow.seq.in_(seqs))
             .values(chain_ok=False)
         )
+
+
+def void_pass(
+    session: Session, device_id: int, seq: int, worker_id: int | None, *, by_seq: int
+) -> None:
+    """Mark the granted record at `seq` as not passed (its follow-up is `by_seq`)."""
+    session.execute(
+        update(GateEventRow)
+        .where(
+            GateEventRow.device_id == device_id,
+            GateEventRow.seq == seq,
+            GateEventRow.result == GateResult.GRANTED,
+            GateEventRow.worker_id == worker_id,
+            GateEventRow.voided_by_seq.is_(None),
+        )
+        .values(voided_by_seq=by_seq)
+    )
+
+
+def stored_summary(
+    session: Session, device_id: int, high_seq: int
+) -> tuple[int, int | None, str | None]:
+    """(count, highest seq, hash at `high_seq`) of a device's stored events, by the index."""
+    count, top = session.execute(
+        select(func.count(), func.max(GateEventRow.seq)).where(GateEventRow.device_id == device_id)
+    ).one()
+    at_high = session.scalar(
+        select(GateEventRow.hash).where(
+            GateEventRow.device_id == device_id, GateEventRow.seq == high_seq
+        )
+    )
+    return int(count), top, at_high
+
+
+def stored_seqs(session: Session, device_id: int, chunk: int = 20000) -> Iterator[int]:
+    """Every stored seq of a device, ascending, read by keyset over the (device_id, seq) index."""
+    after = 0
+    while True:
+        seqs = list(
+            session.scalars(
+                select(GateEventRow.seq)
+                .where(GateEventRow.device_id == device_id, GateEventRow.seq > after)
+                .order_by(GateEventRow.seq)
+                .limit(chunk)
+            )
+        )
+        if not seqs:
+            return
+        yield from seqs
+        after = seqs[-1]
 
 
 def chain_rows(session: Session, device_id: int, chunk: int = 2000) -> Iterator[Any]:

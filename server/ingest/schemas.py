@@ -8,7 +8,8 @@ from pydantic import BaseModel, Field
 class ChainProblem(BaseModel):
     seq: int
     # bad_hash / bad_signature / prev_mismatch / bad_genesis / gap / bad_value (a stored enum
-    # column outside its enum: expected names the column, got the stored text)
+    # column outside its enum: expected names the column, got the stored text); against what
+    # ingest acknowledged (ingest.ack_check): missing_after_ack / tip_mismatch / count_mismatch
     kind: str
     expected: str = ""
     got: str = ""
@@ -31,6 +32,8 @@ class ChainReport(BaseModel):
     first_seq: int | None
     last_seq: int | None
     highest_contiguous_seq: int
+    acked_count: int = Field(0, description="events ingest stored for this gate, all time")
+    acked_tip_hash: str | None = Field(None, description="hash acknowledged at that seq")
     intact: bool = Field(description="every stored event re-hashes, verifies and links")
     problems: list[ChainProblem] = Field(default_factory=list)
     problems_total: int = 0

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from email.utils import format_datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,13 +30,14 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from models.device_auth import (
+    HEADER_SERVER_TIME,
     load_public_key,
     signing_message,
     verify,
     verify_event_signature,
     verify_with,
 )
-from models.enums import AssignmentStatus, WarningLevel
+from models.enums import AssignmentStatus, DenyReason, GateResult, WarningLevel
 from models.errors import ContractError
 from models.gate_event import GENESIS_HASH, GateEvent, GateEventBody, canonical_bytes, chain_hash
 from models.ids import gender_of, parse_resident_id
@@ -56,6 +58,7 @@ from server.auth import service as auth_service
 from server.config import Settings
 from server.errors import NotAuthenticatedError, SiteGateError, ValidationFailedError
 from server.ingest import repository
+from server.ingest.ack_check import AckedState, StoredState, ack_problems
 from server.ingest.models import stored_enum_errors
 from server.ingest.schemas import ChainProblem, ChainReport, RecordedBreak
 from server.registry import face_templates, versioning
@@ -81,6 +84,33 @@ class DeviceAuthError(NotAuthenticatedError):
     def __init__(self, code: str, message_zh: str, message_en: str) -> None:
         super().__init__(message_zh, message_en)
         self.code = code
+
+
+class DeviceStaleError(DeviceAuthError):
+    """401 device.stale: the request's timestamp is outside the window. The answer carries the
+    server's time (JSON and headers), so a gate whose clock is off can correct its request
+    timestamps (never its recorded event times) and retry. `observed` is true when the
+    request's signature verified, so its skew may be recorded on the device row."""
+
+    def __init__(self, window: int, server_time: dt.datetime, observed: bool) -> None:
+        super().__init__(
+            "device.stale",
+            f"请求时间戳超出允许范围(±{window} 秒),请校准闸机时钟",
+            f"request timestamp outside ±{window} s; check the gate's clock",
+        )
+        self.server_time = server_time
+        self.observed = observed
+        self.headers = {
+            HEADER_SERVER_TIME: f"{server_time.timestamp():.3f}",
+            "Date": format_datetime(server_time.astimezone(dt.UTC), usegmt=True),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **super().to_dict(),
+            "server_time": self.server_time.astimezone(dt.UTC).isoformat(),
+            "server_timestamp": round(self.server_time.timestamp(), 3),
+        }
 
 
 # --- provisioning -----------------------------------------------------------------------------
@@ -162,13 +192,16 @@ def authenticate(
     except ValueError:
         timestamp = None
     window = settings.device_freshness_s
-    if timestamp is None or abs(now.timestamp() - timestamp) > window:
-        raise DeviceAuthError(
-            "device.stale",
-            f"请求时间戳超出允许范围(±{window} 秒),请校准闸机时钟",
-            f"request timestamp outside ±{window} s; check the gate's clock",
-        )
+    if timestamp is None:
+        raise DeviceStaleError(window, now, observed=False)
     message = signing_message(req.method, req.path, timestamp, req.nonce, req.body)
+    if abs(now.timestamp() - timestamp) > window:
+        # Refused either way; a signed request's timestamp is the gate's clock, so its skew is
+        # recorded for the gates page (the caller commits it although the request fails).
+        signed = len(req.nonce) <= 64 and verify(device.public_key, req.signature, message)
+        if signed:
+            _observe_skew(device, round((timestamp - now.timestamp()) * 1000), now)
+        raise DeviceStaleError(window, now, observed=signed)
     if len(req.nonce) > 64 or not verify(device.public_key, req.signature, message):
         raise DeviceAuthError("device.bad_signature", "设备签名无效", "device signature invalid")
     # Only after the signature: an attacker must not be able to burn a device's nonces.
@@ -196,7 +229,9 @@ def _body_bytes(event: GateEvent) -> bytes:
     return canonical_bytes({name: getattr(event, name) for name in _HASHED_FIELDS})
 
 
-def _row(device: Device, event: GateEvent, chain_ok: bool, now: dt.datetime) -> dict[str, Any]:
+def _row(
+    device: Device, event: GateEvent, chain_ok: bool, now: dt.datetime, skew_s: int | None
+) -> dict[str, Any]:
     return {
         "event_id": event.event_id,
         "device_id": device.id,
@@ -212,10 +247,13 @@ def _row(device: Device, event: GateEvent, chain_ok: bool, now: dt.datetime) -> 
         "result": event.result,
         "reason": event.reason,
         "face_score": event.face_score,
+        "voids_seq": event.voids_seq,
         "prev_hash": event.prev_hash,
         "hash": event.hash,
         "signature": event.signature,
         "chain_ok": chain_ok,
+        "voided_by_seq": None,
+        "clock_skew_s": skew_s,
     }
 
 
@@ -264,6 +302,10 @@ def ingest(
     """Store a batch idempotently, check the chain, advance the device's contiguous cursor."""
     device = repository.lock_device(session, device.id)
     pub = device.public_key or ""
+    skew_s: int | None = None
+    if batch.device_clock is not None:
+        skew_s = round((batch.device_clock - now).total_seconds())
+        _observe_skew(device, skew_s * 1000, now)
     errors: list[ItemError] = []
     breaks: list[_Break] = []
     duplicates = 0
@@ -341,7 +383,7 @@ def ingest(
             link_breaks[seq] = _Break(
                 seq, "prev_mismatch", expected, event.prev_hash, event.device_time
             )
-        rows.append(_row(device, event, ok, now))
+        rows.append(_row(device, event, ok, now, skew_s))
     inserted = repository.insert_events(session, rows)
 
     # Rows the database refused although no (device, seq) row was seen: a concurrent upload of
@@ -374,6 +416,10 @@ def ingest(
     _advance_cursor(session, device, fresh, stored, wanted)
     if fresh:
         device.last_event_at = now
+        # What the server now answers for: the chain check compares the stored rows with it.
+        device.acked_count = (device.acked_count or 0) + len(fresh)
+        device.acked_at = now
+    _void_passes(session, device, fresh)
     if breaks:
         _record_breaks(session, device, breaks, now)
     errors.sort(key=lambda e: e.index)
@@ -382,9 +428,31 @@ def ingest(
         inserted=len(fresh),
         duplicates=duplicates,
         highest_contiguous_seq=device.highest_contiguous_seq,
+        tip_hash=device.chain_tip_hash,
         chain_breaks=len(breaks),
         errors=errors,
     )
+
+
+def _void_passes(session: Session, device: Device, fresh: dict[int, GateEvent]) -> None:
+    """A stored "not passed" follow-up (refused, relay_failed, voids_seq) voids its granted
+    record, for the same worker only: rosters then do not count a pass that did not happen.
+    The edge uploads in seq order, so the granted record is stored by now."""
+    for event in fresh.values():
+        if (
+            event.voids_seq is not None
+            and event.voids_seq < event.seq
+            and event.result is GateResult.REFUSED
+            and event.reason is DenyReason.RELAY_FAILED
+        ):
+            repository.void_pass(
+                session, device.id, event.voids_seq, event.worker_id, by_seq=event.seq
+            )
+
+
+def _observe_skew(device: Device, skew_ms: int, now: dt.datetime) -> None:
+    device.clock_skew_ms = skew_ms
+    device.clock_skew_at = now
 
 
 def _item(index: int, kind: str) -> ItemError:
@@ -479,7 +547,7 @@ def heartbeat(
 ) -> HeartbeatAck:
     skew_ms = round((beat.device_time - now).total_seconds() * 1000)
     device.last_seen_at = now
-    device.clock_skew_ms = skew_ms
+    _observe_skew(device, skew_ms, now)
     device.queue_depth = beat.queue_depth
     device.roster_version_seen = beat.roster_version
     device.health = beat.health.model_dump()
@@ -665,6 +733,8 @@ def verify_chain(session: Session, device_id: int) -> ChainReport:
     last: int | None = None
     prev_seq = 0
     prev_hash = GENESIS_HASH
+    hash_at_high: str | None = None
+    high = device.highest_contiguous_seq
 
     def problem(seq: int, kind: str, expected: str = "", got: str = "") -> None:
         nonlocal total
@@ -695,6 +765,12 @@ def verify_chain(session: Session, device_id: int) -> ChainReport:
         else:
             problem(row.seq, "gap", f"{prev_seq + 1}", f"{row.seq}")
         prev_seq, prev_hash = row.seq, row.hash
+        if row.seq == high:
+            hash_at_high = row.hash
+    # Deletions at the end of the chain leave every remaining link intact: the ack shows them.
+    acked = AckedState(device.acked_count or 0, high, device.chain_tip_hash)
+    for p in ack_problems(acked, StoredState(count, last, hash_at_high)):
+        problem(p.seq, p.kind, p.expected, p.got)
     recorded = [
         RecordedBreak(
             seq=b.seq,
@@ -712,6 +788,8 @@ def verify_chain(session: Session, device_id: int) -> ChainReport:
         first_seq=first,
         last_seq=last,
         highest_contiguous_seq=device.highest_contiguous_seq,
+        acked_count=device.acked_count or 0,
+        acked_tip_hash=device.chain_tip_hash,
         intact=total == 0 and not recorded,
         problems=problems,
         problems_total=total,

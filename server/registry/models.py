@@ -180,11 +180,18 @@ class Device(IdMixin, TimestampMixin, Base):
     # Ingest cursor and chain tip, kept on the row so acks need no scan of gate_event.
     highest_contiguous_seq: Mapped[int] = mapped_column(BigId, default=0)
     chain_tip_hash: Mapped[str | None] = mapped_column(String(64))
+    # Every event ingest ever stored for this gate (acknowledged or above a gap) and when the
+    # last was stored: the chain check compares the stored rows with these, so deleting a
+    # gate's newest records (which leaves no gap) is detected (ingest.ack_check).
+    acked_count: Mapped[int] = mapped_column(BigId, default=0, server_default="0")
+    acked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # Last heartbeat.
     last_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_event_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     queue_depth: Mapped[int] = mapped_column(Integer, default=0)
+    # Gate clock minus server clock, from the last heartbeat or refused stale request.
     clock_skew_ms: Mapped[int | None] = mapped_column(BigId)
+    clock_skew_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     roster_version_seen: Mapped[int] = mapped_column(Integer, default=0)
     health: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 

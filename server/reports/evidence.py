@@ -65,6 +65,15 @@ HOW_TO_VERIFY: tuple[tuple[str, str], ...] = (
         "(64 zeros for seq 1). A missing previous seq is a link failure.",
     ),
     (
+        "链的完整性:服务器确认收到闸机记录时,记下已确认的最高连续序号、该序号记录的哈希和收到"
+        "的总条数;凭证将库中记录与之核对,并核对每条记录前后相邻的记录。删除记录(包括最新的记录)"
+        "会显示为缺失。",
+        "Whole chain: when the server acknowledges a gate's records it keeps the highest "
+        "contiguous seq, the hash at that seq and how many records it received; the evidence "
+        "checks the stored records against them and each record's neighbours on both sides, so "
+        "a deleted record (the newest included) shows as missing.",
+    ),
+    (
         "5. 公钥指纹 = SHA-256(32 字节原始公钥) 的前 16 位十六进制,可与闸机上显示的或开通时"
         "登记的指纹核对。闸机重新开通后,旧公钥保存在审计日志中,旧记录仍用旧公钥验证。",
         "5. Key fingerprint = first 16 hex digits of SHA-256(the raw 32-byte public key), to "
@@ -109,20 +118,57 @@ def reason_text(event: EvidenceEvent) -> str:
     return f"{event.reason_zh} / {event.reason_en}" if event.reason else ""
 
 
+def notes(event: EvidenceEvent) -> list[str]:
+    """What a reader must know about a record beside its checks (clock skew, no pass)."""
+    out = []
+    for w in event.warnings:
+        if w.kind == "clock_skew":
+            out.append(f"注意 NOTE: {w.message_zh} {w.got} / {w.message_en} {w.got}")
+        elif w.kind == "not_passed":
+            out.append(f"注意 NOTE: {w.message_zh} seq {w.got} / {w.message_en} seq {w.got}")
+        else:
+            out.append(f"注意 NOTE: {w.message_zh} / {w.message_en}")
+    return out
+
+
 def verdict(event: EvidenceEvent) -> str:
-    """通过 / 未通过 with every reason, one line per failed check."""
+    """通过 / 未通过 with every reason, one line per failed check, then the notes."""
     if event.ok:
-        return "通过 OK(哈希、签名、链接 hash, signature, link)"
-    lines = ["未通过 FAILED"]
-    lines += [f"{p.message_zh} / {p.message_en}" for p in event.problems]
-    return "\n".join(lines)
+        lines = ["通过 OK(哈希、签名、链接 hash, signature, link)"]
+    else:
+        lines = ["未通过 FAILED"]
+        lines += [f"{p.message_zh} / {p.message_en}" for p in event.problems]
+    return "\n".join(lines + notes(event))
+
+
+def chain_state_lines(gate: GateSummary) -> list[str]:
+    """The gate's whole chain: acknowledged by the server against stored now."""
+    c = gate.chain
+    if c is None:
+        return []
+    lines = [
+        f"服务器确认 acknowledged: {c.acked_count} 条 records, seq 1-{c.acked_seq}; "
+        f"库中 stored: {c.stored_count} 条 records"
+    ]
+    for p in c.problems:
+        detail = f" ({p.got})" if p.kind == "missing_seqs" else ""
+        lines.append(f"{p.message_zh} / {p.message_en}{detail}")
+    if c.intact:
+        lines.append("整条链与确认一致 whole chain as acknowledged")
+    return lines
 
 
 def gate_verdict(gate: GateSummary) -> str:
     if gate.all_ok:
         return f"全部通过 all OK ({gate.events_ok}/{gate.events_checked})"
-    seqs = ", ".join(str(s) for s in gate.failed_seqs)
-    return f"未通过 FAILED: seq {seqs} ({gate.events_ok}/{gate.events_checked} OK)"
+    if gate.failed_seqs:
+        seqs = ", ".join(str(s) for s in gate.failed_seqs)
+        text = f"未通过 FAILED: seq {seqs} ({gate.events_ok}/{gate.events_checked} OK)"
+    else:
+        text = f"未通过 FAILED: 闸机链 gate chain ({gate.events_ok}/{gate.events_checked} OK)"
+    if gate.chain is not None and not gate.chain.intact:
+        text += "\n闸机整条链与服务器确认不符 the gate's chain differs from what was acknowledged"
+    return text
 
 
 def statement(evidence: WorkerEvidence) -> tuple[str, str]:
@@ -142,4 +188,13 @@ def statement(evidence: WorkerEvidence) -> tuple[str, str]:
         "Times are the gate's clock in the project's zone. Manual corrections are not gate "
         "records and are listed apart. Anyone can re-check by the 'how to verify' steps."
     )
+    if not evidence.face_only_checked:
+        zh += (
+            "本月项目的刷脸通行记录过多,未逐条核对其中是否有被改到他人名下的本人记录;"
+            "可用闸机链检查核对。"
+        )
+        en += (
+            " The project's face-only records this month were too many to re-check each for one "
+            "of this worker's moved to someone else; the gate chain check covers them."
+        )
     return zh, en

@@ -102,9 +102,9 @@ def evidence_pdf(evidence: WorkerEvidence, *, font: tuple[str, int] | None = Non
                 layout.result_text(e) + (f"\n{layout.reason_text(e)}" if e.reason else ""),
                 "-" if e.face_score is None else f"{e.face_score:.4f}",
                 str(e.seq),
-                "通过 OK" if e.ok else "未通过 FAILED",
+                ("通过 OK" if e.ok else "未通过 FAILED") + ("\n注意 NOTE" if e.warnings else ""),
             ),
-            not e.ok,
+            not e.ok or bool(e.warnings),
         )
         for e in evidence.events
     ]
@@ -127,9 +127,9 @@ def evidence_pdf(evidence: WorkerEvidence, *, font: tuple[str, int] | None = Non
         pdf.cell(0, 6, "本月无闸机记录 / no gate records this month", border=1)
         pdf.ln(6)
 
-    failed = [e for e in evidence.events if not e.ok]
+    failed = [e for e in evidence.events if not e.ok or e.warnings]
     if failed:
-        pdf.heading("未通过的记录 / Records that failed")
+        pdf.heading("未通过或需注意的记录 / Records that failed or need a note")
         pdf.grid(
             (40, 20, 126),
             ("闸机 Gate", "序号 Seq", "原因 Why"),
@@ -138,7 +138,10 @@ def evidence_pdf(evidence: WorkerEvidence, *, font: tuple[str, int] | None = Non
                     (
                         e.gate_code,
                         str(e.seq),
-                        "\n".join(f"{p.message_zh} / {p.message_en}" for p in e.problems),
+                        "\n".join(
+                            [f"{p.message_zh} / {p.message_en}" for p in e.problems]
+                            + layout.notes(e)
+                        ),
                     ),
                     True,
                 )
@@ -156,7 +159,7 @@ def evidence_pdf(evidence: WorkerEvidence, *, font: tuple[str, int] | None = Non
                     (
                         f"{g.code}\n{g.name}" if g.name else g.code,
                         "\n".join(k.fingerprint for k in g.keys) or "-",
-                        layout.gate_verdict(g),
+                        "\n".join([layout.gate_verdict(g), *layout.chain_state_lines(g)]),
                         "\n".join(
                             f"seq {b.seq}: {b.message_zh} / {b.message_en}" for b in g.chain_breaks
                         )

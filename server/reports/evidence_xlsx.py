@@ -112,7 +112,7 @@ def evidence_xlsx(evidence: WorkerEvidence) -> bytes:
                 e.signature,
                 e.canonical,
             ),
-            bad=not e.ok,
+            bad=not e.ok or bool(e.warnings),
         )
     if not evidence.events:
         _put(events, 2, ("本月无闸机记录 / no gate records this month",))
@@ -170,6 +170,13 @@ def evidence_xlsx(evidence: WorkerEvidence) -> bytes:
                 (f"seq {b.seq}", f"{b.message_zh} / {b.message_en}", layout.local(b.detected_at)),
                 bad=True,
             )
+        row += 2 if gate.chain_breaks else 3
+        _put(gs, row, ("整条链(服务器确认 vs 库中)Whole chain (acknowledged vs stored)",))
+        gs.cell(row=row, column=1).font = Font(bold=True)
+        bad = gate.chain is not None and not gate.chain.intact
+        for line in layout.chain_state_lines(gate):
+            row += 1
+            _put(gs, row, ("", line), bad=bad)
 
     corrections = wb.create_sheet(CORRECTIONS_SHEET)
     _put(corrections, 1, ("补卡不是闸机记录 / Manual corrections: NOT gate records",))

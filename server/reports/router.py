@@ -20,8 +20,9 @@ from starlette.responses import Response
 from models.enums import Role
 from server.auth import service as auth_service
 from server.auth.models import User
+from server.config import Settings
 from server.db.types import utcnow
-from server.deps import CurrentUser, SessionDep
+from server.deps import CurrentUser, SessionDep, SettingsDep
 from server.errors import NotFoundError
 from server.ingest import evidence as evidence_service
 from server.reports import evidence_pdf, evidence_xlsx
@@ -34,7 +35,13 @@ _PATH = "/projects/{project_id}/workers/{worker_id}/evidence"
 
 
 def worker_evidence(
-    session: Session, user: User, project_id: int, worker_id: int, month: str, fmt: str
+    session: Session,
+    user: User,
+    project_id: int,
+    worker_id: int,
+    month: str,
+    fmt: str,
+    settings: Settings | None = None,
 ) -> evidence_service.WorkerEvidence:
     """The evidence when the caller may see it (the pay slip's rule), audited as a view."""
     if user.role == Role.WORKER and user.worker_id != worker_id:
@@ -44,7 +51,14 @@ def worker_evidence(
     except NotFoundError:
         raise NotFoundError("考勤凭证", "attendance evidence") from None
     evidence = evidence_service.worker_month_evidence(
-        session, project_id=project_id, worker_id=worker_id, period=month, now=utcnow()
+        session,
+        project_id=project_id,
+        worker_id=worker_id,
+        period=month,
+        now=utcnow(),
+        clock_skew_flag_s=(
+            settings.clock_skew_flag_s if settings else evidence_service.CLOCK_SKEW_FLAG_S
+        ),
     )
     if user.role == Role.WORKER:
         evidence = evidence_service.without_confirmer_cards(evidence)
@@ -66,22 +80,37 @@ def file_name(evidence: evidence_service.WorkerEvidence, ext: str) -> str:
 
 @router.get(_PATH, response_model=evidence_service.WorkerEvidence)
 def get_evidence(
-    project_id: int, worker_id: int, month: Month, session: SessionDep, user: CurrentUser
+    project_id: int, worker_id: int, month: Month,
+    session: SessionDep,
+    user: CurrentUser,
+    settings: SettingsDep,
 ) -> evidence_service.WorkerEvidence:
-    return worker_evidence(session, user, project_id, worker_id, month, "json")
+    return worker_evidence(
+        session, user, project_id, worker_id, month, "json", settings
+    )
 
 
 @router.get(f"{_PATH}.xlsx")
 def get_evidence_xlsx(
-    project_id: int, worker_id: int, month: Month, session: SessionDep, user: CurrentUser
+    project_id: int, worker_id: int, month: Month,
+    session: SessionDep,
+    user: CurrentUser,
+    settings: SettingsDep,
 ) -> Response:
-    evidence = worker_evidence(session, user, project_id, worker_id, month, "xlsx")
+    evidence = worker_evidence(
+        session, user, project_id, worker_id, month, "xlsx", settings
+    )
     return download(evidence_xlsx.evidence_xlsx(evidence), XLSX, file_name(evidence, "xlsx"))
 
 
 @router.get(f"{_PATH}.pdf")
 def get_evidence_pdf(
-    project_id: int, worker_id: int, month: Month, session: SessionDep, user: CurrentUser
+    project_id: int, worker_id: int, month: Month,
+    session: SessionDep,
+    user: CurrentUser,
+    settings: SettingsDep,
 ) -> Response:
-    evidence = worker_evidence(session, user, project_id, worker_id, month, "pdf")
+    evidence = worker_evidence(
+        session, user, project_id, worker_id, month, "pdf", settings
+    )
     return download(evidence_pdf.evidence_pdf(evidence), PDF, file_name(evidence, "pdf"))

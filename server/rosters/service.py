@@ -195,6 +195,7 @@ def _event_rows(
         c.device_time >= start,
         c.device_time < end,
         c.result == GateResult.GRANTED,
+        c.voided_by_seq.is_(None),  # a pass that did not happen (relay_failed follow-up)
         c.worker_id.is_not(None),
     )
     rows = []
@@ -262,6 +263,7 @@ def _month_event_rows(
         c.device_time >= start,
         c.device_time < end,
         c.result == GateResult.GRANTED,
+        c.voided_by_seq.is_(None),  # a pass that did not happen (relay_failed follow-up)
         c.worker_id.is_not(None) if worker_id is None else c.worker_id == worker_id,
         # As the day board: a direction edited outside the enum is no event (not an "out").
         c.direction.in_((Direction.IN, Direction.OUT)),
@@ -766,8 +768,10 @@ def _attempts(
 ) -> tuple[list[Refusal], list[Confirmation]]:
     """The day's refusals and passes on manager confirmation: one query for both, one more for
     the confirmers' names. The raw `credential_ref` never leaves this function."""
-    confirmed = (GateEventRow.result == GateResult.GRANTED) & (
-        GateEventRow.mode == GateMode.CARD_CONFIRMED
+    confirmed = (
+        (GateEventRow.result == GateResult.GRANTED)
+        & (GateEventRow.mode == GateMode.CARD_CONFIRMED)
+        & GateEventRow.voided_by_seq.is_(None)
     )
     as_text = {n: type_coerce(GateEventRow.__table__.c[n], String) for n in _ATTEMPT_ENUMS}
     stored = session.execute(

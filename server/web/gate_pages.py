@@ -30,7 +30,7 @@ from server.auth.models import User
 from server.errors import SiteGateError
 from server.registry import schemas as registry_schemas
 from server.registry import service as registry_service
-from server.registry.models import Project
+from server.registry.models import Device, Project
 from server.rosters import service as roster_service
 from server.web import queries
 from server.web.clock import now_utc
@@ -107,6 +107,36 @@ InspectProject = Annotated[Project, Depends(_inspect_project)]
 # --- the list ----------------------------------------------------------------------------------
 
 
+_UNITS = ((86400, "天", "day"), (3600, "小时", "hour"), (60, "分钟", "minute"))
+
+
+def clock_skew_words(skew_s: float) -> tuple[str, str]:
+    """'闸机时钟偏差 1 小时(快)' / 'gate clock off by 1 hour (ahead)', in the largest whole unit."""
+    size = abs(skew_s)
+    n, zh, en = float(round(size)), "秒", "second"
+    for secs, unit_zh, unit_en in _UNITS:
+        if size >= secs * 0.99:  # a gate 1 h off measures 3599.6 s: that is "1 hour"
+            n, zh, en = round(size / secs, 1), unit_zh, unit_en
+            break
+    shown = f"{n:g}"
+    plural = "" if shown == "1" else "s"
+    ahead = skew_s > 0
+    return (
+        f"闸机时钟偏差 {shown} {zh}({'快' if ahead else '慢'}),记录时间可能不准",
+        f"gate clock off by {shown} {en}{plural} ({'ahead' if ahead else 'behind'}); "
+        "recorded times may be shifted",
+    )
+
+
+def _skew_warnings(request: Request, devices: list[Device]) -> dict[int, tuple[str, str]]:
+    threshold = request.app.state.settings.clock_skew_flag_s
+    return {
+        d.id: clock_skew_words(d.clock_skew_ms / 1000)
+        for d in devices
+        if d.clock_skew_ms is not None and abs(d.clock_skew_ms) > threshold * 1000
+    }
+
+
 def _list_page(
     request: Request,
     session: PageDb,
@@ -125,12 +155,14 @@ def _list_page(
     if user is not None and user.role in (Role.INSPECTOR, Role.ADMIN):
         period = current_period(now, roster_service.project_settings(project).zone)
         chain_link = f"/inspect/{project.id}/{period}#chains"
+    gates = queries.device_states(session, project.id, now)
     return render(
         request,
         "site/gates.html",
         status_code=status_code,
         project=project,
-        gates=queries.device_states(session, project.id, now),
+        gates=gates,
+        skews=_skew_warnings(request, [g.device for g in gates]),
         breaks=queries.chain_break_counts(session, project.id),
         models={m.name: m for m in gate_models()},
         editable=editable,

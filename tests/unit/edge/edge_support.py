@@ -84,6 +84,7 @@ class FakeServer:
         self.duplicates_total = 0
         self.down = False
         self.status_override: int | None = None
+        self.tip_override: str | None = None  # a server holding another record
         self.requests: list[tuple[str, str]] = []
         self.roster_entries = roster or []
         self.roster_version = 3
@@ -128,6 +129,8 @@ class FakeServer:
                     "inserted": inserted,
                     "duplicates": dups,
                     "highest_contiguous_seq": self.highest(),
+                    "tip_hash": self.tip_override
+                    or (self.events[self.highest()]["hash"] if self.highest() else None),
                 },
             )
         if path == "/api/v1/edge/heartbeat":

@@ -112,6 +112,22 @@ class TestUpload:
         assert worker.status.needs_operator
         assert server.requests.count(("POST", "/api/v1/edge/events")) == 2
 
+    def test_ack_tip_not_ours_needs_operator(self, parts) -> None:  # type: ignore[no-untyped-def]
+        server, outbox, _, worker = parts
+        outbox.append(attempt(1))
+        worker.flush_events()
+        assert outbox.stats().acked_through == 1
+        outbox.append(attempt(2))
+        server.tip_override = "ff" * 32  # the server answers for a record this gate never made
+        assert worker.cycle() == worker.operator_retry_s
+        assert worker.status.needs_operator
+        assert "chain.tip_mismatch" in (worker.status.last_error or "")
+        assert outbox.stats().acked_through == 1  # seq 2 is not taken as held
+        server.tip_override = None
+        worker.cycle()
+        assert not worker.status.needs_operator
+        assert outbox.stats().acked_through == 2
+
     def test_background_thread_uploads_and_stops(self, parts) -> None:  # type: ignore[no-untyped-def]
         server, outbox, _, worker = parts
         worker.start()

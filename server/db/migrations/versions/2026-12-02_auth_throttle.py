@@ -5,8 +5,8 @@ keep a known account locked, with counters per address, per account × address a
 from unknown addresses (server/auth/throttle.py). Open lockouts are not carried over: they end
 within a minute anyway.
 
-Revision ID: 0005_auth_throttle
-Revises: 0004_user_password_flags
+Revision ID: 0006_auth_throttle
+Revises: 0005_chain_ack_tip
 Create Date: 2026-12-02 00:00:00
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 from server.db.types import UTCDateTime
 
-revision: str = "0005_auth_throttle"
-down_revision: str | Sequence[str] | None = "0004_user_password_flags"
+revision: str = "0006_auth_throttle"
+down_revision: str | Sequence[str] | None = "0005_chain_ack_tip"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -48,12 +48,14 @@ class TestIdempotentBatches:
             "inserted": 5,
             "duplicates": 0,
             "highest_contiguous_seq": 5,
+            "tip_hash": gate.hashes[5],
             "chain_breaks": 0,
             "errors": [],
         }
         session.refresh(gate.device)
         assert gate.device.highest_contiguous_seq == 5
         assert gate.device.chain_tip_hash == gate.hashes[5]
+        assert gate.device.acked_count == 5
         assert gate.device.last_event_at is not None
         stored = session.scalars(
             select(GateEventRow).where(

@@ -220,7 +220,8 @@ class TestVerifyChain:
         )
         session.flush()
         kinds = {p.kind for p in ingest_service.verify_chain(session, gate.device.id).problems}
-        assert kinds == {"bad_hash", "bad_signature"}
+        # Seq 3 is the acknowledged tip: its rewritten hash is no longer the one acknowledged.
+        assert kinds == {"bad_hash", "bad_signature", "tip_mismatch"}
 
     def test_endpoint_scoped_to_people(
         self, client: TestClient, session: Session, project: Project, gate: Gate

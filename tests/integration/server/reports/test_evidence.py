@@ -185,7 +185,9 @@ class TestVerification:
         assert by_seq[4].signature_ok
         assert not by_seq[4].link_ok
         assert [p.kind for p in by_seq[4].problems] == ["gap"]
-        assert ev.gates[0].failed_seqs == (4,)
+        # Both sides of the hole: seq 2's successor is missing although seq 4 was received.
+        assert [p.kind for p in by_seq[2].problems] == ["next_missing"]
+        assert ev.gates[0].failed_seqs == (2, 4)
 
     def test_chain_break_recorded_at_ingest_is_listed(
         self, session: Session, project: Project, worker: Worker, gate: Gate

@@ -7,6 +7,7 @@ import base64
 import os
 import secrets
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -35,23 +36,25 @@ class TestKeyProblem:
             "0123456789abcdef" * 4,  # hex, 256 bits by length, but a repeated pattern
             "this-is-my-very-secret-production-key-of-sitegate",  # words: few symbols
             "correct horse battery staple, staple, staple!",  # not an encoding of bytes
-            base64.b64encode(secrets.token_bytes(31)).decode(),  # one byte short
+            base64.b64encode(bytes(range(100, 131))).decode(),  # 31 bytes: one short
         ],
+        ids=lambda k: repr(k[:12]),
     )
     def test_weak_keys_are_named(self, key: str) -> None:
         assert key_problem(key) is not None
 
     @pytest.mark.parametrize(
-        "key",
+        "make",
         [
-            secrets.token_urlsafe(32),
-            secrets.token_hex(32),
-            base64.b64encode(secrets.token_bytes(32)).decode(),
-            base64.b64encode(secrets.token_bytes(64)).decode(),
+            lambda: secrets.token_urlsafe(32),
+            lambda: secrets.token_hex(32),
+            lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
+            lambda: base64.b64encode(secrets.token_bytes(64)).decode(),
         ],
+        ids=["urlsafe-32", "hex-32", "base64-32", "base64-64"],
     )
-    def test_random_keys_pass(self, key: str) -> None:
-        assert key_problem(key) is None
+    def test_random_keys_pass(self, make: Callable[[], str]) -> None:
+        assert key_problem(make()) is None
 
     def test_no_genuine_key_is_refused_over_many_draws(self) -> None:
         keys = [secrets.token_urlsafe(32) for _ in range(2000)]
@@ -60,7 +63,11 @@ class TestKeyProblem:
 
 
 class TestProductionStart:
-    @pytest.mark.parametrize(("secret", "template"), [("", GOOD_B), (GOOD_A, "k"), (GOOD_A, "")])
+    @pytest.mark.parametrize(
+        ("secret", "template"),
+        [("", GOOD_B), (GOOD_A, "k"), (GOOD_A, "")],
+        ids=["no-secret", "one-char-template", "empty-template"],
+    )
     def test_refuses_with_the_variable_named(self, secret: str, template: str) -> None:
         with pytest.raises(InsecureSettingsError) as info:
             _production(secret_key=secret, template_key=template)

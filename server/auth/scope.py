@@ -14,6 +14,7 @@ body is read). Order of the checks, so that nothing of other projects is disclos
 
 from __future__ import annotations
 
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -152,14 +153,23 @@ def _check_company(
         raise missing
 
 
-def _int_param(value: object) -> int | None:
-    """A path parameter as an int; None when it is not one (the route's own validation then
-    answers 422 before its handler runs)."""
-    if isinstance(value, int):
+def _int_param(name: str, value: object) -> int | None:
+    """A path id as an int (None when the path has no such parameter). Not a number: the
+    request is invalid (the API's 422; the pages' 404), and nothing is looked up."""
+    if value is None or isinstance(value, int):
         return value
     if isinstance(value, str) and value.isdigit():
         return int(value)
-    return None
+    raise RequestValidationError(
+        [
+            {
+                "type": "int_parsing",
+                "loc": ("path", name),
+                "msg": "Input should be a valid integer",
+                "input": value,
+            }
+        ]
+    )
 
 
 def authorize_path(
@@ -175,9 +185,7 @@ def authorize_path(
     """`authorize` for a route from the ids in its path: {project_id}, {worker_id},
     {assignment_id}, {company_id}, and {finding_id} (which names its project). `own`: the
     route is about the caller's own worker record (the /me pages), whatever the path says."""
-    ids = {name: _int_param(path_params.get(name)) for name in _ID_PARAMS}
-    if any(name in path_params and value is None for name, value in ids.items()):
-        return None  # not a number: 422 from the route, nothing looked up
+    ids = {name: _int_param(name, path_params.get(name)) for name in _ID_PARAMS}
     project_id = ids["project_id"]
     if ids["finding_id"] is not None:
         not_found = ("预警", "finding")

@@ -591,6 +591,25 @@ def test_zz_matrix_figures() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/api/v1/projects/abc/rosters/daily", 422),
+        ("/api/v1/findings/x1", 422),
+        ("/api/v1/workers/1e3", 422),
+        ("/site/abc/now", 404),
+        ("/inspect/abc/2026-02", 404),
+    ],
+)
+def test_an_id_that_is_not_a_number_is_refused_before_any_lookup(
+    world: World, walker: Walker, url: str, status: int
+) -> None:
+    admin = world.principals["admin"]
+    headers = Credentials("bearer" if url.startswith("/api") else "cookie+token")
+    r = walker.send("GET", url, headers=headers.headers(admin), form=None)
+    assert r.status_code == status, r.text
+
+
 ROSTER_REGRESSION = [
     "rosters/daily?day=2026-02-10",
     "rosters/daily.xlsx?day=2026-02-10",

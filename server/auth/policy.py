@@ -27,6 +27,7 @@ class Resource(StrEnum):
     ATTENDANCE = "attendance"  # daily/monthly rosters and their exports, the "now" board
     CORRECTIONS = "corrections"  # 补卡 records
     WORKERS = "workers"  # the registry: workers, assignments, cards, face templates, 花名册
+    FULL_IDS = "full_ids"  # ID and bank numbers unmasked (`?full=true`, 花名册 export), audited
     CONSENT = "consent"  # a worker's face-recognition consent
     COMPANIES = "companies"  # firms on projects and their teams
     DEVICES = "devices"  # gates: list, registration, provisioning codes, chain check
@@ -78,6 +79,7 @@ POLICY: dict[Resource, dict[Role, Access]] = {
     Resource.ATTENDANCE: {ADM: R, MGR: R, INS: R, WKR: OWN},
     Resource.CORRECTIONS: {ADM: W, MGR: W, INS: R, WKR: OWN},
     Resource.WORKERS: {ADM: W, MGR: W, INS: R, WKR: OWN},
+    Resource.FULL_IDS: {ADM: R, MGR: R, INS: N, WKR: N},
     Resource.CONSENT: {ADM: W, MGR: W, INS: R, WKR: OWN_W},
     Resource.COMPANIES: {ADM: W, MGR: W, INS: R, WKR: N},
     Resource.DEVICES: {ADM: W, MGR: W, INS: R, WKR: N},

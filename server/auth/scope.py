@@ -34,6 +34,7 @@ __all__ = [
     "authorize",
     "authorize_path",
     "grant",
+    "may_unmask",
     "project_ids_in_scope",
     "require_area",
 ]
@@ -63,6 +64,15 @@ def grant(user: User, resource: Resource) -> Access:
 def require_area(user: User, area: Area) -> None:
     if not may_enter(user.role, area):
         raise ForbiddenError()
+
+
+def may_unmask(session: Session, user: User, project_ids: set[int]) -> bool:
+    """Full ID and bank numbers (Resource.FULL_IDS) of workers on these projects: for the roles
+    the table allows, on a project in scope, or on none yet (a fresh registration)."""
+    if grant(user, Resource.FULL_IDS) is Access.NONE:
+        return False
+    scope = project_ids_in_scope(session, user)
+    return scope is None or not project_ids or bool(project_ids & scope)
 
 
 def _in_scope(scope: set[int] | None, project_ids: set[int]) -> bool:

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from models.enums import AssignmentStatus, CompanyRole, Role, WageKind
+from models.enums import AssignmentStatus, CompanyRole, WageKind
 from models.ids import bank_card_warning, birth_date_of, gender_of, mask_bank_card, mask_id_number
 from models.roster import Confirmer
 from server.auth import scope
@@ -96,13 +96,9 @@ def _apply(obj: Any, data: BaseModel) -> dict[str, object]:
 
 
 def may_see_full_ids(session: Session, user: User, project_ids: set[int]) -> bool:
-    """Admins, and site managers of one of these projects (or of none yet: fresh registration)."""
-    if user.role == Role.ADMIN:
-        return True
-    if user.role != Role.SITE_MANAGER:
-        return False
-    in_scope = scope.project_ids_in_scope(session, user) or set()
-    return not project_ids or bool(project_ids & in_scope)
+    """Admins, and site managers of one of these projects (or of none yet: fresh registration):
+    the policy table's FULL_IDS (server/auth)."""
+    return scope.may_unmask(session, user, project_ids)
 
 
 def check_full_ids(

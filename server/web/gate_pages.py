@@ -23,9 +23,10 @@ from starlette.responses import Response
 
 from drivers.config import configs_root, load_gate_profile
 from drivers.errors import ConfigError
-from models.enums import Direction, Role
+from models.enums import Direction
 from models.ids import normalise_card_uid
 from server.auth.models import User
+from server.auth.policy import may_enter
 from server.auth.scope import Action, Area, Resource
 from server.errors import SiteGateError
 from server.registry import schemas as registry_schemas
@@ -116,7 +117,7 @@ def _list_page(
     user: User | None = getattr(request.state, "page_user", None)
     # The full chain check is on the inspector's month page (inspectors and admins).
     chain_link = None
-    if user is not None and user.role in (Role.INSPECTOR, Role.ADMIN):
+    if user is not None and may_enter(user.role, Area.INSPECT):
         period = current_period(now, roster_service.project_settings(project).zone)
         chain_link = f"/inspect/{project.id}/{period}#chains"
     return render(

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from models.enums import Role
+from server.auth import scope
 from server.auth.scope import Action, Area, Resource
 from server.errors import SiteGateError
 from server.registry import service as registry_service
@@ -81,7 +81,8 @@ def _page(
 
 @router.get("/site/{project_id}/settings")
 def site_settings(request: Request, project: ReadableProject, user: PageUser) -> Response:
-    return _page(request, project, editable=user.role in (Role.ADMIN, Role.SITE_MANAGER))
+    editable = scope.grant(user, Resource.SETTINGS).allows(Action.WRITE)
+    return _page(request, project, editable=editable)
 
 
 @router.get("/inspect/{project_id}/settings")

@@ -64,12 +64,14 @@ def _token_from(request: Request) -> tuple[str | None, bool]:
 
 
 def _same_origin(request: Request) -> bool:
-    """Origin (else Referer), when the browser sends one, names this site's host."""
+    """Origin (else Referer), when the browser sends one, names this site's host (as the
+    browser addressed it: Host, or X-Forwarded-Host behind a reverse proxy)."""
     source = request.headers.get("origin") or request.headers.get("referer")
     if not source:
         return True  # the token is the fence; some browsers omit both on same-site requests
-    host = request.headers.get("host", request.url.netloc)
-    return urlsplit(source).netloc.lower() == host.lower()
+    hosts = {request.headers.get("host", request.url.netloc)}
+    hosts |= {h.strip() for h in request.headers.get("x-forwarded-host", "").split(",") if h}
+    return urlsplit(source).netloc.lower() in {h.lower() for h in hosts if h}
 
 
 def check_csrf(request: Request, auth_session: AuthSession) -> None:

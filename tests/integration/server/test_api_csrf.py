@@ -69,7 +69,13 @@ def test_cookie_with_the_sessions_token_writes(
     assert _post(client, project, worker, {"X-CSRF-Token": token}) == 201
     same_site = {"X-CSRF-Token": token, "Origin": "http://testserver"}
     assert _post(client, project, worker, same_site) == 201
-    assert _written(session) == 2
+    proxied = {
+        "X-CSRF-Token": token,
+        "Origin": "https://site.example",
+        "X-Forwarded-Host": "site.example",
+    }
+    assert _post(client, project, worker, proxied) == 201  # behind a reverse proxy
+    assert _written(session) == 3
 
 
 @pytest.mark.parametrize(

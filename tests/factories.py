@@ -12,6 +12,7 @@ from models.enums import AssignmentStatus, CompanyRole, Direction, Role, WageKin
 from models.ids import credit_code_check_char, resident_id_check_char
 from server.auth import service as auth_service
 from server.auth.models import User
+from server.payroll.models import PayrollImport, PayrollLine
 from server.registry.models import (
     Assignment,
     Company,
@@ -125,6 +126,40 @@ def make_device(session: Session, project: Project, direction: Direction = Direc
     session.add(device)
     session.flush()
     return device
+
+
+def make_payment(
+    session: Session, project: Project, worker: Worker, *, period: str, net_yuan: int
+) -> PayrollLine:
+    """One successful 代发 line to the worker's own card, in an import of its own."""
+    n = next(_seq)
+    imp = PayrollImport(
+        project_id=project.id,
+        file_name=f"{period}-代发-{n}.xlsx",
+        sha256=f"{n:064x}",
+        layout="canonical",
+        row_count=1,
+    )
+    session.add(imp)
+    session.flush()
+    line = PayrollLine(
+        import_id=imp.id,
+        project_id=project.id,
+        period=period,
+        row_no=1,
+        payee_name=worker.name,
+        payee_id_number=worker.id_number,
+        account_no=worker.bank_card or "6217000099999999999",
+        bank_name="中国建设银行",
+        net_fen=net_yuan * 100,
+        gross_fen=net_yuan * 100,
+        paid_on=dt.date(int(period[:4]), int(period[5:]), 1) + dt.timedelta(days=40),
+        status="success",
+        worker_id=worker.id,
+    )
+    session.add(line)
+    session.flush()
+    return line
 
 
 def make_user(

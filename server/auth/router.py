@@ -25,8 +25,9 @@ from server.auth.schemas import (
     UserUpdate,
     user_out,
 )
+from server.auth.scope import Action, Resource
 from server.db.types import utcnow
-from server.deps import AccountAuth, CurrentUser, SessionDep, SettingsDep
+from server.deps import AccountAuth, CurrentUser, SessionDep, SettingsDep, authorized
 from server.errors import NotAuthenticatedError
 from server.registry import repository as registry_repo
 from server.registry.schemas import Page
@@ -35,6 +36,8 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 Limit = Annotated[int, Query(ge=1, le=registry_repo.MAX_LIMIT)]
 Offset = Annotated[int, Query(ge=0)]
+USERS_READ = [authorized(Resource.USERS)]
+USERS_WRITE = [authorized(Resource.USERS, Action.WRITE)]
 
 
 @router.post("/token", response_model=TokenOut)
@@ -99,7 +102,7 @@ def change_my_password(
 # --- account management (admins) -------------------------------------------------------------
 
 
-@router.get("/users", response_model=Page[UserOut])
+@router.get("/users", response_model=Page[UserOut], dependencies=USERS_READ)
 def list_users(
     session: SessionDep,
     user: CurrentUser,
@@ -110,7 +113,6 @@ def list_users(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[UserOut]:
-    auth_service.require_role(user, Role.ADMIN)
     rows, total = auth_repo.list_users(
         session, role=role, project_id=project_id, active=active, q=q, limit=limit, offset=offset
     )
@@ -119,9 +121,8 @@ def list_users(
     return Page(items=items, total=total, limit=limit, offset=offset)
 
 
-@router.post("/users", response_model=UserOut, status_code=201)
+@router.post("/users", response_model=UserOut, status_code=201, dependencies=USERS_WRITE)
 def create_user(body: UserCreate, session: SessionDep, user: CurrentUser) -> UserOut:
-    auth_service.require_role(user, Role.ADMIN)
     created = auth_service.create_user(
         session,
         username=body.username,
@@ -137,9 +138,8 @@ def create_user(body: UserCreate, session: SessionDep, user: CurrentUser) -> Use
     return user_out(created, auth_service.project_ids_of(session, created))
 
 
-@router.get("/users/{user_id}", response_model=UserOut)
+@router.get("/users/{user_id}", response_model=UserOut, dependencies=USERS_READ)
 def get_user(user_id: int, session: SessionDep, user: CurrentUser) -> UserOut:
-    auth_service.require_role(user, Role.ADMIN)
     found = auth_service.get_user_or_raise(session, user_id)
     return user_out(
         found,
@@ -148,26 +148,22 @@ def get_user(user_id: int, session: SessionDep, user: CurrentUser) -> UserOut:
     )
 
 
-@router.patch("/users/{user_id}", response_model=UserOut)
+@router.patch("/users/{user_id}", response_model=UserOut, dependencies=USERS_WRITE)
 def update_user(user_id: int, body: UserUpdate, session: SessionDep, user: CurrentUser) -> UserOut:
     """Same checks as create; an admin cannot deactivate or demote themselves, and the last
     active admin stays. Deactivating ends the account's sessions. Audited old → new."""
-    auth_service.require_role(user, Role.ADMIN)
     found = auth_service.get_user_or_raise(session, user_id)
     auth_service.update_user(session, user, found, data=body)
     return user_out(found, auth_service.project_ids_of(session, found))
 
 
-@router.post("/users/{user_id}/password", response_model=UserOut)
+@router.post("/users/{user_id}/password", response_model=UserOut, dependencies=USERS_WRITE)
 def set_password(
     user_id: int, body: PasswordSet, session: SessionDep, auth: AccountAuth
 ) -> UserOut:
     """A temporary password (changed by its owner at next sign-in unless
     `must_change_password: false`); every session of the account ends but the caller's own."""
-    user, current = auth
-    if user.must_change_password:
-        raise auth_service.PasswordChangeRequiredError()
-    auth_service.require_role(user, Role.ADMIN)
+    user, current = auth  # the dependency refused a pending password change and non-admins
     found = auth_service.get_user_or_raise(session, user_id)
     auth_service.set_password(
         session,

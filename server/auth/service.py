@@ -1,4 +1,5 @@
-"""Accounts, sign-in with lockout, opaque sessions, and the role/project scope of every route."""
+"""Accounts, sign-in with lockout, opaque sessions and the audit log. What each role may see is
+server/auth/policy.py, enforced by server/auth/scope.py."""
 
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ from server.config import Settings
 from server.db.types import utcnow
 from server.errors import (
     ConflictError,
-    ForbiddenError,
     NotAuthenticatedError,
     NotFoundError,
     SiteGateError,
@@ -435,44 +435,6 @@ def resolve_session(session: Session, token: str) -> tuple[User, AuthSession] | 
 
 def end_session(session: Session, token: str) -> None:
     session.execute(delete(AuthSession).where(AuthSession.token_hash == _token_hash(token)))
-
-
-# --- scope -------------------------------------------------------------------------------------
-
-
-def project_ids_in_scope(session: Session, user: User) -> set[int] | None:
-    """None means every project (admin). Inspectors also see every project of their region."""
-    if user.role == Role.ADMIN:
-        return None
-    if user.role == Role.WORKER:
-        from server.registry.models import Assignment  # the worker's own projects only
-
-        rows = session.scalars(
-            select(Assignment.project_id).where(Assignment.worker_id == user.worker_id)
-        )
-        return set(rows)
-    ids = set(session.scalars(select(UserProject.project_id).where(UserProject.user_id == user.id)))
-    if user.role == Role.INSPECTOR and user.region:
-        ids |= set(session.scalars(select(Project.id).where(Project.region == user.region)))
-    return ids
-
-
-def require_project(
-    session: Session, user: User, project_id: int, *, write: bool = False
-) -> Project:
-    """404 for a project out of scope (its existence is not disclosed); 403 for read-only roles."""
-    scope = project_ids_in_scope(session, user)
-    project = session.get(Project, project_id)
-    if project is None or (scope is not None and project_id not in scope):
-        raise NotFoundError("项目", "project")
-    if write and user.role not in (Role.ADMIN, Role.SITE_MANAGER):
-        raise ForbiddenError()
-    return project
-
-
-def require_role(user: User, *roles: Role) -> None:
-    if user.role not in roles:
-        raise ForbiddenError()
 
 
 def audit(

@@ -16,7 +16,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from models.enums import Role
 from models.sync import (
     BatchAck,
     EnrollmentRequest,
@@ -28,10 +27,10 @@ from models.sync import (
     ProvisionResponse,
     RosterDelta,
 )
-from server.auth import service as auth_service
 from server.auth import throttle
+from server.auth.scope import Resource
 from server.db.types import utcnow
-from server.deps import CurrentUser, SessionDep, SettingsDep
+from server.deps import SessionDep, SettingsDep, authorized
 from server.errors import NotFoundError, SiteGateError
 from server.ingest import service as ingest_service
 from server.ingest.deps import DeviceCaller, RawBody
@@ -54,6 +53,7 @@ def get_event_batch(body: RawBody, _device: DeviceCaller) -> EventBatch:
 
 
 EventBatchBody = Annotated[EventBatch, Depends(get_event_batch)]
+
 
 def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
     """The model's JSON schema with its local `$defs` written in place: the OpenAPI document
@@ -133,12 +133,12 @@ def enroll(
     return ingest_service.enroll(session, settings, device, body)
 
 
-@people_router.get("/{project_id}/devices/{device_id}/chain", response_model=ChainReport)
-def device_chain(
-    project_id: int, device_id: int, session: SessionDep, user: CurrentUser
-) -> ChainReport:
-    auth_service.require_role(user, Role.ADMIN, Role.SITE_MANAGER, Role.INSPECTOR)
-    auth_service.require_project(session, user, project_id)
+@people_router.get(
+    "/{project_id}/devices/{device_id}/chain",
+    response_model=ChainReport,
+    dependencies=[authorized(Resource.DEVICES)],
+)
+def device_chain(project_id: int, device_id: int, session: SessionDep) -> ChainReport:
     device = session.get(Device, device_id)
     if device is None or device.project_id != project_id:
         raise NotFoundError("设备", "device")

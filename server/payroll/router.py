@@ -1,8 +1,8 @@
 """Payroll JSON API: import 代发 result files, the ledger (JSON/XLSX), templates, pay slips.
 
-Scope: site managers and admins import; site managers, inspectors and admins of the project read
-the ledger; a worker sees only their own pay slips (anything else is 404, not 403, so nothing is
-disclosed).
+Scope (server/auth/policy.py): site managers and admins import; site managers, inspectors and
+admins of the project read the ledger; a worker gets 403 on them, and sees only their own pay
+slips (another worker's is 404, so nothing is disclosed).
 """
 
 from __future__ import annotations
@@ -12,13 +12,9 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
-from sqlalchemy.orm import Session
 
-from models.enums import Role
-from server.auth import service as auth_service
-from server.auth.models import User
-from server.deps import CurrentUser, SessionDep
-from server.errors import NotFoundError
+from server.auth.scope import Action, Resource
+from server.deps import CurrentUser, SessionDep, authorized
 from server.payroll import parsers
 from server.payroll import service as payroll_service
 from server.payroll.schemas import ImportOut, ImportResultOut, LedgerEntryOut, PaySlipOut
@@ -29,6 +25,7 @@ router = APIRouter(prefix="/api/v1", tags=["payroll"])
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Period = Annotated[str | None, Query(description="wage period YYYY-MM", max_length=16)]
+PayrollProject = Annotated[Project, authorized(Resource.PAYROLL)]
 
 
 def attachment(name: str) -> dict[str, str]:
@@ -38,15 +35,11 @@ def attachment(name: str) -> dict[str, str]:
     return {"Content-Disposition": value}
 
 
-def require_staff(session: Session, user: User, project_id: int, *, write: bool = False) -> Project:
-    """The project for managers, inspectors and admins in scope; workers get 404 here."""
-    if user.role == Role.WORKER:
-        raise NotFoundError("项目", "project")
-    return auth_service.require_project(session, user, project_id, write=write)
-
-
 @router.post(
-    "/projects/{project_id}/payroll/imports", response_model=ImportResultOut, status_code=201
+    "/projects/{project_id}/payroll/imports",
+    response_model=ImportResultOut,
+    status_code=201,
+    dependencies=[authorized(Resource.PAYROLL, Action.WRITE)],
 )
 def import_payroll(
     project_id: int,
@@ -57,7 +50,6 @@ def import_payroll(
     skip_bad_rows: Annotated[bool, Form()] = False,
     default_period: Annotated[str | None, Form(max_length=16)] = None,
 ) -> ImportResultOut:
-    require_staff(session, user, project_id, write=True)
     data = file.file.read()
     result = payroll_service.import_file(
         session,
@@ -73,25 +65,22 @@ def import_payroll(
 
 
 @router.get("/projects/{project_id}/payroll/imports", response_model=list[ImportOut])
-def list_imports(project_id: int, session: SessionDep, user: CurrentUser) -> list[ImportOut]:
-    require_staff(session, user, project_id)
+def list_imports(project_id: int, session: SessionDep, _: PayrollProject) -> list[ImportOut]:
     return [ImportOut.of(r) for r in payroll_service.list_imports(session, project_id=project_id)]
 
 
 @router.get("/projects/{project_id}/payroll/ledger", response_model=list[LedgerEntryOut])
 def get_ledger(
-    project_id: int, session: SessionDep, user: CurrentUser, period: Period = None
+    project_id: int, session: SessionDep, _: PayrollProject, period: Period = None
 ) -> list[LedgerEntryOut]:
-    require_staff(session, user, project_id)
     entries = payroll_service.ledger(session, project_id=project_id, period=period)
     return [LedgerEntryOut.of(e) for e in entries]
 
 
 @router.get("/projects/{project_id}/payroll/ledger.xlsx")
 def get_ledger_xlsx(
-    project_id: int, session: SessionDep, user: CurrentUser, period: Period = None
+    project_id: int, session: SessionDep, project: PayrollProject, period: Period = None
 ) -> Response:
-    project = require_staff(session, user, project_id)
     entries = payroll_service.ledger(session, project_id=project_id, period=period)
     shown = entries[0].period if period and entries else period
     body = ledger_xlsx.ledger_xlsx(
@@ -122,34 +111,32 @@ def template_csv(user: CurrentUser) -> Response:
 
 
 def _slip(
-    session: Session, user: User, project_id: int, worker_id: int, period: str
+    session: SessionDep, project_id: int, worker_id: int, period: str
 ) -> payroll_service.PaySlip:
-    if user.role == Role.WORKER and user.worker_id != worker_id:
-        raise NotFoundError("工资清单", "pay slip")
-    try:
-        auth_service.require_project(session, user, project_id)
-    except NotFoundError:
-        raise NotFoundError("工资清单", "pay slip") from None
     return payroll_service.pay_slip(
         session, project_id=project_id, worker_id=worker_id, period=period
     )
 
 
+# Another worker's slip is 404, as a missing one.
+_SLIP_SCOPE = [authorized(Resource.PAYSLIPS, not_found=("工资清单", "pay slip"))]
+
+
 # Declared before the JSON route: "{period}" would otherwise swallow "2026-10.pdf".
-@router.get("/projects/{project_id}/workers/{worker_id}/payslips/{period}.pdf")
-def get_payslip_pdf(
-    project_id: int, worker_id: int, period: str, session: SessionDep, user: CurrentUser
-) -> Response:
-    slip = _slip(session, user, project_id, worker_id, period)
+@router.get(
+    "/projects/{project_id}/workers/{worker_id}/payslips/{period}.pdf", dependencies=_SLIP_SCOPE
+)
+def get_payslip_pdf(project_id: int, worker_id: int, period: str, session: SessionDep) -> Response:
+    slip = _slip(session, project_id, worker_id, period)
     body = payslip_pdf.payslip_pdf(slip)
     name = f"工资清单_{slip.worker_name}_{slip.period}.pdf"
     return Response(body, media_type="application/pdf", headers=attachment(name))
 
 
 @router.get(
-    "/projects/{project_id}/workers/{worker_id}/payslips/{period}", response_model=PaySlipOut
+    "/projects/{project_id}/workers/{worker_id}/payslips/{period}",
+    response_model=PaySlipOut,
+    dependencies=_SLIP_SCOPE,
 )
-def get_payslip(
-    project_id: int, worker_id: int, period: str, session: SessionDep, user: CurrentUser
-) -> PaySlipOut:
-    return PaySlipOut.of(_slip(session, user, project_id, worker_id, period))
+def get_payslip(project_id: int, worker_id: int, period: str, session: SessionDep) -> PaySlipOut:
+    return PaySlipOut.of(_slip(session, project_id, worker_id, period))

@@ -27,11 +27,12 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.enums import Role, WarningLevel
+from models.enums import WarningLevel
 from models.money import Fen
+from server.auth import scope
 from server.auth import service as auth_service
 from server.auth.models import AuditLog, User
-from server.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
+from server.errors import ConflictError, NotFoundError, ValidationFailedError
 from server.payroll import service as payroll_service
 from server.reconciliation import rules
 from server.reconciliation.models import Finding, FindingEvent
@@ -546,14 +547,21 @@ def levels_for_projects(
     return result
 
 
-def _finding_in_scope(session: Session, user: User, finding_id: int) -> Finding:
+def _finding_in_scope(
+    session: Session, user: User, finding_id: int, resource: scope.Resource, action: scope.Action
+) -> Finding:
+    """404 for a finding outside the caller's scope; 403 where the role may not (server/auth)."""
     finding = session.get(Finding, finding_id)
-    if finding is None or user.role == Role.WORKER:
+    if finding is None:
         raise NotFoundError("预警", "finding")
-    try:
-        auth_service.require_project(session, user, finding.project_id)
-    except NotFoundError:
-        raise NotFoundError("预警", "finding") from None
+    scope.authorize(
+        session,
+        user,
+        resource,
+        action,
+        project_id=finding.project_id,
+        not_found=("预警", "finding"),
+    )
     return finding
 
 
@@ -584,8 +592,11 @@ def _detail(session: Session, finding: Finding) -> FindingDetail:
 
 
 def get_finding(session: Session, *, user: User, finding_id: int) -> FindingDetail:
-    """A finding with its history; 404 outside the caller's scope (and for workers)."""
-    return _detail(session, _finding_in_scope(session, user, finding_id))
+    """A finding with its history; 404 outside the caller's scope, 403 for workers."""
+    finding = _finding_in_scope(
+        session, user, finding_id, scope.Resource.FINDINGS, scope.Action.READ
+    )
+    return _detail(session, finding)
 
 
 # --------------------------------------------------------------------------------------------
@@ -602,12 +613,13 @@ class FindingStateError(ConflictError):
 
 _ALLOWED_FROM = {"resolve": ("open",), "waive": ("open",), "reopen": ("resolved", "waived")}
 _STATUS_ZH = {"open": "未处理", "resolved": "已解决", "waived": "已豁免", "gone": "已消除"}
-# Who may do what: inspectors resolve and waive (their job); a site manager may resolve (e.g.
-# after paying) or reopen, but not waive a warning about their own project.
-_ROLES: dict[str, tuple[Role, ...]] = {
-    "resolve": (Role.ADMIN, Role.INSPECTOR, Role.SITE_MANAGER),
-    "waive": (Role.ADMIN, Role.INSPECTOR),
-    "reopen": (Role.ADMIN, Role.INSPECTOR, Role.SITE_MANAGER),
+# Who may do what is the policy table's (server/auth/policy.py): inspectors resolve and waive
+# (their job); a site manager may resolve (e.g. after paying) or reopen, but not waive a warning
+# about their own project.
+_RESOURCE = {
+    "resolve": scope.Resource.FINDINGS,
+    "waive": scope.Resource.FINDING_WAIVER,
+    "reopen": scope.Resource.FINDINGS,
 }
 
 
@@ -626,9 +638,7 @@ def act_on_finding(
             f"unknown action {action!r} (resolve, waive or reopen)",
             code="reconciliation.bad_action",
         )
-    finding = _finding_in_scope(session, user, finding_id)
-    if user.role not in _ROLES[action]:
-        raise ForbiddenError()
+    finding = _finding_in_scope(session, user, finding_id, _RESOURCE[action], scope.Action.WRITE)
     text = (comment or "").strip()
     if not text:
         raise CommentRequiredError(

@@ -1,4 +1,4 @@
-"""Every registry query. `scope` arguments take `auth_service.project_ids_in_scope` output:
+"""Every registry query. `scope` arguments take `scope.project_ids_in_scope` (server/auth) output:
 None means all projects (admin); a set limits rows to those projects."""
 
 from __future__ import annotations

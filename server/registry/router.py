@@ -1,10 +1,12 @@
 """Registry JSON API under /api/v1: projects, companies, teams, workers, assignments, devices,
 the roster import and the audit log.
 
-Scope: an object outside the caller's projects is 404 (its existence is not disclosed); a write
-by a read-only role (inspector, worker) is 403. ID numbers and bank cards are masked in every
-response; `?full=true` shows them in full to admins and to site managers of the worker's project
-only (anyone else gets 403), and each such view is written to the audit log.
+Scope (server/auth/policy.py, checked by each route's `authorized(...)` before the body is
+read): an object outside the caller's projects is 404 (its existence is not disclosed); a write
+by a read-only role (inspector, worker) is 403, and so is a project-wide list for a worker
+account. ID numbers and bank cards are masked in every response; `?full=true` shows them in
+full to admins and to site managers of the worker's project only (anyone else gets 403), and
+each such view is written to the audit log.
 """
 
 from __future__ import annotations
@@ -15,16 +17,17 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Query, Response, UploadFile
 from sqlalchemy.orm import Session
 
-from models.enums import AssignmentStatus, Role
-from server.auth import service as auth_service
+from models.enums import AssignmentStatus
+from server.auth import scope
 from server.auth.models import User
-from server.deps import CurrentUser, SessionDep, SettingsDep
+from server.auth.scope import Action, Resource
+from server.deps import CurrentUser, SessionDep, SettingsDep, authorized
 from server.errors import ForbiddenError, ValidationFailedError
 from server.registry import importer
 from server.registry import repository as repo
 from server.registry import service as registry_service
 from server.registry import settings as project_settings
-from server.registry.models import Assignment, Worker
+from server.registry.models import Assignment, Project, Worker
 from server.registry.schemas import (
     AssignmentCreate,
     AssignmentOut,
@@ -74,12 +77,27 @@ Full = Annotated[
     bool, Query(description="full ID/bank numbers: admin and the project's site managers, audited")
 ]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+READ, WRITE = Action.READ, Action.WRITE
+ProjectRead = Annotated[Project, authorized(Resource.PROJECT)]
+ProjectWrite = Annotated[Project, authorized(Resource.PROJECT, WRITE)]
+SettingsRead = Annotated[Project, authorized(Resource.SETTINGS)]
+SettingsWrite = Annotated[Project, authorized(Resource.SETTINGS, WRITE)]
+CompaniesRead = Annotated[Project | None, authorized(Resource.COMPANIES)]
+CompaniesWrite = Annotated[Project, authorized(Resource.COMPANIES, WRITE)]
+WorkersRead = Annotated[Project, authorized(Resource.WORKERS)]
+WorkersWrite = Annotated[Project, authorized(Resource.WORKERS, WRITE)]
+DevicesRead = Annotated[Project, authorized(Resource.DEVICES)]
+DevicesWrite = Annotated[Project, authorized(Resource.DEVICES, WRITE)]
+ConfirmersRead = Annotated[Project, authorized(Resource.CONFIRMERS)]
+ConfirmersWrite = Annotated[Project, authorized(Resource.CONFIRMERS, WRITE)]
 
 
 # --- projects ----------------------------------------------------------------------------------
 
 
-@router.get("/projects", response_model=Page[ProjectOut])
+@router.get(
+    "/projects", response_model=Page[ProjectOut], dependencies=[authorized(Resource.PROJECT)]
+)
 def list_projects(
     session: SessionDep,
     user: CurrentUser,
@@ -88,43 +106,49 @@ def list_projects(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[ProjectOut]:
-    scope = auth_service.project_ids_in_scope(session, user)
     rows, total = repo.list_projects(
-        session, scope=scope, q=q, region=region, limit=limit, offset=offset
+        session,
+        scope=scope.project_ids_in_scope(session, user),
+        q=q,
+        region=region,
+        limit=limit,
+        offset=offset,
     )
     items = [ProjectOut.model_validate(p) for p in rows]
     return Page(items=items, total=total, limit=limit, offset=offset)
 
 
-@router.post("/projects", response_model=ProjectOut, status_code=201)
+@router.post(
+    "/projects",
+    response_model=ProjectOut,
+    status_code=201,
+    dependencies=[authorized(Resource.NEW_PROJECT, WRITE)],
+)
 def create_project(body: ProjectCreate, session: SessionDep, user: CurrentUser) -> ProjectOut:
-    auth_service.require_role(user, Role.ADMIN)
     return ProjectOut.model_validate(registry_service.create_project(session, user, data=body))
 
 
 @router.get("/projects/{project_id}", response_model=ProjectOut)
-def get_project(project_id: int, session: SessionDep, user: CurrentUser) -> ProjectOut:
-    return ProjectOut.model_validate(
-        registry_service.get_project_or_raise(session, user, project_id)
-    )
+def get_project(project_id: int, project: ProjectRead) -> ProjectOut:
+    return ProjectOut.model_validate(project)
 
 
 @router.patch("/projects/{project_id}", response_model=ProjectOut)
 def update_project(
-    project_id: int, body: ProjectUpdate, session: SessionDep, user: CurrentUser
+    project_id: int,
+    body: ProjectUpdate,
+    session: SessionDep,
+    user: CurrentUser,
+    project: ProjectWrite,
 ) -> ProjectOut:
-    project = registry_service.get_project_or_raise(session, user, project_id, write=True)
     return ProjectOut.model_validate(
         registry_service.update_project(session, user, project, data=body)
     )
 
 
 @router.get("/projects/{project_id}/settings", response_model=project_settings.ProjectSettingsOut)
-def get_settings(
-    project_id: int, session: SessionDep, user: CurrentUser
-) -> project_settings.ProjectSettingsOut:
+def get_settings(project_id: int, project: SettingsRead) -> project_settings.ProjectSettingsOut:
     """Every threshold: its effective value, its RULES.md default and whether it is overridden."""
-    project = registry_service.get_settings_or_raise(session, user, project_id)
     return project_settings.settings_out(project)
 
 
@@ -134,10 +158,10 @@ def update_settings(
     body: project_settings.SettingsPatch,
     session: SessionDep,
     user: CurrentUser,
+    project: SettingsWrite,
 ) -> project_settings.ProjectSettingsOut:
     """Partial update per section; `null` resets a field to its default. Audited; a gate
     policy change bumps the roster version so the gates download it."""
-    project = registry_service.get_settings_or_raise(session, user, project_id, write=True)
     registry_service.update_settings(session, user, project, patch=body)
     return project_settings.settings_out(project)
 
@@ -145,7 +169,9 @@ def update_settings(
 # --- companies ---------------------------------------------------------------------------------
 
 
-@router.get("/companies", response_model=Page[CompanyOut])
+@router.get(
+    "/companies", response_model=Page[CompanyOut], dependencies=[authorized(Resource.COMPANIES)]
+)
 def list_companies(
     session: SessionDep,
     user: CurrentUser,
@@ -153,32 +179,40 @@ def list_companies(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[CompanyOut]:
-    registry_service.require_not_worker(user)
-    scope = auth_service.project_ids_in_scope(session, user)
-    rows, total = repo.list_companies(session, scope=scope, q=q, limit=limit, offset=offset)
+    in_scope = scope.project_ids_in_scope(session, user)
+    rows, total = repo.list_companies(session, scope=in_scope, q=q, limit=limit, offset=offset)
     items = [CompanyOut.model_validate(c) for c in rows]
     return Page(items=items, total=total, limit=limit, offset=offset)
 
 
-@router.post("/companies", response_model=CompanyOut, status_code=201)
+@router.post(
+    "/companies",
+    response_model=CompanyOut,
+    status_code=201,
+    dependencies=[authorized(Resource.COMPANIES, WRITE)],
+)
 def create_company(body: CompanyCreate, session: SessionDep, user: CurrentUser) -> CompanyOut:
-    registry_service.require_staff(user)
     return CompanyOut.model_validate(registry_service.create_company(session, user, data=body))
 
 
-@router.get("/companies/{company_id}", response_model=CompanyOut)
-def get_company(company_id: int, session: SessionDep, user: CurrentUser) -> CompanyOut:
-    return CompanyOut.model_validate(
-        registry_service.get_company_or_raise(session, user, company_id)
-    )
+@router.get(
+    "/companies/{company_id}",
+    response_model=CompanyOut,
+    dependencies=[authorized(Resource.COMPANIES)],
+)
+def get_company(company_id: int, session: SessionDep) -> CompanyOut:
+    return CompanyOut.model_validate(registry_service.get_company_or_raise(session, company_id))
 
 
-@router.patch("/companies/{company_id}", response_model=CompanyOut)
+@router.patch(
+    "/companies/{company_id}",
+    response_model=CompanyOut,
+    dependencies=[authorized(Resource.COMPANIES, WRITE)],
+)
 def update_company(
     company_id: int, body: CompanyUpdate, session: SessionDep, user: CurrentUser
 ) -> CompanyOut:
-    company = registry_service.get_company_or_raise(session, user, company_id)
-    registry_service.require_staff(user)
+    company = registry_service.get_company_or_raise(session, company_id)
     return CompanyOut.model_validate(
         registry_service.update_company(session, user, company, data=body)
     )
@@ -186,10 +220,8 @@ def update_company(
 
 @router.get("/projects/{project_id}/companies", response_model=list[ProjectCompanyOut])
 def list_project_companies(
-    project_id: int, session: SessionDep, user: CurrentUser
+    project_id: int, session: SessionDep, _: CompaniesRead
 ) -> list[ProjectCompanyOut]:
-    registry_service.get_project_or_raise(session, user, project_id)
-    registry_service.require_not_worker(user)
     return [
         ProjectCompanyOut(project_id=project_id, company=CompanyOut.model_validate(c), role=pc.role)
         for pc, c in repo.project_companies(session, project_id)
@@ -198,11 +230,15 @@ def list_project_companies(
 
 @router.put("/projects/{project_id}/companies/{company_id}", response_model=ProjectCompanyOut)
 def attach_company(
-    project_id: int, company_id: int, body: CompanyAttach, session: SessionDep, user: CurrentUser
+    project_id: int,
+    company_id: int,
+    body: CompanyAttach,
+    session: SessionDep,
+    user: CurrentUser,
+    project: CompaniesWrite,
 ) -> ProjectCompanyOut:
     """Put a firm on the project with its role (general contractor / subcontractor / labour)."""
-    project = registry_service.get_project_or_raise(session, user, project_id, write=True)
-    company = registry_service.get_company_or_raise(session, user, company_id)
+    company = registry_service.get_company_or_raise(session, company_id)
     link = registry_service.attach_company(session, user, project, company, role=body.role)
     return ProjectCompanyOut(
         project_id=project_id, company=CompanyOut.model_validate(company), role=link.role
@@ -211,10 +247,13 @@ def attach_company(
 
 @router.delete("/projects/{project_id}/companies/{company_id}", status_code=204)
 def detach_company(
-    project_id: int, company_id: int, session: SessionDep, user: CurrentUser
+    project_id: int,
+    company_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    project: CompaniesWrite,
 ) -> None:
-    project = registry_service.get_project_or_raise(session, user, project_id, write=True)
-    company = registry_service.get_company_or_raise(session, user, company_id)
+    company = registry_service.get_company_or_raise(session, company_id)
     registry_service.detach_company(session, user, project, company)
 
 
@@ -225,13 +264,11 @@ def detach_company(
 def list_teams(
     project_id: int,
     session: SessionDep,
-    user: CurrentUser,
+    _: CompaniesRead,
     company_id: int | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[TeamOut]:
-    registry_service.get_project_or_raise(session, user, project_id)
-    registry_service.require_not_worker(user)
     rows, total = repo.list_teams(
         session, project_id, company_id=company_id, limit=limit, offset=offset
     )
@@ -241,17 +278,25 @@ def list_teams(
 
 @router.post("/projects/{project_id}/teams", response_model=TeamOut, status_code=201)
 def create_team(
-    project_id: int, body: TeamCreate, session: SessionDep, user: CurrentUser
+    project_id: int,
+    body: TeamCreate,
+    session: SessionDep,
+    user: CurrentUser,
+    project: CompaniesWrite,
 ) -> TeamOut:
-    project = registry_service.get_project_or_raise(session, user, project_id, write=True)
     return TeamOut.model_validate(registry_service.create_team(session, user, project, data=body))
 
 
 @router.patch("/projects/{project_id}/teams/{team_id}", response_model=TeamOut)
 def update_team(
-    project_id: int, team_id: int, body: TeamUpdate, session: SessionDep, user: CurrentUser
+    project_id: int,
+    team_id: int,
+    body: TeamUpdate,
+    session: SessionDep,
+    user: CurrentUser,
+    _: CompaniesWrite,
 ) -> TeamOut:
-    team = registry_service.get_team_or_raise(session, user, project_id, team_id, write=True)
+    team = registry_service.get_team_or_raise(session, project_id, team_id)
     return TeamOut.model_validate(registry_service.update_team(session, user, team, data=body))
 
 
@@ -287,57 +332,76 @@ def list_workers(
     offset: Offset = 0,
 ) -> Page[WorkerOut]:
     """Workers on projects in scope (a worker account sees only itself); always masked."""
-    if user.role == Role.WORKER:
+    reach = scope.grant(user, Resource.WORKERS)
+    if reach is scope.Access.NONE:
+        raise ForbiddenError()
+    if reach.own_only:
         own = session.get(Worker, user.worker_id) if user.worker_id else None
         rows, total = ([own], 1) if own is not None else ([], 0)
     else:
-        scope = auth_service.project_ids_in_scope(session, user)
+        in_scope = scope.project_ids_in_scope(session, user)
         rows, total = repo.list_workers(
-            session, scope=scope, q=q, project_id=project_id, limit=limit, offset=offset
+            session, scope=in_scope, q=q, project_id=project_id, limit=limit, offset=offset
         )
     items = [worker_out(w, full=False, templates=repo.template_count(session, w.id)) for w in rows]
     return Page(items=items, total=total, limit=limit, offset=offset)
 
 
-@router.post("/workers", response_model=WorkerOut, status_code=201)
+@router.post(
+    "/workers",
+    response_model=WorkerOut,
+    status_code=201,
+    dependencies=[authorized(Resource.WORKERS, WRITE)],
+)
 def create_worker(body: WorkerCreate, session: SessionDep, user: CurrentUser) -> WorkerOut:
     """Register an identity. To put a known worker on a project, POST an assignment instead."""
-    registry_service.require_staff(user)
     worker = registry_service.create_worker(session, user, data=body)
     return _worker_response(session, user, worker, full=False)
 
 
-@router.get("/workers/{worker_id}", response_model=WorkerOut)
+@router.get(
+    "/workers/{worker_id}", response_model=WorkerOut, dependencies=[authorized(Resource.WORKERS)]
+)
 def get_worker(
     worker_id: int, session: SessionDep, user: CurrentUser, full: Full = False
 ) -> WorkerOut:
-    worker = registry_service.get_worker_or_raise(session, user, worker_id)
+    worker = registry_service.get_worker_or_raise(session, worker_id)
     return _worker_response(session, user, worker, full=full)
 
 
-@router.patch("/workers/{worker_id}", response_model=WorkerOut)
+_WORKER_WRITE = [authorized(Resource.WORKERS, WRITE)]
+
+
+@router.patch("/workers/{worker_id}", response_model=WorkerOut, dependencies=_WORKER_WRITE)
 def update_worker(
     worker_id: int, body: WorkerUpdate, session: SessionDep, user: CurrentUser
 ) -> WorkerOut:
-    worker = registry_service.get_worker_or_raise(session, user, worker_id, write=True)
+    worker = registry_service.get_worker_or_raise(session, worker_id)
     registry_service.update_worker(session, user, worker, data=body)
     return _worker_response(session, user, worker, full=False)
 
 
-@router.put("/workers/{worker_id}/consent", response_model=WorkerOut)
+@router.put(
+    "/workers/{worker_id}/consent",
+    response_model=WorkerOut,
+    dependencies=[authorized(Resource.CONSENT, WRITE)],
+)
 def set_consent(
     worker_id: int, body: ConsentIn, session: SessionDep, user: CurrentUser
 ) -> WorkerOut:
     """Consent to face recognition, recorded with its time; withdrawing deletes the templates.
     The worker may give or withdraw it on their own account; staff record it for them."""
-    worker = registry_service.get_worker_or_raise(session, user, worker_id)
-    if user.role != Role.WORKER:
-        registry_service.require_staff(user)
+    worker = registry_service.get_worker_or_raise(session, worker_id)
     registry_service.set_consent(session, user, worker, consent=body.consent)
     return _worker_response(session, user, worker, full=False)
 
 
-@router.post("/workers/{worker_id}/face-templates", response_model=FaceTemplateOut, status_code=201)
+@router.post(
+    "/workers/{worker_id}/face-templates",
+    response_model=FaceTemplateOut,
+    status_code=201,
+    dependencies=_WORKER_WRITE,
+)
 def add_face_template(
     worker_id: int,
     body: FaceTemplateIn,
@@ -346,7 +410,7 @@ def add_face_template(
     user: CurrentUser,
 ) -> FaceTemplateOut:
     """A 128-d encoding, stored encrypted; 409 unless the worker's consent is recorded."""
-    worker = registry_service.get_worker_or_raise(session, user, worker_id, write=True)
+    worker = registry_service.get_worker_or_raise(session, worker_id)
     row = registry_service.add_face_template(
         session, settings, user, worker, encoding=body.encoding, source=body.source
     )
@@ -355,11 +419,11 @@ def add_face_template(
     )
 
 
-@router.put("/workers/{worker_id}/blocklist", response_model=WorkerOut)
+@router.put("/workers/{worker_id}/blocklist", response_model=WorkerOut, dependencies=_WORKER_WRITE)
 def set_blocklist(
     worker_id: int, body: BlocklistIn, session: SessionDep, user: CurrentUser
 ) -> WorkerOut:
-    worker = registry_service.get_worker_or_raise(session, user, worker_id, write=True)
+    worker = registry_service.get_worker_or_raise(session, worker_id)
     registry_service.set_blocklist(
         session, user, worker, blocklisted=body.blocklisted, reason=body.reason
     )
@@ -383,6 +447,7 @@ def list_assignments(
     project_id: int,
     session: SessionDep,
     user: CurrentUser,
+    _: WorkersRead,
     q: Annotated[str | None, Query(description="name or part of the ID number")] = None,
     company_id: int | None = None,
     team_id: int | None = None,
@@ -392,8 +457,7 @@ def list_assignments(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[AssignmentOut]:
-    """The project's roster (花名册) with filters; a worker account sees only its own row."""
-    registry_service.get_project_or_raise(session, user, project_id)
+    """The project's roster (花名册) with filters (project-wide: not for worker accounts)."""
     if full:
         registry_service.check_full_ids(
             session, user, {project_id}, entity="roster", entity_id=None
@@ -406,7 +470,6 @@ def list_assignments(
         team_id=team_id,
         trade=trade,
         status=status,
-        worker_id=user.worker_id if user.role == Role.WORKER else None,
         limit=limit,
         offset=offset,
     )
@@ -417,20 +480,27 @@ def list_assignments(
 
 @router.post("/projects/{project_id}/assignments", response_model=AssignmentOut, status_code=201)
 def create_assignment(
-    project_id: int, body: AssignmentCreate, session: SessionDep, user: CurrentUser
+    project_id: int,
+    body: AssignmentCreate,
+    session: SessionDep,
+    user: CurrentUser,
+    project: WorkersWrite,
 ) -> AssignmentOut:
-    project = registry_service.get_project_or_raise(session, user, project_id, write=True)
-    if body.worker_id is not None:
-        registry_service.get_worker_or_raise(session, user, body.worker_id)
+    if body.worker_id is not None:  # a known worker: one the caller may see
+        scope.authorize(session, user, Resource.WORKERS, worker_id=body.worker_id)
     assignment = registry_service.create_assignment(session, user, project, data=body)
     return _assignment_response(session, assignment)
 
 
-@router.get("/projects/{project_id}/assignments/{assignment_id}", response_model=AssignmentOut)
+@router.get(
+    "/projects/{project_id}/assignments/{assignment_id}",
+    response_model=AssignmentOut,
+    dependencies=[authorized(Resource.WORKERS)],
+)
 def get_assignment(
     project_id: int, assignment_id: int, session: SessionDep, user: CurrentUser, full: Full = False
 ) -> AssignmentOut:
-    assignment = registry_service.get_assignment_or_raise(session, user, project_id, assignment_id)
+    assignment = registry_service.get_assignment_or_raise(session, project_id, assignment_id)
     if full:
         registry_service.check_full_ids(
             session, user, {project_id}, entity="assignment", entity_id=assignment.id
@@ -438,7 +508,11 @@ def get_assignment(
     return _assignment_response(session, assignment, full=full)
 
 
-@router.patch("/projects/{project_id}/assignments/{assignment_id}", response_model=AssignmentOut)
+@router.patch(
+    "/projects/{project_id}/assignments/{assignment_id}",
+    response_model=AssignmentOut,
+    dependencies=_WORKER_WRITE,
+)
 def update_assignment(
     project_id: int,
     assignment_id: int,
@@ -446,37 +520,35 @@ def update_assignment(
     session: SessionDep,
     user: CurrentUser,
 ) -> AssignmentOut:
-    assignment = registry_service.get_assignment_or_raise(
-        session, user, project_id, assignment_id, write=True
-    )
+    assignment = registry_service.get_assignment_or_raise(session, project_id, assignment_id)
     registry_service.update_assignment(session, user, assignment, data=body)
     return _assignment_response(session, assignment)
 
 
 @router.post(
-    "/projects/{project_id}/assignments/{assignment_id}/enter", response_model=AssignmentOut
+    "/projects/{project_id}/assignments/{assignment_id}/enter",
+    response_model=AssignmentOut,
+    dependencies=_WORKER_WRITE,
 )
 def enter(
     project_id: int, assignment_id: int, body: EnterIn, session: SessionDep, user: CurrentUser
 ) -> AssignmentOut:
     """进场 on the given date."""
-    assignment = registry_service.get_assignment_or_raise(
-        session, user, project_id, assignment_id, write=True
-    )
+    assignment = registry_service.get_assignment_or_raise(session, project_id, assignment_id)
     registry_service.enter(session, user, assignment, on=body.entered_on)
     return _assignment_response(session, assignment)
 
 
 @router.post(
-    "/projects/{project_id}/assignments/{assignment_id}/leave", response_model=AssignmentOut
+    "/projects/{project_id}/assignments/{assignment_id}/leave",
+    response_model=AssignmentOut,
+    dependencies=_WORKER_WRITE,
 )
 def leave(
     project_id: int, assignment_id: int, body: LeaveIn, session: SessionDep, user: CurrentUser
 ) -> AssignmentOut:
     """退场 on the given date."""
-    assignment = registry_service.get_assignment_or_raise(
-        session, user, project_id, assignment_id, write=True
-    )
+    assignment = registry_service.get_assignment_or_raise(session, project_id, assignment_id)
     registry_service.leave(session, user, assignment, on=body.left_on)
     return _assignment_response(session, assignment)
 
@@ -485,27 +557,26 @@ def leave(
     "/projects/{project_id}/assignments/{assignment_id}/cards",
     response_model=AssignmentOut,
     status_code=201,
+    dependencies=_WORKER_WRITE,
 )
 def bind_card(
     project_id: int, assignment_id: int, body: CardIn, session: SessionDep, user: CurrentUser
 ) -> AssignmentOut:
     """Bind an IC card UID (normalised to upper-case hex; unique across all projects)."""
-    assignment = registry_service.get_assignment_or_raise(
-        session, user, project_id, assignment_id, write=True
-    )
+    assignment = registry_service.get_assignment_or_raise(session, project_id, assignment_id)
     registry_service.bind_card(session, user, assignment, uid=body.uid)
     return _assignment_response(session, assignment)
 
 
 @router.delete(
-    "/projects/{project_id}/assignments/{assignment_id}/cards/{uid}", response_model=AssignmentOut
+    "/projects/{project_id}/assignments/{assignment_id}/cards/{uid}",
+    response_model=AssignmentOut,
+    dependencies=_WORKER_WRITE,
 )
 def unbind_card(
     project_id: int, assignment_id: int, uid: str, session: SessionDep, user: CurrentUser
 ) -> AssignmentOut:
-    assignment = registry_service.get_assignment_or_raise(
-        session, user, project_id, assignment_id, write=True
-    )
+    assignment = registry_service.get_assignment_or_raise(session, project_id, assignment_id)
     try:
         canonical = CardIn(uid=uid).uid
     except ValueError:
@@ -528,12 +599,12 @@ def import_roster(
     project_id: int,
     session: SessionDep,
     user: CurrentUser,
+    project: WorkersWrite,
     file: Annotated[UploadFile, File(description="花名册 XLSX or CSV (UTF-8 / UTF-8-BOM / GBK)")],
     skip_bad_rows: Annotated[
         bool, Query(description="import the good rows and report the bad (default: none if any)")
     ] = False,
 ) -> ImportReportOut:
-    project = registry_service.get_project_or_raise(session, user, project_id, write=True)
     data = file.file.read()
     report = registry_service.import_roster(
         session, user, project, data=data, filename=file.filename, skip_bad_rows=skip_bad_rows
@@ -569,6 +640,7 @@ def export_workers(
     project_id: int,
     session: SessionDep,
     user: CurrentUser,
+    project: WorkersRead,
     company_id: int | None = None,
     team_id: int | None = None,
     status: AssignmentStatus | None = None,
@@ -579,8 +651,6 @@ def export_workers(
     Full numbers (re-importable) for admins and the project's site managers, audited as a view;
     masked for everyone else, and the file then says it cannot be re-imported.
     """
-    project = registry_service.get_project_or_raise(session, user, project_id)
-    registry_service.require_not_worker(user)
     export = registry_service.export_workers(
         session, user, project, company_id=company_id, team_id=team_id, status=status,
         masked=masked,
@@ -606,36 +676,40 @@ def export_workers(
 def list_devices(
     project_id: int,
     session: SessionDep,
-    user: CurrentUser,
+    _: DevicesRead,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[DeviceOut]:
-    registry_service.get_project_or_raise(session, user, project_id)
-    registry_service.require_not_worker(user)
     rows, total = repo.list_devices(session, project_id, limit=limit, offset=offset)
     return Page(items=[device_out(d) for d in rows], total=total, limit=limit, offset=offset)
 
 
 @router.post("/projects/{project_id}/devices", response_model=DeviceOut, status_code=201)
 def create_device(
-    project_id: int, body: DeviceCreateIn, session: SessionDep, user: CurrentUser
+    project_id: int,
+    body: DeviceCreateIn,
+    session: SessionDep,
+    user: CurrentUser,
+    project: DevicesWrite,
 ) -> DeviceOut:
-    project = registry_service.get_project_or_raise(session, user, project_id, write=True)
     return device_out(registry_service.create_device(session, user, project, data=body))
 
 
 @router.get("/projects/{project_id}/devices/{device_id}", response_model=DeviceOut)
-def get_device(
-    project_id: int, device_id: int, session: SessionDep, user: CurrentUser
-) -> DeviceOut:
-    return device_out(registry_service.get_device_or_raise(session, user, project_id, device_id))
+def get_device(project_id: int, device_id: int, session: SessionDep, _: DevicesRead) -> DeviceOut:
+    return device_out(registry_service.get_device_or_raise(session, project_id, device_id))
 
 
 @router.patch("/projects/{project_id}/devices/{device_id}", response_model=DeviceOut)
 def update_device(
-    project_id: int, device_id: int, body: DeviceUpdate, session: SessionDep, user: CurrentUser
+    project_id: int,
+    device_id: int,
+    body: DeviceUpdate,
+    session: SessionDep,
+    user: CurrentUser,
+    _: DevicesWrite,
 ) -> DeviceOut:
-    device = registry_service.get_device_or_raise(session, user, project_id, device_id, write=True)
+    device = registry_service.get_device_or_raise(session, project_id, device_id)
     if body.model and body.model != device.model and device.kind == "gate":
         try:
             check_gate_model(body.model)
@@ -652,10 +726,10 @@ def update_device(
     status_code=201,
 )
 def provisioning_code(
-    project_id: int, device_id: int, session: SessionDep, user: CurrentUser
+    project_id: int, device_id: int, session: SessionDep, user: CurrentUser, _: DevicesWrite
 ) -> ProvisioningCodeOut:
     """A one-time code for the gate PC, valid 24 h, shown only in this response."""
-    device = registry_service.get_device_or_raise(session, user, project_id, device_id, write=True)
+    device = registry_service.get_device_or_raise(session, project_id, device_id)
     code, expires_at = registry_service.issue_provisioning_code(session, user, device)
     return ProvisioningCodeOut(device_id=device.id, code=code, expires_at=expires_at)
 
@@ -667,12 +741,10 @@ def provisioning_code(
 def list_confirmers(
     project_id: int,
     session: SessionDep,
-    user: CurrentUser,
+    _: ConfirmersRead,
     include_inactive: Annotated[bool, Query(description="also the deactivated ones")] = False,
 ) -> list[GateConfirmerOut]:
     """Who may confirm a worker at the project's gates (card + manager confirmation)."""
-    registry_service.get_project_or_raise(session, user, project_id)
-    registry_service.require_staff(user)
     rows = repo.list_confirmers(session, project_id, active_only=not include_inactive)
     return [GateConfirmerOut.model_validate(c) for c in rows]
 
@@ -681,10 +753,13 @@ def list_confirmers(
     "/projects/{project_id}/gate-confirmers", response_model=GateConfirmerOut, status_code=201
 )
 def add_confirmer(
-    project_id: int, body: GateConfirmerIn, session: SessionDep, user: CurrentUser
+    project_id: int,
+    body: GateConfirmerIn,
+    session: SessionDep,
+    user: CurrentUser,
+    project: ConfirmersWrite,
 ) -> GateConfirmerOut:
     """Register a confirmer by IC card (canonical upper-case hex); the gates learn it by roster."""
-    project = registry_service.get_project_or_raise(session, user, project_id, write=True)
     return GateConfirmerOut.model_validate(
         registry_service.add_confirmer(session, user, project, data=body)
     )
@@ -695,11 +770,9 @@ def add_confirmer(
     response_model=GateConfirmerOut,
 )
 def deactivate_confirmer(
-    project_id: int, confirmer_id: int, session: SessionDep, user: CurrentUser
+    project_id: int, confirmer_id: int, session: SessionDep, user: CurrentUser, _: ConfirmersWrite
 ) -> GateConfirmerOut:
-    confirmer = registry_service.get_confirmer_or_raise(
-        session, user, project_id, confirmer_id, write=True
-    )
+    confirmer = registry_service.get_confirmer_or_raise(session, project_id, confirmer_id)
     return GateConfirmerOut.model_validate(
         registry_service.deactivate_confirmer(session, user, confirmer)
     )
@@ -708,7 +781,7 @@ def deactivate_confirmer(
 # --- audit -------------------------------------------------------------------------------------
 
 
-@router.get("/audit", response_model=Page[AuditOut])
+@router.get("/audit", response_model=Page[AuditOut], dependencies=[authorized(Resource.AUDIT)])
 def list_audit(
     session: SessionDep,
     user: CurrentUser,
@@ -719,14 +792,11 @@ def list_audit(
     offset: Offset = 0,
 ) -> Page[AuditOut]:
     """Admins see every entry; site managers the entries of their projects."""
-    if user.role not in registry_service.STAFF:
-        raise ForbiddenError()
     if project_id is not None:
-        registry_service.get_project_or_raise(session, user, project_id)
-    scope = auth_service.project_ids_in_scope(session, user)
+        scope.authorize(session, user, Resource.AUDIT, project_id=project_id)
     rows, total = repo.list_audit(
         session,
-        scope=scope,
+        scope=scope.project_ids_in_scope(session, user),
         project_id=project_id,
         entity=entity,
         user_id=user_id,

@@ -17,9 +17,10 @@ from pydantic import BaseModel
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from models.enums import AssignmentStatus, CompanyRole, Role, WageKind
+from models.enums import AssignmentStatus, CompanyRole, WageKind
 from models.ids import bank_card_warning, birth_date_of, gender_of, mask_bank_card, mask_id_number
 from models.roster import Confirmer
+from server.auth import scope
 from server.auth import service as auth_service
 from server.auth.models import User
 from server.config import Settings
@@ -57,7 +58,6 @@ from server.registry.schemas import (
 )
 from server.reports import workers_xlsx
 
-STAFF = (Role.ADMIN, Role.SITE_MANAGER)
 PROVISIONING_HOURS = 24
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at the gate
 _SECRET_FIELDS = {"id_number": mask_id_number, "bank_card": mask_bank_card}
@@ -90,34 +90,15 @@ def _apply(obj: Any, data: BaseModel) -> dict[str, object]:
     return changes
 
 
-# --- scope -------------------------------------------------------------------------------------
-
-
-def require_staff(user: User) -> None:
-    """Admins and site managers write; inspectors and workers get 403."""
-    auth_service.require_role(user, *STAFF)
-
-
-def require_not_worker(user: User) -> None:
-    """Lists of firms, teams, devices: not a worker's own records."""
-    if user.role == Role.WORKER:
-        raise ForbiddenError()
-
-
-def get_project_or_raise(
-    session: Session, user: User, project_id: int, *, write: bool = False
-) -> Project:
-    return auth_service.require_project(session, user, project_id, write=write)
+# --- lookups ---------------------------------------------------------------------------------
+# Who may see or change what is decided by server/auth/scope.py, which every route calls before
+# these lookups run; they only find the row within its project or answer 404.
 
 
 def may_see_full_ids(session: Session, user: User, project_ids: set[int]) -> bool:
-    """Admins, and site managers of one of these projects (or of none yet: fresh registration)."""
-    if user.role == Role.ADMIN:
-        return True
-    if user.role != Role.SITE_MANAGER:
-        return False
-    scope = auth_service.project_ids_in_scope(session, user) or set()
-    return not project_ids or bool(project_ids & scope)
+    """Admins, and site managers of one of these projects (or of none yet: fresh registration):
+    the policy table's FULL_IDS (server/auth)."""
+    return scope.may_unmask(session, user, project_ids)
 
 
 def check_full_ids(
@@ -136,83 +117,42 @@ def check_full_ids(
     )
 
 
-def get_worker_or_raise(
-    session: Session, user: User, worker_id: int, *, write: bool = False
-) -> Worker:
-    """404 unless the worker is on a project in scope (a worker account: only itself);
-    a worker with no assignment yet is visible to admins and site managers, who register people
-    before putting them on a project."""
+def get_worker_or_raise(session: Session, worker_id: int) -> Worker:
     worker = session.get(Worker, worker_id)
     if worker is None:
         raise NotFoundError("工人", "worker")
-    if user.role == Role.ADMIN:
-        return worker
-    if user.role == Role.WORKER:
-        if user.worker_id != worker_id:
-            raise NotFoundError("工人", "worker")
-    else:
-        projects = repo.worker_project_ids(session, worker_id)
-        scope = auth_service.project_ids_in_scope(session, user) or set()
-        unassigned_ok = not projects and user.role == Role.SITE_MANAGER
-        if not (projects & scope) and not unassigned_ok:
-            raise NotFoundError("工人", "worker")
-    if write:
-        require_staff(user)
     return worker
 
 
-def get_company_or_raise(session: Session, user: User, company_id: int) -> Company:
+def get_company_or_raise(session: Session, company_id: int) -> Company:
     company = session.get(Company, company_id)
     if company is None:
-        raise NotFoundError("企业", "company")
-    if user.role == Role.ADMIN:
-        return company
-    require_not_worker(user)
-    scope = auth_service.project_ids_in_scope(session, user) or set()
-    # A firm on none of the caller's projects is not disclosed; a fresh firm is, to managers.
-    projects = repo.company_project_ids(session, company_id)
-    if not (projects & scope) and not (not projects and user.role == Role.SITE_MANAGER):
         raise NotFoundError("企业", "company")
     return company
 
 
-def get_assignment_or_raise(
-    session: Session, user: User, project_id: int, assignment_id: int, *, write: bool = False
-) -> Assignment:
-    get_project_or_raise(session, user, project_id, write=write)
+def get_assignment_or_raise(session: Session, project_id: int, assignment_id: int) -> Assignment:
     assignment = repo.get_assignment(session, project_id, assignment_id)
-    if assignment is None or (user.role == Role.WORKER and assignment.worker_id != user.worker_id):
+    if assignment is None:
         raise NotFoundError("用工记录", "assignment")
     return assignment
 
 
-def get_team_or_raise(
-    session: Session, user: User, project_id: int, team_id: int, *, write: bool = False
-) -> Team:
-    get_project_or_raise(session, user, project_id, write=write)
-    require_not_worker(user)
+def get_team_or_raise(session: Session, project_id: int, team_id: int) -> Team:
     team = repo.get_team(session, project_id, team_id)
     if team is None:
         raise NotFoundError("班组", "team")
     return team
 
 
-def get_device_or_raise(
-    session: Session, user: User, project_id: int, device_id: int, *, write: bool = False
-) -> Device:
-    get_project_or_raise(session, user, project_id, write=write)
-    require_not_worker(user)
+def get_device_or_raise(session: Session, project_id: int, device_id: int) -> Device:
     device = repo.get_device(session, project_id, device_id)
     if device is None:
         raise NotFoundError("设备", "device")
     return device
 
 
-def get_confirmer_or_raise(
-    session: Session, user: User, project_id: int, confirmer_id: int, *, write: bool = False
-) -> GateConfirmer:
-    get_project_or_raise(session, user, project_id, write=write)
-    require_staff(user)  # who may open the gate is for admins and the project's site managers
+def get_confirmer_or_raise(session: Session, project_id: int, confirmer_id: int) -> GateConfirmer:
     confirmer = repo.get_confirmer(session, project_id, confirmer_id)
     if confirmer is None:
         raise NotFoundError("确认人", "gate confirmer")
@@ -253,16 +193,6 @@ def update_project(
 
 
 # --- project settings --------------------------------------------------------------------------
-
-
-def get_settings_or_raise(
-    session: Session, user: User, project_id: int, *, write: bool = False
-) -> Project:
-    """Read: admin, the project's site managers and inspectors; write: admin and its managers.
-    Out of scope is 404 first, so a worker's 403 discloses nothing of other projects."""
-    project = get_project_or_raise(session, user, project_id, write=write)
-    require_not_worker(user)
-    return project
 
 
 def update_settings(

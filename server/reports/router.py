@@ -4,9 +4,9 @@ GET /api/v1/projects/{project_id}/workers/{worker_id}/evidence?month=YYYY-MM    
 GET /api/v1/projects/{project_id}/workers/{worker_id}/evidence.xlsx?month=YYYY-MM   XLSX
 GET /api/v1/projects/{project_id}/workers/{worker_id}/evidence.pdf?month=YYYY-MM    PDF
 
-Scope as the pay slip's (payroll router `_slip`): admins, and managers and inspectors of the
-project; a worker only their own; everything else is 404, not 403, so nothing is disclosed.
-Every view is audited: the records are personal data.
+Scope (server/auth/policy.py, as the pay slip's): admins, and managers and inspectors of the
+project; a worker only their own (another worker's is 404, so nothing is disclosed). Every view
+is audited: the records are personal data.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from models.enums import Role
+from server.auth import scope
 from server.auth import service as auth_service
 from server.auth.models import User
 from server.config import Settings
 from server.db.types import utcnow
-from server.deps import CurrentUser, SessionDep, SettingsDep
-from server.errors import NotFoundError
+from server.deps import CurrentUser, SessionDep, SettingsDep, authorized
 from server.ingest import evidence as evidence_service
 from server.reports import evidence_pdf, evidence_xlsx
 from server.web.downloads import PDF, XLSX, download
@@ -32,6 +32,8 @@ router = APIRouter(prefix="/api/v1", tags=["reports"])
 
 Month = Annotated[str, Query(description="month YYYY-MM (project time zone)", max_length=16)]
 _PATH = "/projects/{project_id}/workers/{worker_id}/evidence"
+_NOT_FOUND = ("考勤凭证", "attendance evidence")
+_SCOPE = [authorized(scope.Resource.EVIDENCE, not_found=_NOT_FOUND)]
 
 
 def worker_evidence(
@@ -44,12 +46,14 @@ def worker_evidence(
     settings: Settings | None = None,
 ) -> evidence_service.WorkerEvidence:
     """The evidence when the caller may see it (the pay slip's rule), audited as a view."""
-    if user.role == Role.WORKER and user.worker_id != worker_id:
-        raise NotFoundError("考勤凭证", "attendance evidence")
-    try:
-        auth_service.require_project(session, user, project_id)
-    except NotFoundError:
-        raise NotFoundError("考勤凭证", "attendance evidence") from None
+    scope.authorize(
+        session,
+        user,
+        scope.Resource.EVIDENCE,
+        project_id=project_id,
+        worker_id=worker_id,
+        not_found=_NOT_FOUND,
+    )
     evidence = evidence_service.worker_month_evidence(
         session,
         project_id=project_id,
@@ -78,39 +82,39 @@ def file_name(evidence: evidence_service.WorkerEvidence, ext: str) -> str:
     return f"考勤凭证_{evidence.project_code}_{evidence.worker_name}_{evidence.period}.{ext}"
 
 
-@router.get(_PATH, response_model=evidence_service.WorkerEvidence)
+@router.get(_PATH, response_model=evidence_service.WorkerEvidence, dependencies=_SCOPE)
 def get_evidence(
-    project_id: int, worker_id: int, month: Month,
+    project_id: int,
+    worker_id: int,
+    month: Month,
     session: SessionDep,
     user: CurrentUser,
     settings: SettingsDep,
 ) -> evidence_service.WorkerEvidence:
-    return worker_evidence(
-        session, user, project_id, worker_id, month, "json", settings
-    )
+    return worker_evidence(session, user, project_id, worker_id, month, "json", settings)
 
 
-@router.get(f"{_PATH}.xlsx")
+@router.get(f"{_PATH}.xlsx", dependencies=_SCOPE)
 def get_evidence_xlsx(
-    project_id: int, worker_id: int, month: Month,
+    project_id: int,
+    worker_id: int,
+    month: Month,
     session: SessionDep,
     user: CurrentUser,
     settings: SettingsDep,
 ) -> Response:
-    evidence = worker_evidence(
-        session, user, project_id, worker_id, month, "xlsx", settings
-    )
+    evidence = worker_evidence(session, user, project_id, worker_id, month, "xlsx", settings)
     return download(evidence_xlsx.evidence_xlsx(evidence), XLSX, file_name(evidence, "xlsx"))
 
 
-@router.get(f"{_PATH}.pdf")
+@router.get(f"{_PATH}.pdf", dependencies=_SCOPE)
 def get_evidence_pdf(
-    project_id: int, worker_id: int, month: Month,
+    project_id: int,
+    worker_id: int,
+    month: Month,
     session: SessionDep,
     user: CurrentUser,
     settings: SettingsDep,
 ) -> Response:
-    evidence = worker_evidence(
-        session, user, project_id, worker_id, month, "pdf", settings
-    )
+    evidence = worker_evidence(session, user, project_id, worker_id, month, "pdf", settings)
     return download(evidence_pdf.evidence_pdf(evidence), PDF, file_name(evidence, "pdf"))

@@ -8,7 +8,9 @@ GET  /api/v1/projects/{project_id}/rosters/monthly.xlsx?month=YYYY-MM[&company_i
 POST /api/v1/projects/{project_id}/corrections          site managers and admins
 GET  /api/v1/projects/{project_id}/corrections?month=YYYY-MM[&worker_id=]
 
-Reads need the project in scope (inspectors read); out of scope is 404.
+Scope (server/auth/policy.py): attendance and corrections are project-wide, for admins and the
+project's managers and inspectors; a worker gets 403 on them (their own days are on /me), a
+project out of scope is 404; writing a correction is for admins and site managers.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 
-from server.auth import service as auth_service
-from server.deps import CurrentUser, SessionDep
+from server.auth.scope import Action, Resource
+from server.deps import CurrentUser, SessionDep, authorized
+from server.registry.models import Project
 from server.reports import daily_xlsx, roster_csv, roster_xlsx
 from server.rosters import service as roster_service
 from server.rosters.schemas import CorrectionIn, CorrectionOut, DailyRosterOut, MonthRosterOut
@@ -30,6 +33,7 @@ router = APIRouter(prefix="/api/v1/projects", tags=["rosters"])
 MonthQuery = Annotated[str, Query(description="YYYY-MM, e.g. 2026-10", examples=["2026-10"])]
 CompanyQuery = Annotated[int | None, Query(description="only this company's workers")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+AttendanceProject = Annotated[Project, authorized(Resource.ATTENDANCE)]
 
 
 def _attachment(filename: str) -> str:
@@ -38,12 +42,11 @@ def _attachment(filename: str) -> str:
 
 
 def _month(
-    session: SessionDep, user: CurrentUser, project_id: int, month: str, company_id: int | None
+    session: SessionDep, project: Project, month: str, company_id: int | None
 ) -> roster_service.MonthRoster:
     roster_service.parse_period(month)  # 422 naming the field before any other work
-    auth_service.require_project(session, user, project_id)
     return roster_service.load_month(
-        session, project_id=project_id, period=month, company_id=company_id
+        session, project_id=project.id, period=month, company_id=company_id
     )
 
 
@@ -51,10 +54,9 @@ def _month(
 def get_daily(
     project_id: int,
     session: SessionDep,
-    user: CurrentUser,
+    project: AttendanceProject,
     day: Annotated[dt.date | None, Query(description="local date; default today")] = None,
 ) -> DailyRosterOut:
-    project = auth_service.require_project(session, user, project_id)
     now = dt.datetime.now(dt.UTC)
     if day is None:
         day = now.astimezone(roster_service.project_settings(project).zone).date()
@@ -65,11 +67,10 @@ def get_daily(
 def get_daily_xlsx(
     project_id: int,
     session: SessionDep,
-    user: CurrentUser,
+    project: AttendanceProject,
     day: Annotated[dt.date | None, Query(description="local date; default today")] = None,
 ) -> Response:
     """当日考勤 as XLSX: on site, arrivals and departures, not come, anomalies (same scope)."""
-    project = auth_service.require_project(session, user, project_id)
     now = dt.datetime.now(dt.UTC)
     if day is None:
         day = now.astimezone(roster_service.project_settings(project).zone).date()
@@ -88,22 +89,22 @@ def get_daily_xlsx(
 def get_monthly(
     project_id: int,
     session: SessionDep,
-    user: CurrentUser,
+    project: AttendanceProject,
     month: MonthQuery,
     company_id: CompanyQuery = None,
 ) -> MonthRosterOut:
-    return MonthRosterOut.of(_month(session, user, project_id, month, company_id))
+    return MonthRosterOut.of(_month(session, project, month, company_id))
 
 
 @router.get("/{project_id}/rosters/monthly.csv", response_class=Response)
 def get_monthly_csv(
     project_id: int,
     session: SessionDep,
-    user: CurrentUser,
+    project: AttendanceProject,
     month: MonthQuery,
     company_id: CompanyQuery = None,
 ) -> Response:
-    roster = _month(session, user, project_id, month, company_id)
+    roster = _month(session, project, month, company_id)
     return Response(
         roster_csv.month_csv(roster),
         media_type="text/csv; charset=utf-8",
@@ -115,12 +116,12 @@ def get_monthly_csv(
 def get_monthly_xlsx(
     project_id: int,
     session: SessionDep,
-    user: CurrentUser,
+    project: AttendanceProject,
     month: MonthQuery,
     company_id: CompanyQuery = None,
     per_company: Annotated[bool, Query(description="one sheet per company")] = False,
 ) -> Response:
-    roster = _month(session, user, project_id, month, company_id)
+    roster = _month(session, project, month, company_id)
     return Response(
         roster_xlsx.month_xlsx(roster, per_company=per_company),
         media_type=XLSX,
@@ -128,7 +129,12 @@ def get_monthly_xlsx(
     )
 
 
-@router.post("/{project_id}/corrections", response_model=CorrectionOut, status_code=201)
+@router.post(
+    "/{project_id}/corrections",
+    response_model=CorrectionOut,
+    status_code=201,
+    dependencies=[authorized(Resource.CORRECTIONS, Action.WRITE)],
+)
 def post_correction(
     project_id: int, body: CorrectionIn, session: SessionDep, user: CurrentUser
 ) -> CorrectionOut:
@@ -144,17 +150,19 @@ def post_correction(
     return CorrectionOut.of(record)
 
 
-@router.get("/{project_id}/corrections", response_model=list[CorrectionOut])
+@router.get(
+    "/{project_id}/corrections",
+    response_model=list[CorrectionOut],
+    dependencies=[authorized(Resource.CORRECTIONS)],
+)
 def get_corrections(
     project_id: int,
     session: SessionDep,
-    user: CurrentUser,
     month: Annotated[str | None, Query(description="YYYY-MM")] = None,
     worker_id: int | None = None,
 ) -> list[CorrectionOut]:
     if month is not None:
         roster_service.parse_period(month)
-    auth_service.require_project(session, user, project_id)
     records = roster_service.list_corrections(
         session, project_id=project_id, period=month, worker_id=worker_id
     )

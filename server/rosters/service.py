@@ -51,6 +51,7 @@ from models.enums import (
 )
 from models.ids import mask_id_number
 from models.roster import split_confirmed_ref
+from server.auth import scope
 from server.auth import service as auth_service
 from server.auth.models import User
 from server.errors import NotFoundError, SiteGateError, ValidationFailedError
@@ -547,7 +548,9 @@ def add_correction(
 
     The worker must be assigned to the project, and the punch may not lie in the future.
     """
-    auth_service.require_project(session, user, project_id, write=True)
+    scope.authorize(
+        session, user, scope.Resource.CORRECTIONS, scope.Action.WRITE, project_id=project_id
+    )
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailedError(

@@ -12,7 +12,7 @@ import re
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from starlette.responses import Response
@@ -23,6 +23,7 @@ from server.auth import service as auth_service
 from server.auth import throttle
 from server.auth.models import User
 from server.auth.schemas import UserUpdate
+from server.auth.scope import Action, Area, Resource
 from server.db.types import utcnow
 from server.errors import SiteGateError
 from server.registry.models import Project
@@ -30,7 +31,7 @@ from server.web.csrf import CsrfChecked
 from server.web.errors import PageRoute
 from server.web.forms import FormErrors
 from server.web.i18n import lang_of
-from server.web.session import PageDb, PageUser
+from server.web.session import AdminUser, PageDb, page_authorized
 from server.web.templating import render
 
 router = APIRouter(route_class=PageRoute)
@@ -45,12 +46,9 @@ FIELD_LABELS = {
 }
 
 
-def _admin(user: PageUser) -> User:
-    auth_service.require_role(user, Role.ADMIN)
-    return user
-
-
-AdminUser = Annotated[User, Depends(_admin)]
+# Accounts are the admins' (server/auth/policy.py USERS); reading a form is as writing it.
+USERS_READ = [page_authorized(Area.ADMIN, Resource.USERS)]
+USERS_WRITE = [page_authorized(Area.ADMIN, Resource.USERS, Action.WRITE)]
 
 
 def _projects(session: PageDb) -> list[Project]:
@@ -64,7 +62,7 @@ def _temporary_password() -> str:
 # --- list ------------------------------------------------------------------------------------
 
 
-@router.get("/admin/users")
+@router.get("/admin/users", dependencies=USERS_READ)
 def users(
     request: Request,
     session: PageDb,
@@ -174,13 +172,13 @@ class _Fields:
 FormList = Annotated[list[str], Form()]
 
 
-@router.get("/admin/users/new")
+@router.get("/admin/users/new", dependencies=USERS_WRITE)
 def new_user_form(request: Request, session: PageDb, admin: AdminUser) -> Response:
     form: dict[str, object] = {"role": "site_manager", "project_ids": []}
     return _form_page(request, session, target=None, form=form)
 
 
-@router.post("/admin/users/new", dependencies=[CsrfChecked])
+@router.post("/admin/users/new", dependencies=[CsrfChecked, *USERS_WRITE])
 def create_user(
     request: Request,
     session: PageDb,
@@ -245,14 +243,14 @@ def create_user(
     return _temp_page(request, created, password, created_now=True)
 
 
-@router.get("/admin/users/{user_id}")
+@router.get("/admin/users/{user_id}", dependencies=USERS_READ)
 def edit_user_form(request: Request, session: PageDb, admin: AdminUser, user_id: int) -> Response:
     target = auth_service.get_user_or_raise(session, user_id)
     form = _form_of(target, auth_service.project_ids_of(session, target))
     return _form_page(request, session, target=target, form=form)
 
 
-@router.post("/admin/users/{user_id}", dependencies=[CsrfChecked])
+@router.post("/admin/users/{user_id}", dependencies=[CsrfChecked, *USERS_WRITE])
 def update_user(
     request: Request,
     session: PageDb,
@@ -312,7 +310,7 @@ def update_user(
     return RedirectResponse(f"/admin/users/{target.id}?msg={msg}", status_code=303)
 
 
-@router.post("/admin/users/{user_id}/active", dependencies=[CsrfChecked])
+@router.post("/admin/users/{user_id}/active", dependencies=[CsrfChecked, *USERS_WRITE])
 def set_active(
     request: Request,
     session: PageDb,
@@ -352,7 +350,7 @@ def _temp_page(request: Request, target: User, password: str, *, created_now: bo
     )
 
 
-@router.post("/admin/users/{user_id}/password", dependencies=[CsrfChecked])
+@router.post("/admin/users/{user_id}/password", dependencies=[CsrfChecked, *USERS_WRITE])
 def reset_password(request: Request, session: PageDb, admin: AdminUser, user_id: int) -> Response:
     target = auth_service.get_user_or_raise(session, user_id)
     password = _temporary_password()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -23,10 +23,11 @@ from starlette.responses import Response
 
 from drivers.config import configs_root, load_gate_profile
 from drivers.errors import ConfigError
-from models.enums import Direction, Role
+from models.enums import Direction
 from models.ids import normalise_card_uid
-from server.auth import service as auth_service
 from server.auth.models import User
+from server.auth.policy import may_enter
+from server.auth.scope import Action, Area, Resource
 from server.errors import SiteGateError
 from server.registry import schemas as registry_schemas
 from server.registry import service as registry_service
@@ -39,7 +40,7 @@ from server.web.errors import PageRoute
 from server.web.forms import FormErrors
 from server.web.i18n import lang_of, translate
 from server.web.period import current_period
-from server.web.session import InspectorUser, ManagerUser, PageDb
+from server.web.session import ManagerUser, PageDb, page_authorized
 from server.web.templating import render
 
 log = logging.getLogger("sitegate.web")
@@ -88,20 +89,14 @@ def gate_models() -> tuple[GateModel, ...]:
     return tuple(out)
 
 
-def _site_project(project_id: int, user: ManagerUser, session: PageDb) -> Project:
-    return auth_service.require_project(session, user, project_id)
-
-
-def _inspect_project(project_id: int, user: InspectorUser, session: PageDb) -> Project:
-    return auth_service.require_project(session, user, project_id)
-
-
 def _masked_card(uid: str) -> str:
     return "*" * (len(uid) - 4) + uid[-4:]
 
 
-SiteProject = Annotated[Project, Depends(_site_project)]
-InspectProject = Annotated[Project, Depends(_inspect_project)]
+SiteProject = Annotated[Project, page_authorized(Area.SITE, Resource.DEVICES)]
+InspectProject = Annotated[Project, page_authorized(Area.INSPECT, Resource.DEVICES)]
+DevicesWrite = Annotated[Project, page_authorized(Area.SITE, Resource.DEVICES, Action.WRITE)]
+ConfirmersWrite = Annotated[Project, page_authorized(Area.SITE, Resource.CONFIRMERS, Action.WRITE)]
 
 
 # --- the list ----------------------------------------------------------------------------------
@@ -152,7 +147,7 @@ def _list_page(
     user: User | None = getattr(request.state, "page_user", None)
     # The full chain check is on the inspector's month page (inspectors and admins).
     chain_link = None
-    if user is not None and user.role in (Role.INSPECTOR, Role.ADMIN):
+    if user is not None and may_enter(user.role, Area.INSPECT):
         period = current_period(now, roster_service.project_settings(project).zone)
         chain_link = f"/inspect/{project.id}/{period}#chains"
     gates = queries.device_states(session, project.id, now)
@@ -220,19 +215,18 @@ def _form_page(
 
 
 @router.get("/site/{project_id}/gates/new")
-def register_form(request: Request, project: SiteProject) -> Response:
+def register_form(request: Request, project: DevicesWrite) -> Response:
     return _form_page(request, project, form=GateForm(), errors=[])
 
 
 @router.post("/site/{project_id}/gates/new", dependencies=[CsrfChecked])
 def register(
     request: Request,
-    project: SiteProject,
+    project: DevicesWrite,
     session: PageDb,
     user: ManagerUser,
     form: Annotated[GateForm, Form()],
 ) -> Response:
-    auth_service.require_project(session, user, project.id, write=True)
     errs = FormErrors(lang_of(request))
     code = errs.text(
         form.code,
@@ -285,14 +279,14 @@ def register(
 @router.post("/site/{project_id}/gates/{device_id}/provisioning-code", dependencies=[CsrfChecked])
 def provisioning_code(
     request: Request,
-    project: SiteProject,
+    project: DevicesWrite,
     session: PageDb,
     user: ManagerUser,
     device_id: int,
 ) -> Response:
     """The one-time code, answered with the page itself (no redirect): it is never in a URL or
     the history, and is not stored in clear, so this response is the only time it is shown."""
-    device = registry_service.get_device_or_raise(session, user, project.id, device_id, write=True)
+    device = registry_service.get_device_or_raise(session, project.id, device_id)
     if not device.active:
         errs = FormErrors(lang_of(request))
         errs.add("gate.inactive_no_code")
@@ -343,14 +337,11 @@ def _service_error(errs: FormErrors, exc: SiteGateError) -> None:
 @router.post("/site/{project_id}/gates/confirmers", dependencies=[CsrfChecked])
 def add_confirmer(
     request: Request,
-    project: SiteProject,
+    project: ConfirmersWrite,
     session: PageDb,
     user: ManagerUser,
     form: Annotated[ConfirmerForm, Form()],
 ) -> Response:
-    # The same checks as the JSON API's route: project write scope, then staff only.
-    registry_service.get_project_or_raise(session, user, project.id, write=True)
-    registry_service.require_staff(user)
     errs = FormErrors(lang_of(request))
     name = errs.text(form.name, "confirmers.name", max_len=CONFIRMER_NAME_MAX, required=True)
     card_uid = None
@@ -396,11 +387,9 @@ def add_confirmer(
     "/site/{project_id}/gates/confirmers/{confirmer_id}/deactivate", dependencies=[CsrfChecked]
 )
 def deactivate_confirmer(
-    project: SiteProject, session: PageDb, user: ManagerUser, confirmer_id: int
+    project: ConfirmersWrite, session: PageDb, user: ManagerUser, confirmer_id: int
 ) -> Response:
-    confirmer = registry_service.get_confirmer_or_raise(
-        session, user, project.id, confirmer_id, write=True
-    )
+    confirmer = registry_service.get_confirmer_or_raise(session, project.id, confirmer_id)
     registry_service.deactivate_confirmer(session, user, confirmer)
     return RedirectResponse(
         f"/site/{project.id}/gates?msg=confirmers.deactivated#confirmers", status_code=303

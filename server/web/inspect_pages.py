@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from models.enums import WarningLevel
-from server.auth import service as auth_service
+from server.auth import scope
+from server.auth.scope import Action, Area, Resource
 from server.errors import SiteGateError
 from server.ingest import service as ingest_service
 from server.payroll import service as payroll_service
@@ -40,7 +41,7 @@ from server.web.errors import PageNotFoundError, PageRoute
 from server.web.forms import FormErrors
 from server.web.i18n import lang_of, translate
 from server.web.period import DEFAULT_ZONE, checked_period, current_period, shift_period
-from server.web.session import InspectorUser, PageDb
+from server.web.session import InspectorUser, PageDb, page_authorized
 from server.web.templating import render
 
 router = APIRouter(prefix="/inspect", route_class=PageRoute)
@@ -49,11 +50,12 @@ router = APIRouter(prefix="/inspect", route_class=PageRoute)
 OVERVIEW_MONTHS = 3
 
 
-def inspect_project(project_id: int, user: InspectorUser, session: PageDb) -> Project:
-    return auth_service.require_project(session, user, project_id)
-
-
-InspectProject = Annotated[Project, Depends(inspect_project)]
+# Each page's kind (server/auth/policy.py): the inspect area, the project in scope, the kind.
+ReconProject = Annotated[Project, page_authorized(Area.INSPECT, Resource.RECONCILIATION)]
+SlipProject = Annotated[Project, page_authorized(Area.INSPECT, Resource.PAYSLIPS)]
+EvidenceProject = Annotated[Project, page_authorized(Area.INSPECT, Resource.EVIDENCE)]
+LedgerProject = Annotated[Project, page_authorized(Area.INSPECT, Resource.PAYROLL)]
+FindingProject = Annotated[Project, page_authorized(Area.INSPECT, Resource.FINDINGS, Action.WRITE)]
 
 
 def _today(request: Request, project: Project) -> dt.date:
@@ -64,7 +66,7 @@ def _today(request: Request, project: Project) -> dt.date:
 def projects(request: Request, user: InspectorUser, session: PageDb) -> Response:
     current = current_period(now_utc(request), DEFAULT_ZONE)
     periods = [shift_period(current, -n) for n in range(OVERVIEW_MONTHS - 1, -1, -1)]
-    in_scope = queries.projects_in_scope(session, auth_service.project_ids_in_scope(session, user))
+    in_scope = queries.projects_in_scope(session, scope.project_ids_in_scope(session, user))
     # One query for every project × month: the stored levels, not a reconciliation per cell.
     levels = recon_service.levels_for_projects(
         session, project_ids=[p.id for p in in_scope], periods=periods
@@ -81,7 +83,7 @@ def projects(request: Request, user: InspectorUser, session: PageDb) -> Response
 
 @router.get("/{project_id}/{period}")
 def project_month(
-    request: Request, project: InspectProject, session: PageDb, period: str
+    request: Request, project: ReconProject, session: PageDb, period: str
 ) -> Response:
     return _month_page(request, project, session, checked_period(period), [])
 
@@ -136,7 +138,7 @@ def _month_page(
 
 @router.get("/{project_id}/{period}/workers/{worker_id}")
 def worker_month(
-    request: Request, project: InspectProject, session: PageDb, period: str, worker_id: int
+    request: Request, project: SlipProject, session: PageDb, period: str, worker_id: int
 ) -> Response:
     period = checked_period(period)
     # The pay slip is the drill-down's numbers (404 when the worker is not on the month's roster)
@@ -171,7 +173,7 @@ def worker_month(
 
 @router.get("/{project_id}/{period}/workers/{worker_id}/payslip.pdf")
 def worker_payslip_pdf(
-    request: Request, project: InspectProject, session: PageDb, period: str, worker_id: int
+    request: Request, project: SlipProject, session: PageDb, period: str, worker_id: int
 ) -> Response:
     slip = payroll_service.pay_slip(
         session,
@@ -185,7 +187,7 @@ def worker_payslip_pdf(
 
 @router.get("/{project_id}/{period}/workers/{worker_id}/evidence.{ext}")
 def worker_evidence(
-    project: InspectProject,
+    project: EvidenceProject,
     session: PageDb,
     user: InspectorUser,
     period: str,
@@ -212,7 +214,7 @@ def _slip_name(slip: payroll_service.PaySlip) -> str:
 @router.post("/{project_id}/{period}/findings/{finding_id}", dependencies=[CsrfChecked])
 def act_on_finding(
     request: Request,
-    project: InspectProject,
+    project: FindingProject,
     session: PageDb,
     user: InspectorUser,
     period: str,
@@ -241,9 +243,7 @@ def act_on_finding(
 
 
 @router.get("/{project_id}/{period}/export.xlsx")
-def export_xlsx(
-    request: Request, project: InspectProject, session: PageDb, period: str
-) -> Response:
+def export_xlsx(request: Request, project: ReconProject, session: PageDb, period: str) -> Response:
     """工资核对 XLSX: the stored level and findings, the per-worker table (server/reports)."""
     summary = recon_service.summary(
         session,
@@ -259,7 +259,7 @@ def export_xlsx(
 
 
 @router.get("/{project_id}/{period}/report.pdf")
-def report_pdf(request: Request, project: InspectProject, session: PageDb, period: str) -> Response:
+def report_pdf(request: Request, project: ReconProject, session: PageDb, period: str) -> Response:
     """工资核对报告 PDF: what the page shows, printable with signature lines (server/reports)."""
     summary = recon_service.summary(
         session,
@@ -278,7 +278,7 @@ def report_pdf(request: Request, project: InspectProject, session: PageDb, perio
 
 @router.get("/{project_id}/{period}/ledger.xlsx")
 def ledger_export(
-    request: Request, project: InspectProject, session: PageDb, period: str
+    request: Request, project: LedgerProject, session: PageDb, period: str
 ) -> Response:
     """工资支付台账 XLSX of the month: every imported payment line, masked (server/reports)."""
     period = checked_period(period)

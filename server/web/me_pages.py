@@ -10,11 +10,12 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass
+from typing import Annotated
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from server.auth import service as auth_service
+from server.auth.scope import Area, Resource
 from server.payroll import service as payroll_service
 from server.payroll.models import PayrollLine
 from server.registry.models import Project, Worker
@@ -27,10 +28,17 @@ from server.web.clock import now_utc
 from server.web.downloads import PDF, XLSX, download
 from server.web.errors import PageNotFoundError, PageRoute
 from server.web.period import checked_period, period_or_current, shift_period
-from server.web.session import PageDb, WorkerUser
+from server.web.session import PageDb, WorkerUser, page_authorized
 from server.web.templating import render
 
 router = APIRouter(prefix="/me", route_class=PageRoute)
+
+# Every page is about the signed-in worker's own record (server/auth/policy.py: OWN).
+MyDays = page_authorized(Area.ME, Resource.ATTENDANCE, own=True)
+MyPay = page_authorized(Area.ME, Resource.PAYSLIPS, own=True)
+MyEvidence = page_authorized(Area.ME, Resource.EVIDENCE, own=True)
+MyNotice = page_authorized(Area.ME, Resource.NOTICE, own=True)
+SlipProject = Annotated[Project, MyPay]
 
 
 def _me(session: PageDb, user: WorkerUser) -> Worker:
@@ -40,7 +48,7 @@ def _me(session: PageDb, user: WorkerUser) -> Worker:
     return worker
 
 
-@router.get("/")
+@router.get("/", dependencies=[MyDays])
 def my_days(
     request: Request, session: PageDb, user: WorkerUser, period: str | None = None
 ) -> Response:
@@ -74,7 +82,7 @@ def my_days(
     )
 
 
-@router.get("/evidence/{project_id:int}/{period}.{ext}")
+@router.get("/evidence/{project_id:int}/{period}.{ext}", dependencies=[MyEvidence])
 def my_evidence(
     session: PageDb, user: WorkerUser, project_id: int, period: str, ext: str
 ) -> Response:
@@ -102,7 +110,7 @@ class PayMonth:
     has_slip: bool
 
 
-@router.get("/pay")
+@router.get("/pay", dependencies=[MyPay])
 def my_pay(request: Request, session: PageDb, user: WorkerUser) -> Response:
     worker = _me(session, user)
     assignments = queries.my_assignments(session, worker.id)
@@ -123,10 +131,9 @@ def my_pay(request: Request, session: PageDb, user: WorkerUser) -> Response:
 
 
 def _my_slip(
-    request: Request, session: PageDb, user: WorkerUser, project_id: int, period: str
+    request: Request, session: PageDb, user: WorkerUser, project: Project, period: str
 ) -> payroll_service.PaySlip:
     # A worker's scope is their own projects: anything else is 404 (nothing disclosed).
-    project = auth_service.require_project(session, user, project_id)
     assert user.worker_id is not None  # noqa: S101 - WorkerUser guarantees it
     today = now_utc(request).astimezone(roster_service.project_settings(project).zone).date()
     return payroll_service.pay_slip(
@@ -141,9 +148,14 @@ def _my_slip(
 # Declared before the page: "{period}" would otherwise be asked to match "2026-02.pdf".
 @router.get("/pay/{project_id:int}/{period}.pdf")
 def my_slip_pdf(
-    request: Request, session: PageDb, user: WorkerUser, project_id: int, period: str
+    request: Request,
+    session: PageDb,
+    user: WorkerUser,
+    project_id: int,
+    project: SlipProject,
+    period: str,
 ) -> Response:
-    slip = _my_slip(request, session, user, project_id, period)
+    slip = _my_slip(request, session, user, project, period)
     return download(
         payslip_pdf.payslip_pdf(slip), PDF, f"工资清单_{slip.project_code}_{slip.period}.pdf"
     )
@@ -151,19 +163,18 @@ def my_slip_pdf(
 
 @router.get("/pay/{project_id:int}/{period}")
 def my_slip(
-    request: Request, session: PageDb, user: WorkerUser, project_id: int, period: str
+    request: Request,
+    session: PageDb,
+    user: WorkerUser,
+    project_id: int,
+    project: SlipProject,
+    period: str,
 ) -> Response:
-    slip = _my_slip(request, session, user, project_id, period)
-    return render(
-        request,
-        "me/slip.html",
-        worker=_me(session, user),
-        slip=slip,
-        project=session.get(Project, project_id),
-    )
+    slip = _my_slip(request, session, user, project, period)
+    return render(request, "me/slip.html", worker=_me(session, user), slip=slip, project=project)
 
 
-@router.get("/notice")
+@router.get("/notice", dependencies=[MyNotice])
 def notice(request: Request, session: PageDb, user: WorkerUser) -> Response:
     worker = _me(session, user)
     assignments = queries.my_assignments(session, worker.id)

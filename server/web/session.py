@@ -1,17 +1,20 @@
-"""Page dependencies: the unit of work, the signed-in user from the cookie, role guards."""
+"""Page dependencies: the unit of work, the signed-in user from the cookie, and each page's
+scope check `page_authorized(area, resource, action)` (server/auth/policy.py, scope.py)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from models.enums import Role
+from server.auth import scope
 from server.auth import service as auth_service
 from server.auth.models import AuthSession, User
+from server.auth.scope import Action, Area, Resource
 from server.deps import SESSION_COOKIE, SessionDep
 from server.errors import ForbiddenError
+from server.registry.models import Project
 from server.web.errors import LoginRequiredError
 
 # After an admin reset only these pages open, until the owner has chosen a new password.
@@ -49,23 +52,62 @@ def page_user(auth: PageAuth) -> User:
 PageUser = Annotated[User, Depends(page_user)]
 
 
-def _manager(user: PageUser) -> User:
-    auth_service.require_role(user, Role.SITE_MANAGER, Role.ADMIN)
-    return user
+class PageAuthorized:
+    """A page's scope check: its area (the role's own working pages), then `resource` and
+    `action` on the ids in its path, as the API's `Authorized`. `own`: the page is about the
+    signed-in worker's own record. Its value is the project in the path (None without one)."""
+
+    def __init__(
+        self,
+        area: Area,
+        resource: Resource | None = None,
+        action: Action = Action.READ,
+        *,
+        own: bool = False,
+    ) -> None:
+        self.area = area
+        self.resource = resource
+        self.action = action
+        self.own = own
+
+    def __call__(self, request: Request, session: PageDb, user: PageUser) -> Project | None:
+        _AreaUser(self.area)(user)
+        if self.resource is None:
+            return None
+        return scope.authorize_path(
+            session, user, self.resource, self.action, request.path_params, own=self.own
+        )
 
 
-def _inspector(user: PageUser) -> User:
-    auth_service.require_role(user, Role.INSPECTOR, Role.ADMIN)
-    return user
+def page_authorized(
+    area: Area,
+    resource: Resource | None = None,
+    action: Action = Action.READ,
+    *,
+    own: bool = False,
+) -> Any:
+    """`Depends(PageAuthorized(...))`: as `dependencies=[...]`, or annotating the project."""
+    return Depends(PageAuthorized(area, resource, action, own=own))
 
 
-def _worker(user: PageUser) -> User:
-    auth_service.require_role(user, Role.WORKER)
-    if user.worker_id is None:
-        raise ForbiddenError()
-    return user
+class _AreaUser:
+    def __init__(self, area: Area) -> None:
+        self.area = area
+
+    def __call__(self, user: PageUser) -> User:
+        scope.require_area(user, self.area)
+        if self.area is Area.ME and user.worker_id is None:
+            raise ForbiddenError()  # a worker account not (or no longer) linked to a worker
+        return user
 
 
-ManagerUser = Annotated[User, Depends(_manager)]
-InspectorUser = Annotated[User, Depends(_inspector)]
-WorkerUser = Annotated[User, Depends(_worker)]
+def _area_user(area: Area) -> Any:
+    return Depends(_AreaUser(area))
+
+
+# The signed-in user of a page area (403 for other roles); the page's data is checked by its
+# own `page_authorized(...)`.
+ManagerUser = Annotated[User, _area_user(Area.SITE)]
+InspectorUser = Annotated[User, _area_user(Area.INSPECT)]
+WorkerUser = Annotated[User, _area_user(Area.ME)]
+AdminUser = Annotated[User, _area_user(Area.ADMIN)]

@@ -15,8 +15,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from models.enums import Role
-from server.auth import service as auth_service
+from server.auth import scope
+from server.auth.scope import Action, Area, Resource
 from server.errors import SiteGateError
 from server.registry import service as registry_service
 from server.registry import settings as project_settings
@@ -24,7 +24,7 @@ from server.registry.models import Project
 from server.web.csrf import CsrfChecked
 from server.web.errors import PageRoute
 from server.web.i18n import lang_of
-from server.web.session import ManagerUser, PageDb, PageUser
+from server.web.session import ManagerUser, PageDb, PageUser, page_authorized
 from server.web.templating import render
 
 router = APIRouter(route_class=PageRoute)
@@ -49,12 +49,9 @@ async def _form(request: Request) -> dict[str, Any]:
 FormData = Annotated[dict[str, Any], Depends(_form)]
 
 
-def _readable(project_id: int, user: PageUser, session: PageDb) -> Project:
-    auth_service.require_role(user, Role.ADMIN, Role.SITE_MANAGER, Role.INSPECTOR)
-    return registry_service.get_settings_or_raise(session, user, project_id)
-
-
-ReadableProject = Annotated[Project, Depends(_readable)]
+# Read by admins, site managers and inspectors of the project, from either area's link.
+ReadableProject = Annotated[Project, page_authorized(Area.ANY, Resource.SETTINGS)]
+WritableProject = Annotated[Project, page_authorized(Area.SITE, Resource.SETTINGS, Action.WRITE)]
 
 
 def _page(
@@ -84,7 +81,8 @@ def _page(
 
 @router.get("/site/{project_id}/settings")
 def site_settings(request: Request, project: ReadableProject, user: PageUser) -> Response:
-    return _page(request, project, editable=user.role in (Role.ADMIN, Role.SITE_MANAGER))
+    editable = scope.grant(user, Resource.SETTINGS).allows(Action.WRITE)
+    return _page(request, project, editable=editable)
 
 
 @router.get("/inspect/{project_id}/settings")
@@ -98,9 +96,9 @@ def save_settings(
     project_id: int,
     session: PageDb,
     user: ManagerUser,
+    project: WritableProject,
     form: FormData,
 ) -> Response:
-    project = registry_service.get_settings_or_raise(session, user, project_id, write=True)
     current = project_settings.settings_out(project)
     resets = set(form[RESET])
     raw: dict[str, dict[str, Any]] = {}
@@ -130,7 +128,7 @@ def save_settings(
             if isinstance(d, dict)
         }
         message = exc.message_en if en else exc.message_zh
-        project = registry_service.get_settings_or_raise(session, user, project_id)
+        session.refresh(project)  # the rolled-back values, as stored
         return _page(
             request,
             project,

@@ -1,11 +1,15 @@
-"""Site manager pages (/site/...): the "now" board, workers, roster import, the month grid."""
+"""Site manager pages (/site/...): the "now" board, workers, roster import, the month grid.
+
+Each page names what it shows or changes (server/auth/policy.py) through `page_authorized`:
+the site area (admins and site managers), then the project in scope (else 404), then the
+resource kind and action (else 403); a worker not on the project is a 404."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -14,7 +18,8 @@ from starlette.responses import Response
 from models.enums import Direction, WageKind
 from models.ids import mask_bank_card, mask_id_number
 from models.money import fen_to_yuan
-from server.auth import service as auth_service
+from server.auth import scope
+from server.auth.scope import Action, Area, Resource
 from server.errors import SiteGateError
 from server.registry import importer as registry_importer
 from server.registry import schemas as registry_schemas
@@ -30,29 +35,30 @@ from server.web.errors import PageNotFoundError, PageRoute
 from server.web.forms import FormErrors
 from server.web.i18n import lang_of, pick, translate
 from server.web.period import period_or_current, shift_period
-from server.web.session import ManagerUser, PageDb
+from server.web.session import ManagerUser, PageDb, page_authorized
 from server.web.templating import render
 
 router = APIRouter(prefix="/site", route_class=PageRoute)
 
 
-def site_project(project_id: int, user: ManagerUser, session: PageDb) -> Project:
-    return auth_service.require_project(session, user, project_id)
-
-
-SiteProject = Annotated[Project, Depends(site_project)]
+AttendanceProject = Annotated[Project, page_authorized(Area.SITE, Resource.ATTENDANCE)]
+WorkersProject = Annotated[Project, page_authorized(Area.SITE, Resource.WORKERS)]
+WorkersWrite = Annotated[Project, page_authorized(Area.SITE, Resource.WORKERS, Action.WRITE)]
+CorrectionsWrite = Annotated[
+    Project, page_authorized(Area.SITE, Resource.CORRECTIONS, Action.WRITE)
+]
 
 
 @router.get("/")
 def choose_project(request: Request, user: ManagerUser, session: PageDb) -> Response:
-    projects = queries.projects_in_scope(session, auth_service.project_ids_in_scope(session, user))
+    projects = queries.projects_in_scope(session, scope.project_ids_in_scope(session, user))
     if len(projects) == 1:
         return RedirectResponse(f"/site/{projects[0].id}/now", status_code=303)
     return render(request, "site/projects.html", projects=projects)
 
 
 @router.get("/{project_id}/now")
-def now_page(request: Request, project: SiteProject, session: PageDb) -> Response:
+def now_page(request: Request, project: AttendanceProject, session: PageDb) -> Response:
     now = now_utc(request)
     zone = roster_service.project_settings(project).zone
     board = roster_service.daily(
@@ -83,7 +89,7 @@ def now_page(request: Request, project: SiteProject, session: PageDb) -> Respons
 
 @router.get("/{project_id}/now.xlsx")
 def now_export(
-    request: Request, project: SiteProject, session: PageDb, day: str | None = None
+    request: Request, project: AttendanceProject, session: PageDb, day: str | None = None
 ) -> Response:
     """当日考勤 as XLSX (server/reports/daily_xlsx) for `day` (YYYY-MM-DD), default today."""
     now = now_utc(request)
@@ -99,7 +105,9 @@ def now_export(
 
 
 @router.get("/{project_id}/workers")
-def workers_page(request: Request, project: SiteProject, session: PageDb, q: str = "") -> Response:
+def workers_page(
+    request: Request, project: WorkersProject, session: PageDb, q: str = ""
+) -> Response:
     return render(
         request,
         "site/workers.html",
@@ -112,7 +120,11 @@ def workers_page(request: Request, project: SiteProject, session: PageDb, q: str
 
 @router.get("/{project_id}/workers.xlsx")
 def workers_export(
-    request: Request, project: SiteProject, session: PageDb, user: ManagerUser, masked: bool = False
+    request: Request,
+    project: WorkersProject,
+    session: PageDb,
+    user: ManagerUser,
+    masked: bool = False,
 ) -> Response:
     """花名册 in the import template's columns (server/reports/workers_xlsx); a full export is
     audited by the registry service, like "show the full number"."""
@@ -125,14 +137,14 @@ def workers_export(
 
 @router.get("/{project_id}/workers/{worker_id:int}")
 def worker_page(
-    request: Request, project: SiteProject, session: PageDb, user: ManagerUser, worker_id: int
+    request: Request, project: WorkersProject, session: PageDb, user: ManagerUser, worker_id: int
 ) -> Response:
     return worker_profile(request, project, session, user, worker_id)
 
 
 @router.post("/{project_id}/workers/{worker_id:int}/full-id", dependencies=[CsrfChecked])
 def worker_full_id(
-    request: Request, project: SiteProject, session: PageDb, user: ManagerUser, worker_id: int
+    request: Request, project: WorkersProject, session: PageDb, user: ManagerUser, worker_id: int
 ) -> Response:
     """ "Show the full number": only where the registry allows it, and audited each time.
 
@@ -253,19 +265,18 @@ def _check_assignment_fields(
 
 
 @router.get("/{project_id}/workers/new")
-def register_form(request: Request, project: SiteProject, session: PageDb) -> Response:
+def register_form(request: Request, project: WorkersWrite, session: PageDb) -> Response:
     return _form_page(request, session, project, form=WorkerForm(), errors=[])
 
 
 @router.post("/{project_id}/workers/new", dependencies=[CsrfChecked])
 def register(
     request: Request,
-    project: SiteProject,
+    project: WorkersWrite,
     session: PageDb,
     user: ManagerUser,
     form: Annotated[WorkerForm, Form()],
 ) -> Response:
-    auth_service.require_project(session, user, project.id, write=True)
     errs = FormErrors(lang_of(request))
     name = errs.required(form.name, "common.name")
     id_number = errs.id_number(form.id_number)
@@ -325,7 +336,7 @@ def _on_project(session: PageDb, project: Project, worker_id: int) -> queries.As
 
 @router.get("/{project_id}/workers/{worker_id:int}/edit")
 def edit_form(
-    request: Request, project: SiteProject, session: PageDb, user: ManagerUser, worker_id: int
+    request: Request, project: WorkersWrite, session: PageDb, user: ManagerUser, worker_id: int
 ) -> Response:
     info = _on_project(session, project, worker_id)
     w, a = info.worker, info.assignment
@@ -349,13 +360,12 @@ def edit_form(
 @router.post("/{project_id}/workers/{worker_id:int}/edit", dependencies=[CsrfChecked])
 def edit(
     request: Request,
-    project: SiteProject,
+    project: WorkersWrite,
     session: PageDb,
     user: ManagerUser,
     worker_id: int,
     form: Annotated[WorkerForm, Form()],
 ) -> Response:
-    auth_service.require_project(session, user, project.id, write=True)
     info = _on_project(session, project, worker_id)
     errs = FormErrors(lang_of(request))
     name = errs.required(form.name, "common.name")
@@ -447,7 +457,7 @@ def _profile_with_errors(
 @router.post("/{project_id}/workers/{worker_id:int}/enter", dependencies=[CsrfChecked])
 def enter(
     request: Request,
-    project: SiteProject,
+    project: WorkersWrite,
     session: PageDb,
     user: ManagerUser,
     worker_id: int,
@@ -459,7 +469,7 @@ def enter(
 @router.post("/{project_id}/workers/{worker_id:int}/leave", dependencies=[CsrfChecked])
 def leave(
     request: Request,
-    project: SiteProject,
+    project: WorkersWrite,
     session: PageDb,
     user: ManagerUser,
     worker_id: int,
@@ -477,7 +487,6 @@ def _enter_or_leave(
     action: str,
     on: str,
 ) -> Response:
-    auth_service.require_project(session, user, project.id, write=True)
     info = _on_project(session, project, worker_id)
     errs = FormErrors(lang_of(request))
     day = errs.date(on, "worker.on_date", required=True)
@@ -499,7 +508,7 @@ def _enter_or_leave(
 @router.post("/{project_id}/workers/{worker_id:int}/correction", dependencies=[CsrfChecked])
 def correction(
     request: Request,
-    project: SiteProject,
+    project: CorrectionsWrite,
     session: PageDb,
     user: ManagerUser,
     worker_id: int,
@@ -513,7 +522,6 @@ def correction(
     The form checks each field so every problem shows at once, in the form's own words; the
     service's own checks (worker on the roster, not in the future) come back as its message.
     """
-    auth_service.require_project(session, user, project.id, write=True)
     _on_project(session, project, worker_id)
     errs = FormErrors(lang_of(request))
     work_on = errs.date(day, "common.date", required=True)
@@ -552,12 +560,12 @@ def correction(
 
 
 @router.get("/{project_id}/import")
-def import_form(request: Request, project: SiteProject) -> Response:
+def import_form(request: Request, project: WorkersWrite) -> Response:
     return render(request, "site/import.html", project=project, report=None, file_error=None)
 
 
 @router.get("/{project_id}/import/template.xlsx")
-def import_template(request: Request, project: SiteProject) -> Response:
+def import_template(request: Request, project: WorkersProject) -> Response:
     data = registry_importer.template_xlsx(english=lang_of(request) == "en")
     return download(data, XLSX, "花名册模板.xlsx")
 
@@ -565,12 +573,11 @@ def import_template(request: Request, project: SiteProject) -> Response:
 @router.post("/{project_id}/import", dependencies=[CsrfChecked])
 async def import_roster(
     request: Request,
-    project: SiteProject,
+    project: WorkersWrite,
     session: PageDb,
     user: ManagerUser,
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    auth_service.require_project(session, user, project.id, write=True)
     lang = lang_of(request)
     data = await file.read() if file is not None else b""
     if not data:
@@ -628,7 +635,7 @@ def _month(
 
 @router.get("/{project_id}/month")
 def month_page(
-    request: Request, project: SiteProject, session: PageDb, period: str | None = None
+    request: Request, project: AttendanceProject, session: PageDb, period: str | None = None
 ) -> Response:
     roster = _month(request, project, session, period)
     return render(
@@ -645,7 +652,7 @@ def month_page(
 @router.get("/{project_id}/month.xlsx")
 def month_export(
     request: Request,
-    project: SiteProject,
+    project: AttendanceProject,
     session: PageDb,
     period: str | None = None,
     per_company: bool = False,

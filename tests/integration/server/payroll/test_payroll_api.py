@@ -151,7 +151,7 @@ class TestLedgerApi:
         r = client.get(
             f"/api/v1/projects/{project.id}/payroll/ledger", headers=login(client, worker_user)
         )
-        assert r.status_code == 404
+        assert r.status_code == 403  # their own project: a project-wide list, not theirs
 
 
 class TestTemplates:

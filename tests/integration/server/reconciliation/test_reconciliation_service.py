@@ -249,5 +249,5 @@ class TestActOnFinding:
                 session, user=manager, finding_id=finding.id, action="waive", comment="x"
             )
         worker_user = make_user(session, Role.WORKER, worker=month.workers["A"])
-        with pytest.raises(NotFoundError):
+        with pytest.raises(ForbiddenError):  # their own project: findings are not theirs
             recon_service.get_finding(session, user=worker_user, finding_id=finding.id)

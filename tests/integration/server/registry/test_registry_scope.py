@@ -144,8 +144,10 @@ def test_worker_sees_only_own_records(client: TestClient, world: World) -> None:
     p = world.a["project"]
     assert client.get(f"/api/v1/workers/{world.a['worker']}", headers=h).status_code == 200
     assert client.get(f"/api/v1/workers/{world.a['colleague']}", headers=h).status_code == 404
-    r = client.get(f"/api/v1/projects/{p}/assignments", headers=h)
-    assert [a["worker_id"] for a in r.json()["items"]] == [world.a["worker"]]
+    # The project's roster is project-wide: refused; the worker's own row is theirs.
+    assert client.get(f"/api/v1/projects/{p}/assignments", headers=h).status_code == 403
+    own = f"/api/v1/projects/{p}/assignments/{world.a['assignment']}"
+    assert client.get(own, headers=h).status_code == 200
     url = f"/api/v1/projects/{p}/assignments/{world.a['colleague_assignment']}"
     assert client.get(url, headers=h).status_code == 404
     for url in (f"/api/v1/projects/{p}/teams", f"/api/v1/projects/{p}/devices", "/api/v1/audit"):

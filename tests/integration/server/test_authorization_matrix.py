@@ -199,6 +199,10 @@ PAGES: dict[tuple[str, str], Op] = {
     ("POST", "/login"): PUBLIC,
     ("POST", "/logout"): SIGNED_IN,
     ("GET", "/lang/{code}"): PUBLIC,
+    # The API docs describe the API, as /openapi.json does; they hold no data.
+    ("GET", "/docs"): PUBLIC,
+    ("GET", "/docs/oauth2-redirect"): PUBLIC,
+    ("GET", "/redoc"): PUBLIC,
     ("GET", "/account/password"): SIGNED_IN,
     ("POST", "/account/password"): SIGNED_IN,
     ("GET", f"{P}/gates"): _site(Resource.DEVICES),

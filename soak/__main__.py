@@ -27,7 +27,7 @@ Check = Callable[[Context], list[CheckResult]]
 
 def checks() -> dict[str, Check]:
     """Name → check, in the order they run (imported lazily: each pulls in its own world)."""
-    from soak import edge_kill, fuzz, netcut, powerloss, replay, server_kill
+    from soak import edge_kill, fuzz, netcut, powerloss, replay, server_kill, skew, tamper
 
     return {
         "edge-kill": edge_kill.run,
@@ -35,7 +35,9 @@ def checks() -> dict[str, Check]:
         "server-kill": server_kill.run,
         "netcut": netcut.run,
         "replay": replay.run,
+        "skew": skew.run,
         "fuzz": fuzz.run,
+        "tamper": tamper.run,
     }
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import httpx
+
 from soak.procs import SECRET_KEY, TEMPLATE_KEY
 
 
@@ -82,3 +84,32 @@ def seed(
             return out
     finally:
         engine.dispose()
+
+
+ADMIN, ADMIN_PASSWORD = "soak-admin", "soak-admin-password-2026"
+
+
+def add_admin(db_url: str) -> None:
+    """An admin account for the checks that read through the people's API."""
+    from sqlalchemy.orm import Session
+
+    from models.enums import Role
+    from server.auth import service as auth_service
+    from server.db.session import make_engine
+
+    engine = make_engine(db_url)
+    try:
+        with Session(engine) as s:
+            auth_service.create_user(s, username=ADMIN, password=ADMIN_PASSWORD, role=Role.ADMIN)
+            s.commit()
+    finally:
+        engine.dispose()
+
+
+def admin_client(server_url: str) -> httpx.Client:
+    token = httpx.post(
+        f"{server_url}/api/v1/auth/token", data={"username": ADMIN, "password": ADMIN_PASSWORD}
+    ).json()["access_token"]
+    return httpx.Client(
+        base_url=server_url, headers={"Authorization": f"Bearer {token}"}, timeout=60
+    )

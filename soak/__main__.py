@@ -27,7 +27,17 @@ Check = Callable[[Context], list[CheckResult]]
 
 def checks() -> dict[str, Check]:
     """Name → check, in the order they run (imported lazily: each pulls in its own world)."""
-    from soak import edge_kill, fuzz, netcut, powerloss, replay, server_kill, skew, tamper
+    from soak import (
+        authz,
+        edge_kill,
+        fuzz,
+        netcut,
+        powerloss,
+        replay,
+        server_kill,
+        skew,
+        tamper,
+    )
 
     return {
         "edge-kill": edge_kill.run,
@@ -37,6 +47,7 @@ def checks() -> dict[str, Check]:
         "replay": replay.run,
         "skew": skew.run,
         "fuzz": fuzz.run,
+        "authz": authz.run,
         "tamper": tamper.run,
     }
 

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from models.enums import Role
 from server.auth import service as auth_service
 from server.auth.models import User
-from server.deps import CurrentUser, SessionDep
+from server.db.session import end_transaction
+from server.deps import CurrentUser, SessionDep, SettingsDep
 from server.errors import NotFoundError
 from server.payroll import parsers
 from server.payroll import service as payroll_service
@@ -52,6 +53,7 @@ def import_payroll(
     project_id: int,
     session: SessionDep,
     user: CurrentUser,
+    settings: SettingsDep,
     file: Annotated[UploadFile, File(description="代发结果 CSV 或 XLSX")],
     layout: Annotated[str | None, Form(max_length=64)] = None,
     skip_bad_rows: Annotated[bool, Form()] = False,
@@ -59,15 +61,22 @@ def import_payroll(
 ) -> ImportResultOut:
     require_staff(session, user, project_id, write=True)
     data = file.file.read()
-    result = payroll_service.import_file(
+    file_name = file.filename or "upload"
+    end_transaction(session)  # no lock held while parsing (this runs in the thread pool)
+    parsed = payroll_service.parse_upload(
+        data,
+        file_name=file_name,
+        layout=layout or None,
+        default_period=default_period or None,
+        limits=settings.import_limits("payroll"),
+    )
+    result = payroll_service.import_parsed(
         session,
         project_id=project_id,
-        file_name=file.filename or "upload",
-        data=data,
+        file_name=file_name,
+        parsed=parsed,
         user=user,
-        layout=layout or None,
         skip_bad_rows=skip_bad_rows,
-        default_period=default_period or None,
     )
     return ImportResultOut.of(result)
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from models.enums import AssignmentStatus, Role
 from server.auth import service as auth_service
 from server.auth.models import User
+from server.db.session import end_transaction
 from server.deps import CurrentUser, SessionDep, SettingsDep
 from server.errors import ForbiddenError, ValidationFailedError
 from server.registry import importer
@@ -528,6 +529,7 @@ def import_roster(
     project_id: int,
     session: SessionDep,
     user: CurrentUser,
+    settings: SettingsDep,
     file: Annotated[UploadFile, File(description="花名册 XLSX or CSV (UTF-8 / UTF-8-BOM / GBK)")],
     skip_bad_rows: Annotated[
         bool, Query(description="import the good rows and report the bad (default: none if any)")
@@ -535,8 +537,12 @@ def import_roster(
 ) -> ImportReportOut:
     project = registry_service.get_project_or_raise(session, user, project_id, write=True)
     data = file.file.read()
-    report = registry_service.import_roster(
-        session, user, project, data=data, filename=file.filename, skip_bad_rows=skip_bad_rows
+    end_transaction(session)  # no lock held while parsing (this runs in the thread pool)
+    parsed = importer.parse_roster_file(
+        data, file.filename, limits=settings.import_limits("roster")
+    )
+    report = registry_service.import_parsed_roster(
+        session, user, project, parsed, filename=file.filename, skip_bad_rows=skip_bad_rows
     )
     body = ImportReportOut.model_validate(registry_service.report_dict(report))
     if report.imported == 0 and report.errors:

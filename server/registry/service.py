@@ -56,6 +56,7 @@ from server.registry.schemas import (
     WorkerUpdate,
 )
 from server.reports import workers_xlsx
+from server.sheet_reader import DEFAULT_LIMITS, ImportLimits
 
 STAFF = (Role.ADMIN, Role.SITE_MANAGER)
 PROVISIONING_HOURS = 24
@@ -836,13 +837,30 @@ def import_roster(
     data: bytes,
     filename: str | None = None,
     skip_bad_rows: bool = False,
+    limits: ImportLimits = DEFAULT_LIMITS,
 ) -> ImportReport:
-    """Validate every row (cells, then firms and cards against the database) before writing.
+    """Parse (importer.parse_roster_file, no database) and import_parsed_roster. The API, the
+    web page and the CLI parse first themselves, before a write transaction is open."""
+    parsed = importer.parse_roster_file(data, filename, limits=limits)
+    return import_parsed_roster(
+        session, user, project, parsed, filename=filename, skip_bad_rows=skip_bad_rows
+    )
+
+
+def import_parsed_roster(
+    session: Session,
+    user: User | None,
+    project: Project,
+    parsed: importer.RosterParse,
+    *,
+    filename: str | None = None,
+    skip_bad_rows: bool = False,
+) -> ImportReport:
+    """Validate every parsed row against the database (firms, cards) before writing.
 
     All-or-nothing by default: any bad row imports nothing. `skip_bad_rows` imports the good
     rows and reports the bad. A worker already registered (same ID number) is updated.
     """
-    parsed = importer.parse_roster_file(data, filename)
     report = ImportReport(
         mode="skip_bad_rows" if skip_bad_rows else "all_or_nothing",
         rows=parsed.data_rows,

@@ -30,6 +30,8 @@ from models.ids import (
 )
 from models.money import Fen, yuan_to_fen
 from server.errors import SiteGateError
+from server.reports import cells
+from server.reports.cells import put
 from server.sheet_reader import DEFAULT_LIMITS, ImportLimits, too_many_rows
 from server.tabular import Cell, CellError, date_cell, digits_cell, text_of
 from server.tabular import read_grid as read_sheet
@@ -504,7 +506,7 @@ def template_xlsx(*, english: bool = False) -> bytes:
     assert ws is not None  # noqa: S101 - a new workbook always has a sheet
     ws.title = "花名册" if not english else "Roster"
     for j, col in enumerate(COLUMNS, start=1):
-        ws.cell(row=1, column=j, value=col.header_en if english else col.header_zh)
+        put(ws, 1, j, col.header_en if english else col.header_zh)
         letter = get_column_letter(j)
         ws.column_dimensions[letter].width = 18
         if col.name in ("id_number", "phone", "bank_card", "card_uid"):
@@ -512,7 +514,7 @@ def template_xlsx(*, english: bool = False) -> bytes:
                 ws.cell(row=r, column=j).number_format = "@"
     ws.freeze_panes = "A2"
     notes = wb.create_sheet("说明 Notes")
-    notes.append(["列 / column", "必填 / required", "说明 / notes"])
+    cells.append(notes, ["列 / column", "必填 / required", "说明 / notes"])
     hints = {
         "company": "统一社会信用代码或企业名称 / credit code or company name",
         "wage_kind": "日薪 / 月薪 / 计件 (daily / monthly / piece)",
@@ -521,12 +523,13 @@ def template_xlsx(*, english: bool = False) -> bytes:
         "card_uid": "十六进制 / hex",
     }
     for col in COLUMNS:
-        notes.append(
+        cells.append(
+            notes,
             [
                 f"{col.header_zh} / {col.header_en}",
                 "是 yes" if col.required else "",
                 hints.get(col.name, ""),
-            ]
+            ],
         )
     buf = io.BytesIO()
     wb.save(buf)

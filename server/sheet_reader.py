@@ -59,7 +59,7 @@ class TooManyRowsError(SiteGateError):
 
 
 def _size(n: int) -> str:
-    return f"{n / MiB:.0f} MB" if n >= MiB else f"{n} B"
+    return f"{n / MiB:.3g} MB" if n >= MiB else f"{n} B"
 
 
 def check_size(data: bytes, limits: ImportLimits) -> None:

@@ -224,7 +224,7 @@ def _with_raw_member(xlsx: bytes, name: str, raw: bytes, crc: int, size: int) ->
     return out.getvalue()
 
 
-def many_members(count: int = 20_000) -> bytes:
+def many_members(count: int = 2_000) -> bytes:
     """A valid workbook padded with `count` tiny extra zip members."""
     base = bank_xlsx(1)
     src = zipfile.ZipFile(io.BytesIO(base))
@@ -293,7 +293,7 @@ def hostile_files(*, max_rows: int, max_bytes: int) -> list[HostileFile]:
             "members",
             "members.xlsx",
             many_members(),
-            "两万个压缩成员 / 20,000 zip members",
+            "两千个压缩部件 / 2,000 zip parts",
         ),
         HostileFile(
             "truncated",

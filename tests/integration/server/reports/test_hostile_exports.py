@@ -147,7 +147,7 @@ class Site:
     def get(self, path: str, **params: str) -> bytes:
         r = self.client.get(path, params=params, headers=self.h)
         assert r.status_code == 200, (path, r.text)
-        return r.content
+        return bytes(r.content)
 
     def workbooks(self) -> Iterator[tuple[str, bytes]]:
         pid = self.project.id

@@ -224,6 +224,16 @@ def _with_raw_member(xlsx: bytes, name: str, raw: bytes, crc: int, size: int) ->
     return out.getvalue()
 
 
+def lying_sizes() -> bytes:
+    """A bomb whose zip directory declares its sheet as 1 KB: the directory check passes, so
+    the reader itself must stop at the declared size (zipfile does, then fails the CRC)."""
+    bomb = zipfile.ZipFile(io.BytesIO(zip_bomb()))
+    info = bomb.getinfo("xl/worksheets/sheet1.xml")
+    start = info.header_offset + 30 + len(info.filename.encode())
+    raw = zip_bomb()[start : start + info.compress_size]
+    return _with_raw_member(bank_xlsx(1), info.filename, raw, info.CRC, 1024)
+
+
 def many_members(count: int = 2_000) -> bytes:
     """A valid workbook padded with `count` tiny extra zip members."""
     base = bank_xlsx(1)
@@ -288,6 +298,12 @@ def hostile_files(*, max_rows: int, max_bytes: int) -> list[HostileFile]:
             "rows.csv",
             bank_csv(3 * max_rows),
             "三倍行数上限的 CSV / CSV of three times the row cap",
+        ),
+        HostileFile(
+            "lying_sizes",
+            "lying.xlsx",
+            lying_sizes(),
+            "目录谎报大小的压缩炸弹 / zip bomb whose directory lies about sizes",
         ),
         HostileFile(
             "members",

@@ -29,8 +29,9 @@ from tests.support.hostile_files import HostileFile
 ROWS = 2_000  # the row cap in force here (20,000 by default)
 MAX_BYTES = 2 * 1024 * 1024
 KEYS = (
-    "zip_bomb", "rows_xlsx", "rows_csv", "members", "truncated", "not_zip", "nul_csv",
-    "giant_cell_csv", "giant_cell_xlsx", "gbk_as_utf8", "over_bytes", "entity_bomb", "wide_row",
+    "zip_bomb", "lying_sizes", "rows_xlsx", "rows_csv", "members", "truncated", "not_zip",
+    "nul_csv", "giant_cell_csv", "giant_cell_xlsx", "gbk_as_utf8", "over_bytes", "entity_bomb",
+    "wide_row",
 )  # fmt: skip
 
 

@@ -947,7 +947,10 @@ def import_parsed_roster(
 
     touched: list[int] = []
     renamed: list[int] = []
-    for row, company in good:
+    # Three passes, each ending in one batched flush (new rows go out as multi-row INSERTs, not
+    # one round trip per row): the write transaction of a 20,000-row roster stays short, and on
+    # SQLite every other writer (a sign-in) waits for it.
+    for row, _company in good:
         worker = existing.get(row.id_number)
         if worker is None:
             worker = Worker(
@@ -960,7 +963,6 @@ def import_parsed_roster(
                 bank_name=row.bank_name or "",
             )
             session.add(worker)
-            session.flush()
             existing[row.id_number] = worker
             report.created_workers += 1
         else:
@@ -977,6 +979,12 @@ def import_parsed_roster(
             report.updated_workers += int(changed)
             if changed:
                 renamed.append(worker.id)
+    session.flush()
+
+    teams: dict[tuple[int, str], Team] = {}
+    placed: list[tuple[importer.RosterRow, Assignment]] = []
+    for row, company in good:
+        worker = existing[row.id_number]
         assignment = on_project.get(worker.id)
         if assignment is None:
             assignment = Assignment(
@@ -987,18 +995,18 @@ def import_parsed_roster(
             )
             session.add(assignment)
             on_project[worker.id] = assignment
-        team_id = None
         if company is not None:
             assignment.company_id = company.id
             if row.team:
-                team = repo.team_by_name(session, project.id, company.id, row.team)
+                team = teams.get((company.id, row.team))
                 if team is None:
-                    team = Team(project_id=project.id, company_id=company.id, name=row.team)
-                    session.add(team)
-                    session.flush()
-                team_id = team.id
-        if team_id is not None:
-            assignment.team_id = team_id
+                    team = repo.team_by_name(session, project.id, company.id, row.team)
+                    if team is None:
+                        team = Team(project_id=project.id, company_id=company.id, name=row.team)
+                        session.add(team)
+                        session.flush()
+                    teams[(company.id, row.team)] = team
+                assignment.team_id = team.id
         for name in (
             "trade",
             "wage_kind",
@@ -1013,11 +1021,12 @@ def import_parsed_roster(
             assignment.entered_on = row.entered_on
             if assignment.status == AssignmentStatus.PENDING:
                 assignment.status = AssignmentStatus.ACTIVE
-        session.flush()
-        if (
-            row.card_uid
-            and row.card_uid not in repo.card_uids(session, [assignment.id])[assignment.id]
-        ):
+        placed.append((row, assignment))
+    session.flush()
+
+    uids = repo.card_uids(session, [a.id for row, a in placed if row.card_uid])
+    for row, assignment in placed:
+        if row.card_uid and row.card_uid not in uids[assignment.id]:
             session.add(CardBinding(assignment_id=assignment.id, uid=row.card_uid))
         touched.append(assignment.id)
         report.imported += 1

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -293,32 +293,30 @@ def import_parsed(
         row_count=len(result.rows),
         skipped_count=skipped_rows,
     )
-    lines: list[PayrollLine] = []
+    lines: list[dict[str, Any]] = [
+        {
+            "project_id": project_id,
+            "period": row.period,
+            "row_no": row.row_number,
+            "payee_name": row.name,
+            "payee_id_number": (row.id_number or "").upper(),
+            "account_no": row.bank_card,
+            "bank_name": row.bank or "",
+            "gross_fen": row.gross_fen,
+            "net_fen": row.net_fen,
+            "days_declared": row.days,
+            "paid_on": row.paid_on,
+            "status": row.status.value,
+            "worker_id": resolve(row),
+        }
+        for row in result.rows
+    ]
     try:
         with session.begin_nested():
             session.add(record)
             session.flush()
-            for row in result.rows:
-                lines.append(
-                    PayrollLine(
-                        import_id=record.id,
-                        project_id=project_id,
-                        period=row.period,
-                        row_no=row.row_number,
-                        payee_name=row.name,
-                        payee_id_number=(row.id_number or "").upper(),
-                        account_no=row.bank_card,
-                        bank_name=row.bank or "",
-                        gross_fen=row.gross_fen,
-                        net_fen=row.net_fen,
-                        days_declared=row.days,
-                        paid_on=row.paid_on,
-                        status=row.status.value,
-                        worker_id=resolve(row),
-                    )
-                )
-            session.add_all(lines)
-            session.flush()
+            # one bulk INSERT, not 20,000 ORM objects: on SQLite sign-ins wait for this write
+            session.execute(insert(PayrollLine), [{**ln, "import_id": record.id} for ln in lines])
     except IntegrityError:
         # A concurrent import of the same file won the race on (project_id, sha256).
         existing = get_import_by_fingerprint(
@@ -329,7 +327,7 @@ def import_parsed(
         raise _already_imported(existing, project.timezone) from None
 
     periods = tuple(sorted({row.period for row in result.rows}))
-    matched = sum(1 for ln in lines if ln.worker_id is not None)
+    matched = sum(1 for ln in lines if ln["worker_id"] is not None)
     auth_service.audit(
         session,
         user,

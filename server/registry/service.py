@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from models.enums import AssignmentStatus, CompanyRole, Role, WageKind
@@ -947,66 +947,90 @@ def import_parsed_roster(
 
     touched: list[int] = []
     renamed: list[int] = []
-    # Three passes, each ending in one batched flush (new rows go out as multi-row INSERTs, not
-    # one round trip per row): the write transaction of a 20,000-row roster stays short, and on
-    # SQLite every other writer (a sign-in) waits for it.
+    # New workers, assignments and cards go in as bulk INSERTs (ids returned in order), the few
+    # existing rows are updated through the ORM: the write transaction of a 20,000-row roster
+    # stays short, and on SQLite every other writer (a sign-in) waits for it.
+    worker_ids: dict[str, int] = {}
+    new_workers: list[dict[str, Any]] = []
     for row, _company in good:
         worker = existing.get(row.id_number)
         if worker is None:
-            worker = Worker(
-                name=row.name,
-                id_number=row.id_number,
-                gender=gender_of(row.id_number),
-                birth_date=birth_date_of(row.id_number),
-                phone=row.phone,
-                bank_card=row.bank_card,
-                bank_name=row.bank_name or "",
+            new_workers.append(
+                {
+                    "name": row.name,
+                    "id_number": row.id_number,
+                    "gender": gender_of(row.id_number),
+                    "birth_date": birth_date_of(row.id_number),
+                    "phone": row.phone,
+                    "bank_card": row.bank_card,
+                    "bank_name": row.bank_name or "",
+                }
             )
-            session.add(worker)
-            existing[row.id_number] = worker
-            report.created_workers += 1
-        else:
-            changed = False
-            for name, value in (
-                ("name", row.name),
-                ("phone", row.phone),
-                ("bank_card", row.bank_card),
-                ("bank_name", row.bank_name),
-            ):
-                if value is not None and getattr(worker, name) != value:
-                    setattr(worker, name, value)
-                    changed = True
-            report.updated_workers += int(changed)
-            if changed:
-                renamed.append(worker.id)
-    session.flush()
+            continue
+        worker_ids[row.id_number] = worker.id
+        changed = False
+        for name, value in (
+            ("name", row.name),
+            ("phone", row.phone),
+            ("bank_card", row.bank_card),
+            ("bank_name", row.bank_name),
+        ):
+            if value is not None and getattr(worker, name) != value:
+                setattr(worker, name, value)
+                changed = True
+        report.updated_workers += int(changed)
+        if changed:
+            renamed.append(worker.id)
+    if new_workers:
+        ids = session.scalars(
+            insert(Worker).returning(Worker.id, sort_by_parameter_order=True), new_workers
+        ).all()
+        worker_ids.update(zip((w["id_number"] for w in new_workers), ids, strict=True))
+        report.created_workers += len(new_workers)
 
-    teams: dict[tuple[int, str], Team] = {}
-    placed: list[tuple[importer.RosterRow, Assignment]] = []
+    teams: dict[tuple[int, str], int] = {}
+
+    def team_id(company: Company, name: str) -> int:
+        if (company.id, name) not in teams:
+            team = repo.team_by_name(session, project.id, company.id, name)
+            if team is None:
+                team = Team(project_id=project.id, company_id=company.id, name=name)
+                session.add(team)
+                session.flush()
+            teams[(company.id, name)] = team.id
+        return teams[(company.id, name)]
+
+    placed: list[tuple[importer.RosterRow, int]] = []  # (row, assignment id)
+    new_rows: list[importer.RosterRow] = []
+    new_assignments: list[dict[str, Any]] = []
     for row, company in good:
-        worker = existing[row.id_number]
-        assignment = on_project.get(worker.id)
+        wid = worker_ids[row.id_number]
+        team = team_id(company, row.team) if company is not None and row.team else None
+        assignment = on_project.get(wid)
         if assignment is None:
-            assignment = Assignment(
-                project_id=project.id,
-                worker_id=worker.id,
-                status=AssignmentStatus.PENDING,
-                wage_kind=row.wage_kind or WageKind.DAILY,
+            new_rows.append(row)
+            new_assignments.append(
+                {
+                    "project_id": project.id,
+                    "worker_id": wid,
+                    "company_id": company.id if company is not None else None,
+                    "team_id": team,
+                    "trade": row.trade or "",
+                    "wage_kind": row.wage_kind or WageKind.DAILY,
+                    "wage_rate_fen": row.wage_rate_fen or 0,
+                    "contract_signed_on": row.contract_signed_on,
+                    "safety_trained_on": row.safety_trained_on,
+                    "entered_on": row.entered_on,
+                    "status": AssignmentStatus.ACTIVE
+                    if row.entered_on is not None
+                    else AssignmentStatus.PENDING,
+                }
             )
-            session.add(assignment)
-            on_project[worker.id] = assignment
+            continue
         if company is not None:
             assignment.company_id = company.id
-            if row.team:
-                team = teams.get((company.id, row.team))
-                if team is None:
-                    team = repo.team_by_name(session, project.id, company.id, row.team)
-                    if team is None:
-                        team = Team(project_id=project.id, company_id=company.id, name=row.team)
-                        session.add(team)
-                        session.flush()
-                    teams[(company.id, row.team)] = team
-                assignment.team_id = team.id
+        if team is not None:
+            assignment.team_id = team
         for name in (
             "trade",
             "wage_kind",
@@ -1021,15 +1045,25 @@ def import_parsed_roster(
             assignment.entered_on = row.entered_on
             if assignment.status == AssignmentStatus.PENDING:
                 assignment.status = AssignmentStatus.ACTIVE
-        placed.append((row, assignment))
+        placed.append((row, assignment.id))
     session.flush()
+    if new_assignments:
+        ids = session.scalars(
+            insert(Assignment).returning(Assignment.id, sort_by_parameter_order=True),
+            new_assignments,
+        ).all()
+        placed.extend(zip(new_rows, ids, strict=True))
 
-    uids = repo.card_uids(session, [a.id for row, a in placed if row.card_uid])
-    for row, assignment in placed:
-        if row.card_uid and row.card_uid not in uids[assignment.id]:
-            session.add(CardBinding(assignment_id=assignment.id, uid=row.card_uid))
-        touched.append(assignment.id)
-        report.imported += 1
+    uids = repo.card_uids(session, [aid for row, aid in placed if row.card_uid])
+    bindings = [
+        {"assignment_id": aid, "uid": row.card_uid}
+        for row, aid in placed
+        if row.card_uid and row.card_uid not in uids[aid]
+    ]
+    if bindings:
+        session.execute(insert(CardBinding), bindings)
+    touched.extend(aid for _, aid in placed)
+    report.imported += len(placed)
     session.flush()
     for worker_id in renamed:  # the worker's other projects' gates learn the new identity too
         versioning.bump_for_worker(session, worker_id)

@@ -23,6 +23,7 @@ from server.payroll.models import PayrollImport, PayrollLine
 from server.registry.models import Assignment, Worker
 from sitegate_cli.app import app as cli_app
 from tests.factories import login, make_project, make_user
+from tests.integration.server.web.helpers import page_csrf, web_login
 from tests.support import hostile_files
 from tests.support.hostile_files import HostileFile
 
@@ -169,3 +170,28 @@ class TestCli:
             lines = [ln for ln in result.output.splitlines() if ln.strip()]
             assert len(lines) == 1, result.output
             assert "64 MB" in lines[0]
+
+
+class TestWebUpload:
+    @pytest.mark.parametrize("key", ["zip_bomb", "rows_csv", "nul_csv"])
+    def test_the_page_says_why_and_writes_nothing(
+        self, client: TestClient, session: Session, key: str
+    ) -> None:
+        hostile = _files()[key]
+        project = make_project(session)
+        manager = make_user(session, Role.SITE_MANAGER, [project])
+        session.commit()
+        web_login(client, manager)
+        token = page_csrf(client, f"/site/{project.id}/import")
+        before = _counts(session)
+        start = time.perf_counter()
+        r = client.post(
+            f"/site/{project.id}/import",
+            data={"csrf_token": token},
+            files={"file": (hostile.filename, hostile.data, "application/octet-stream")},
+            follow_redirects=False,
+        )
+        assert time.perf_counter() - start < 2.0
+        assert r.status_code in (413, 422), r.text[:500]
+        assert "上限" in r.text or "NUL" in r.text
+        assert _counts(session) == before

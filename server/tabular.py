@@ -165,14 +165,20 @@ def read_csv_grid(
     delimiter = delimiter or sniff_delimiter(text, delimiters, head_rows)
     cap = limits.max_rows + head_rows
     grid: list[list[Cell]] = []
+    filled = 0  # blank lines (Excel writes ",,,," for formatted empty rows) are free
     try:
         for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-            if len(grid) >= cap:
-                raise too_many_rows(limits)
+            if any(f.strip() for f in r):
+                filled += 1
+                if filled > cap:
+                    raise too_many_rows(limits)
             grid.append(list(r[: limits.max_columns]))
     except csv.Error as err:
         raise error(f"CSV 格式错误: {err}", f"malformed CSV: {err}") from None
     return grid
+
+
+_BLANK: list[Cell] = []  # never mutated: the grid is read, not edited
 
 
 def read_xlsx_grid(
@@ -187,10 +193,15 @@ def read_xlsx_grid(
     Index + 1 = Excel row (a row missing from the file is an empty list)."""
     cap = limits.max_rows + head_rows
     grid: list[list[Cell]] = []
+    filled = 0  # rows Excel keeps only for their formatting are free, and share one empty list
     for row in xlsx_rows(data, limits, error=error, row_cap=cap):
-        if len(grid) >= cap:
-            raise too_many_rows(limits)
-        grid.append(row)
+        if any(not is_blank(v) for v in row):
+            filled += 1
+            if filled > cap:
+                raise too_many_rows(limits)
+            grid.append(row)
+        else:
+            grid.append(_BLANK)
     return grid
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import time
 
 import pytest
 from openpyxl import Workbook
@@ -50,10 +51,28 @@ class TestXlsxRows:
             ["a", None, None, None, "e"]
         ]
 
-    def test_a_far_away_row_does_not_materialise_a_million_rows_first(self) -> None:
+    def test_blank_rows_are_free_and_cheap(self) -> None:
+        # Excel's last row: a million rows in between cost one shared empty list, not the cap
         data = _xlsx({"A1": "a", "A1048576": "z"})
+        start = time.perf_counter()
+        grid = read_grid(data, "x.xlsx", error=BadFile, limits=ImportLimits(max_rows=100))
+        assert time.perf_counter() - start < 2.0
+        assert len(grid) == 1_048_576
+        assert grid[-1] == ["z"]
+        assert grid[1] is grid[2]
+
+    def test_rows_with_values_over_the_cap_are_refused(self) -> None:
+        data = _xlsx({f"A{n}": n for n in range(1, 40)})
         with pytest.raises(TooManyRowsError):
-            read_grid(data, "x.xlsx", error=BadFile, limits=ImportLimits(max_rows=100))
+            read_grid(data, "x.xlsx", error=BadFile, limits=ImportLimits(max_rows=20), head_rows=5)
+        read_grid(data, "x.xlsx", error=BadFile, limits=ImportLimits(max_rows=34), head_rows=5)
+
+    def test_csv_blank_lines_are_free(self) -> None:
+        data = ("a,b\r\n" + ",,\r\n" * 500 + "c,d\r\n").encode()
+        grid = read_grid(data, "x.csv", error=BadFile, limits=ImportLimits(max_rows=5))
+        assert len(grid) == 502
+        with pytest.raises(TooManyRowsError):
+            read_grid(b"a\r\n" * 20, "x.csv", error=BadFile, limits=ImportLimits(max_rows=5))
 
     def test_the_quick_count_sees_only_rows_with_values(self) -> None:
         xml = b"<row><c s='1'/></row><row><c><v>1</v></c></row><row><c><is><t>x</t></is></c></row>"

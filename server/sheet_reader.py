@@ -84,9 +84,8 @@ def _is_sheet(name: str) -> bool:
 
 
 def check_zip(data: bytes, limits: ImportLimits, *, error: type[SiteGateError]) -> None:
-    """Refuse a zip bomb from its directory alone, before anything is inflated. The sizes there
-    are what zipfile holds a part to while reading (a part that inflates past its declared
-    size fails its CRC check), so a lying directory cannot smuggle more bytes through."""
+    """Refuse a zip bomb from its directory alone, before anything is inflated. A directory
+    that lies about sizes is caught by `clean_copy`."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             members = zf.infolist()
@@ -120,6 +119,33 @@ def check_zip(data: bytes, limits: ImportLimits, *, error: type[SiteGateError]) 
                 f"(limit {limits.max_zip_ratio}:1): a zip bomb, not a spreadsheet",
                 detail={"limit_ratio": limits.max_zip_ratio},
             )
+
+
+CHUNK = 64 * 1024
+
+
+def clean_copy(data: bytes, *, error: type[SiteGateError]) -> bytes:
+    """The workbook rebuilt uncompressed from its parts, each inflated in small chunks and no
+    further than its declared size (zipfile stops there and checks the CRC). openpyxl then
+    reads only this copy: its own `ZipFile.read` inflates a part's whole compressed stream in
+    one call, so a part whose directory entry understates its size would inflate in full."""
+    out = io.BytesIO()
+    try:
+        with (
+            zipfile.ZipFile(io.BytesIO(data)) as src,
+            zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as dst,
+        ):
+            for info in src.infolist():
+                if info.is_dir():
+                    continue
+                parts: list[bytes] = []
+                with src.open(info) as part:
+                    while chunk := part.read(CHUNK):
+                        parts.append(chunk)
+                dst.writestr(info.filename, b"".join(parts))
+    except _BROKEN as err:
+        raise error(f"无法读取 XLSX 文件: {err}", f"cannot read the XLSX file: {err}") from None
+    return out.getvalue()
 
 
 class _RowBudget(io.RawIOBase):
@@ -173,8 +199,9 @@ def xlsx_rows(
     cells each with trailing blanks dropped. Stops when the caller stops. More than `row_cap`
     rows holding values is TooManyRowsError before the first row is parsed."""
     check_zip(data, limits, error=error)
+    clean = clean_copy(data, error=error)
     try:
-        reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
+        reader = ExcelReader(io.BytesIO(clean), read_only=True, data_only=True)
         reader.read_manifest()
         reader.read_strings()
         reader.read_workbook()
@@ -190,7 +217,7 @@ def xlsx_rows(
         raise error("XLSX 中没有工作表", "the XLSX has no worksheet")
     wb: Any = reader.wb
     try:
-        xml = reader.archive.read(sheets[0])  # at most max_unzipped_bytes, checked above
+        xml = reader.archive.read(sheets[0])  # stored: its checked, declared size
         if row_cap is not None and rows_with_values(xml, row_cap) > row_cap:
             raise too_many_rows(limits)
         with io.BytesIO(xml) as raw:

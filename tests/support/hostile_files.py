@@ -226,7 +226,8 @@ def _with_raw_member(xlsx: bytes, name: str, raw: bytes, crc: int, size: int) ->
 
 def lying_sizes() -> bytes:
     """A bomb whose zip directory declares its sheet as 1 KB: the directory check passes, so
-    the reader itself must stop at the declared size (zipfile does, then fails the CRC)."""
+    the reader must inflate no further than the declared size (zipfile's read() of a whole
+    part inflates all of it first; chunked reads stop there and fail the CRC)."""
     bomb = zipfile.ZipFile(io.BytesIO(zip_bomb()))
     info = bomb.getinfo("xl/worksheets/sheet1.xml")
     start = info.header_offset + 30 + len(info.filename.encode())

@@ -39,7 +39,9 @@ class Settings(BaseSettings):
     import_max_unzipped_bytes: int = Field(default=64 * MiB, ge=MiB)
     import_max_zip_members: int = Field(default=256, ge=16)
     import_max_zip_ratio: int = Field(default=100, ge=10)
-    roster_max_rows: int = Field(default=20_000, ge=1)
+    # at most 30,000: a roster import matches its rows with one IN list, and SQLite allows
+    # 32,766 bound values per statement
+    roster_max_rows: int = Field(default=20_000, ge=1, le=30_000)
     payroll_max_rows: int = Field(default=20_000, ge=1)
 
     @model_validator(mode="after")

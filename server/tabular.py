@@ -154,8 +154,8 @@ def read_csv_grid(
     head_rows: int = 10,
     limits: ImportLimits = DEFAULT_LIMITS,
 ) -> list[list[Cell]]:
-    """Rows of text; more than `limits.max_rows` + `head_rows` rows is TooManyRowsError (the
-    header may sit anywhere in the first `head_rows`)."""
+    """Rows of text; more than `limits.max_rows` + `head_rows` rows holding a value is
+    TooManyRowsError (the header may sit anywhere in the first `head_rows`)."""
     text = decode(data, error=error, encoding=encoding).lstrip("\ufeff")
     if "\x00" in text:
         raise error(

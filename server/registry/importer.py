@@ -2,7 +2,8 @@
 teams and cards and writes.
 
 Every problem is a RowIssue with the row number as Excel shows it (header = row 1), the column's
-header text and Excel letter, and a zh/en reason. Only an unreadable file raises RosterFileError.
+header text and Excel letter, and a zh/en reason. Only an unreadable file raises RosterFileError,
+and a file over the import caps FileTooLargeError (413) or TooManyRowsError (422).
 """
 
 from __future__ import annotations

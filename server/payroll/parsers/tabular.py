@@ -2,7 +2,8 @@
 
 Bad data never raises: every problem becomes a RowIssue with the Excel row number, the column
 letter and header, and a zh/en reason. Only a file that cannot be read at all raises
-PayrollFileError.
+PayrollFileError, and a file over the import caps FileTooLargeError (413) or TooManyRowsError
+(422), before any row is validated.
 """
 
 from __future__ import annotations

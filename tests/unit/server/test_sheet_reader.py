@@ -80,8 +80,10 @@ class TestXlsxRows:
         assert rows_with_values(xml * 100, 5) == 6  # stops counting past the cap
 
     def test_a_directory_that_lies_about_sizes_fails_fast(self) -> None:
-        with pytest.raises(BadFile, match="CRC"):
+        start = time.perf_counter()
+        with pytest.raises(BadFile):  # the first KB of the sheet is cut-off XML
             read_grid(hostile_files.lying_sizes(), "x.xlsx", error=BadFile)
+        assert time.perf_counter() - start < 0.5
 
     def test_parts_parsed_whole_have_their_own_cap(self) -> None:
         data = hostile_files.bank_xlsx(10)

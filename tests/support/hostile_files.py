@@ -350,6 +350,13 @@ def hostile_files(*, max_rows: int, max_bytes: int) -> list[HostileFile]:
             "UTF-8 与 GBK 混合 / UTF-8 and GBK mixed",
         ),
         HostileFile(
+            "gbk_rows",
+            "mixed.csv",
+            (header + "\r\n").encode("utf-8")
+            + "\r\n".join(",".join(r) for r in bank_rows(3)).encode("gbk"),
+            "UTF-8 表头、GBK 数据行 / UTF-8 header over GBK rows",
+        ),
+        HostileFile(
             "over_bytes",
             "big.csv",
             b"x" * (max_bytes + 1),

@@ -31,8 +31,8 @@ ROWS = 2_000  # the row cap in force here (20,000 by default)
 MAX_BYTES = 2 * 1024 * 1024
 KEYS = (
     "zip_bomb", "lying_sizes", "rows_xlsx", "rows_csv", "members", "truncated", "not_zip",
-    "nul_csv", "giant_cell_csv", "giant_cell_xlsx", "gbk_as_utf8", "over_bytes", "entity_bomb",
-    "wide_row",
+    "nul_csv", "giant_cell_csv", "giant_cell_xlsx", "gbk_as_utf8", "gbk_rows", "over_bytes",
+    "entity_bomb", "wide_row",
 )  # fmt: skip
 
 

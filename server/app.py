@@ -81,9 +81,7 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SiteGateError)
     async def _sitegate(_: Request, exc: SiteGateError) -> JSONResponse:
-        return JSONResponse(
-            status_code=exc.status_code, content=exc.to_dict(), headers=exc.headers
-        )
+        return JSONResponse(status_code=exc.status_code, content=exc.to_dict(), headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from server.sheet_reader import ImportLimits, MiB
+
 DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - the value that fails fast outside dev
 
 
@@ -133,6 +135,17 @@ class Settings(BaseSettings):
     # on: every event's signature at ingest. verify_chain always checks every one.
     ingest_verify_every_signature: bool = False
     echo_sql: bool = False
+    # What one uploaded spreadsheet may cost (server.tabular.ImportLimits), checked before any
+    # parser runs. 20,000 rows of a bank file or roster parse in a few seconds; uploads are also
+    # bounded by max_body_bytes.
+    import_max_bytes: int = Field(default=8 * MiB, ge=1024)
+    import_max_unzipped_bytes: int = Field(default=64 * MiB, ge=MiB)
+    import_max_zip_members: int = Field(default=256, ge=16)
+    import_max_zip_ratio: int = Field(default=100, ge=10)
+    # at most 30,000: a roster import matches its rows with one IN list, and SQLite allows
+    # 32,766 bound values per statement
+    roster_max_rows: int = Field(default=20_000, ge=1, le=30_000)
+    payroll_max_rows: int = Field(default=20_000, ge=1)
     # The API docs (/docs, /redoc, /openapi.json), served from local assets; off: not served.
     api_docs: bool = True
 
@@ -153,6 +166,15 @@ class Settings(BaseSettings):
                     ("不能与 SITEGATE_SECRET_KEY 相同", "must differ from the secret key"),
                 )
         return self
+
+    def import_limits(self, kind: Literal["roster", "payroll"]) -> ImportLimits:
+        return ImportLimits(
+            max_bytes=self.import_max_bytes,
+            max_unzipped_bytes=self.import_max_unzipped_bytes,
+            max_zip_members=self.import_max_zip_members,
+            max_zip_ratio=self.import_max_zip_ratio,
+            max_rows=self.roster_max_rows if kind == "roster" else self.payroll_max_rows,
+        )
 
     def fernet_key(self) -> bytes:
         return base64.urlsafe_b64encode(hashlib.sha256(self.template_key.encode()).digest())

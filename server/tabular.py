@@ -12,16 +12,12 @@ import csv
 import datetime as dt
 import io
 import re
-import zipfile
-from decimal import Decimal
 from pathlib import Path
-
-from openpyxl import load_workbook
 
 from models.errors import ContractError
 from server.errors import SiteGateError
-
-Cell = str | int | float | Decimal | dt.datetime | dt.date | bool | None
+from server.sheet_reader import DEFAULT_LIMITS, ImportLimits, check_size, too_many_rows, xlsx_rows
+from server.sheet_reader import Cell as Cell  # the importers' cell type
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01 with Excel's leap-year bug
 XLSX_MAGIC = b"PK\x03\x04"
@@ -156,34 +152,57 @@ def read_csv_grid(
     delimiter: str | None = None,
     delimiters: tuple[str, ...] = (",", "\t", ";"),
     head_rows: int = 10,
+    limits: ImportLimits = DEFAULT_LIMITS,
 ) -> list[list[Cell]]:
+    """Rows of text; more than `limits.max_rows` + `head_rows` rows holding a value is
+    TooManyRowsError (the header may sit anywhere in the first `head_rows`)."""
     text = decode(data, error=error, encoding=encoding).lstrip("\ufeff")
+    if "\x00" in text:
+        raise error(
+            "文件含有 NUL 字节,不是文本表格(是否把二进制文件改成了 .csv?)",
+            "the file contains NUL bytes: it is not a text table (a binary file renamed .csv?)",
+        )
     delimiter = delimiter or sniff_delimiter(text, delimiters, head_rows)
+    cap = limits.max_rows + head_rows
+    grid: list[list[Cell]] = []
+    filled = 0  # blank lines (Excel writes ",,,," for formatted empty rows) are free
     try:
-        return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            if any(f.strip() for f in r):
+                filled += 1
+                if filled > cap:
+                    raise too_many_rows(limits)
+            grid.append(list(r[: limits.max_columns]))
     except csv.Error as err:
         raise error(f"CSV 格式错误: {err}", f"malformed CSV: {err}") from None
+    return grid
+
+
+_BLANK: list[Cell] = []  # never mutated: the grid is read, not edited
 
 
 def read_xlsx_grid(
-    data: bytes, *, error: type[SiteGateError], max_rows: int | None = None
+    data: bytes,
+    *,
+    error: type[SiteGateError],
+    head_rows: int = 10,
+    limits: ImportLimits = DEFAULT_LIMITS,
 ) -> list[list[Cell]]:
-    """First worksheet's cached values (formulas as last computed by Excel); stops after
-    `max_rows` rows when given."""
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
-        raise error(f"无法打开 XLSX 文件: {err}", f"cannot open the XLSX file: {err}") from None
-    try:
-        # read-only mode yields an empty tuple for a missing row, so index + 1 = Excel row
-        grid: list[list[Cell]] = []
-        for r in wb.worksheets[0].iter_rows(values_only=True):
-            grid.append(list(r))
-            if max_rows is not None and len(grid) > max_rows:
-                break
-        return grid
-    finally:
-        wb.close()
+    """First worksheet's cached values (formulas as last computed by Excel), read lazily; more
+    than `limits.max_rows` + `head_rows` rows is TooManyRowsError, found without reading on.
+    Index + 1 = Excel row (a row missing from the file is an empty list)."""
+    cap = limits.max_rows + head_rows
+    grid: list[list[Cell]] = []
+    filled = 0  # rows Excel keeps only for their formatting are free, and share one empty list
+    for row in xlsx_rows(data, limits, error=error, row_cap=cap):
+        if any(not is_blank(v) for v in row):
+            filled += 1
+            if filled > cap:
+                raise too_many_rows(limits)
+            grid.append(row)
+        else:
+            grid.append(_BLANK)
+    return grid
 
 
 def read_grid(
@@ -191,13 +210,16 @@ def read_grid(
     filename: str | None,
     *,
     error: type[SiteGateError],
-    max_rows: int | None = None,
+    limits: ImportLimits = DEFAULT_LIMITS,
     encoding: str | None = None,
     delimiter: str | None = None,
     delimiters: tuple[str, ...] = (",", "\t", ";"),
     head_rows: int = 10,
 ) -> list[list[Cell]]:
-    """XLSX by its magic bytes, else CSV; a legacy .xls or a broken .xlsx is refused."""
+    """XLSX by its magic bytes, else CSV; a legacy .xls or a broken .xlsx is refused. Every cap
+    in `limits` is checked before or while reading: FileTooLargeError (413) for bytes, zip
+    members and inflated size, TooManyRowsError (422) for rows."""
+    check_size(data, limits)
     suffix = Path(filename).suffix.lower() if filename else ""
     if data.startswith(XLS_MAGIC) or suffix == ".xls":
         raise error(
@@ -205,7 +227,7 @@ def read_grid(
             "legacy .xls files are not supported; save as .xlsx or .csv in Excel",
         )
     if data.startswith(XLSX_MAGIC):
-        return read_xlsx_grid(data, error=error, max_rows=max_rows)
+        return read_xlsx_grid(data, error=error, head_rows=head_rows, limits=limits)
     if suffix in (".xlsx", ".xlsm"):
         raise error("文件不是有效的 XLSX", "the file is not a valid XLSX workbook")
     return read_csv_grid(
@@ -215,4 +237,5 @@ def read_grid(
         delimiter=delimiter,
         delimiters=delimiters,
         head_rows=head_rows,
+        limits=limits,
     )

@@ -58,6 +58,14 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
 
 
+def end_transaction(session: Session) -> None:
+    """Commit what the unit of work did so far (the sign-in check) before a long step that
+    needs no database, such as parsing an upload. On SQLite an open transaction holds the write
+    lock from BEGIN IMMEDIATE on, and every other writer (a sign-in, a gate's upload) would wait
+    behind the parse. The session's next query opens a new transaction."""
+    session.commit()
+
+
 @contextmanager
 def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     """Commit on success, roll back on any error. Services never commit themselves."""

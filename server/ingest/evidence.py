@@ -87,8 +87,7 @@ PROBLEM_TEXT: dict[str, tuple[str, str]] = {
     ),
     "next_missing": (
         "同一闸机的下一序号记录不存在,而服务器已收到更后的记录(缺失记录)",
-        "the gate's next seq is not stored although later records were received "
-        "(missing record)",
+        "the gate's next seq is not stored although later records were received (missing record)",
     ),
     "next_mismatch": (
         "同一闸机下一序号记录的前一哈希不是本记录的哈希(链断裂)",

@@ -14,7 +14,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 
 from server.auth.scope import Action, Resource
-from server.deps import CurrentUser, SessionDep, authorized
+from server.db.session import end_transaction
+from server.deps import CurrentUser, SessionDep, SettingsDep, authorized
 from server.payroll import parsers
 from server.payroll import service as payroll_service
 from server.payroll.schemas import ImportOut, ImportResultOut, LedgerEntryOut, PaySlipOut
@@ -45,21 +46,29 @@ def import_payroll(
     project_id: int,
     session: SessionDep,
     user: CurrentUser,
+    settings: SettingsDep,
     file: Annotated[UploadFile, File(description="代发结果 CSV 或 XLSX")],
     layout: Annotated[str | None, Form(max_length=64)] = None,
     skip_bad_rows: Annotated[bool, Form()] = False,
     default_period: Annotated[str | None, Form(max_length=16)] = None,
 ) -> ImportResultOut:
     data = file.file.read()
-    result = payroll_service.import_file(
+    file_name = file.filename or "upload"
+    end_transaction(session)  # no lock held while parsing (this runs in the thread pool)
+    parsed = payroll_service.parse_upload(
+        data,
+        file_name=file_name,
+        layout=layout or None,
+        default_period=default_period or None,
+        limits=settings.import_limits("payroll"),
+    )
+    result = payroll_service.import_parsed(
         session,
         project_id=project_id,
-        file_name=file.filename or "upload",
-        data=data,
+        file_name=file_name,
+        parsed=parsed,
         user=user,
-        layout=layout or None,
         skip_bad_rows=skip_bad_rows,
-        default_period=default_period or None,
     )
     return ImportResultOut.of(result)
 

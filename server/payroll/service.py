@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,6 +39,7 @@ from server.reconciliation import rules as recon_rules
 from server.registry.models import Assignment, Project, Worker
 from server.rosters import rules as roster_rules
 from server.rosters import service as roster_service
+from server.sheet_reader import DEFAULT_LIMITS, ImportLimits
 
 
 class PayrollRowsError(ValidationFailedError):
@@ -193,6 +194,31 @@ class _Resolver:
         return self.by_card.get(_digits(row.bank_card))
 
 
+def parse_upload(
+    data: bytes,
+    *,
+    file_name: str,
+    layout: str | None = None,
+    default_period: str | None = None,
+    limits: ImportLimits = DEFAULT_LIMITS,
+) -> ParseResult:
+    """Read and validate a 代发 file; no database. Callers run this before their write
+    transaction opens (SQLite's write lock is held from BEGIN IMMEDIATE to commit): a big file
+    then never stalls a sign-in. Caps: FileTooLargeError 413, TooManyRowsError 422."""
+    if default_period is not None:
+        try:
+            default_period = format_period(parse_period(default_period))
+        except ValueError:
+            raise ValidationFailedError(
+                f"工资所属期 {default_period!r} 格式错误,应为 YYYY-MM",
+                f"wage period {default_period!r} is not YYYY-MM",
+                code="payroll.bad_period",
+            ) from None
+    return parse_payroll_file(
+        data, filename=file_name, layout=layout, default_period=default_period, limits=limits
+    )
+
+
 def import_file(
     session: Session,
     *,
@@ -203,28 +229,41 @@ def import_file(
     layout: str | None = None,
     skip_bad_rows: bool = False,
     default_period: str | None = None,
+    limits: ImportLimits = DEFAULT_LIMITS,
 ) -> ImportResult:
-    """Parse and store a 代发 result file in one flush, or write nothing and raise.
+    """parse_upload, then import_parsed: for callers that hold no transaction while parsing
+    matters little (tests, scripts). The API and CLI call the two steps themselves."""
+    parsed = parse_upload(
+        data, file_name=file_name, layout=layout, default_period=default_period, limits=limits
+    )
+    return import_parsed(
+        session,
+        project_id=project_id,
+        file_name=file_name,
+        parsed=parsed,
+        user=user,
+        skip_bad_rows=skip_bad_rows,
+    )
+
+
+def import_parsed(
+    session: Session,
+    *,
+    project_id: int,
+    file_name: str,
+    parsed: ParseResult,
+    user: User | None,
+    skip_bad_rows: bool = False,
+) -> ImportResult:
+    """Store a parsed 代发 file in one flush, or write nothing and raise.
 
     - bad rows and not `skip_bad_rows` -> PayrollRowsError (422) with every row/column issue;
-    - the same bytes already imported into the project -> AlreadyImportedError (409);
-    - a file that cannot be read at all -> PayrollFileError (422).
+    - the same bytes already imported into the project -> AlreadyImportedError (409).
     """
     project = session.get(Project, project_id)
     if project is None:
         raise NotFoundError("项目", "project")
-    if default_period is not None:
-        try:
-            default_period = format_period(parse_period(default_period))
-        except ValueError:
-            raise ValidationFailedError(
-                f"工资所属期 {default_period!r} 格式错误,应为 YYYY-MM",
-                f"wage period {default_period!r} is not YYYY-MM",
-                code="payroll.bad_period",
-            ) from None
-    result: ParseResult = parse_payroll_file(
-        data, filename=file_name, layout=layout, default_period=default_period
-    )
+    result = parsed
     existing = get_import_by_fingerprint(session, project_id=project_id, sha256=result.fingerprint)
     if existing is not None:
         raise _already_imported(existing, project.timezone)
@@ -254,32 +293,30 @@ def import_file(
         row_count=len(result.rows),
         skipped_count=skipped_rows,
     )
-    lines: list[PayrollLine] = []
+    lines: list[dict[str, Any]] = [
+        {
+            "project_id": project_id,
+            "period": row.period,
+            "row_no": row.row_number,
+            "payee_name": row.name,
+            "payee_id_number": (row.id_number or "").upper(),
+            "account_no": row.bank_card,
+            "bank_name": row.bank or "",
+            "gross_fen": row.gross_fen,
+            "net_fen": row.net_fen,
+            "days_declared": row.days,
+            "paid_on": row.paid_on,
+            "status": row.status.value,
+            "worker_id": resolve(row),
+        }
+        for row in result.rows
+    ]
     try:
         with session.begin_nested():
             session.add(record)
             session.flush()
-            for row in result.rows:
-                lines.append(
-                    PayrollLine(
-                        import_id=record.id,
-                        project_id=project_id,
-                        period=row.period,
-                        row_no=row.row_number,
-                        payee_name=row.name,
-                        payee_id_number=(row.id_number or "").upper(),
-                        account_no=row.bank_card,
-                        bank_name=row.bank or "",
-                        gross_fen=row.gross_fen,
-                        net_fen=row.net_fen,
-                        days_declared=row.days,
-                        paid_on=row.paid_on,
-                        status=row.status.value,
-                        worker_id=resolve(row),
-                    )
-                )
-            session.add_all(lines)
-            session.flush()
+            # one bulk INSERT, not 20,000 ORM objects: on SQLite sign-ins wait for this write
+            session.execute(insert(PayrollLine), [{**ln, "import_id": record.id} for ln in lines])
     except IntegrityError:
         # A concurrent import of the same file won the race on (project_id, sha256).
         existing = get_import_by_fingerprint(
@@ -290,7 +327,7 @@ def import_file(
         raise _already_imported(existing, project.timezone) from None
 
     periods = tuple(sorted({row.period for row in result.rows}))
-    matched = sum(1 for ln in lines if ln.worker_id is not None)
+    matched = sum(1 for ln in lines if ln["worker_id"] is not None)
     auth_service.audit(
         session,
         user,

@@ -21,6 +21,7 @@ from server.config import Settings
 from server.db import migrate
 from server.db.session import make_engine, make_sessionmaker, unit_of_work
 from server.errors import NotFoundError, SiteGateError, ValidationFailedError
+from server.registry import importer
 from server.registry import repository as repo
 from server.registry import service as registry_service
 from server.registry import settings as project_settings
@@ -69,15 +70,18 @@ def import_workers(
     """Import a worker roster (花名册); exits 1 when nothing was imported."""
     settings = Settings(database_url=database_url) if database_url else Settings()
     migrate.upgrade(settings.database_url)
-    data = file.read_bytes()
+    # Parsed before the transaction opens: the server's sign-ins never wait behind this parse.
+    parsed = importer.parse_roster_file(
+        file.read_bytes(), file.name, limits=settings.import_limits("roster")
+    )
     engine = make_engine(settings.database_url)
     try:
         with unit_of_work(make_sessionmaker(engine)) as session:
             found = repo.project_by_code(session, project)
             if found is None:
                 raise NotFoundError(f"项目 {project}", f"project {project}")
-            report = registry_service.import_roster(
-                session, None, found, data=data, filename=file.name, skip_bad_rows=skip_bad_rows
+            report = registry_service.import_parsed_roster(
+                session, None, found, parsed, filename=file.name, skip_bad_rows=skip_bad_rows
             )
             if report.imported == 0:
                 raise _NothingImported(report)

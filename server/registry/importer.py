@@ -2,7 +2,8 @@
 teams and cards and writes.
 
 Every problem is a RowIssue with the row number as Excel shows it (header = row 1), the column's
-header text and Excel letter, and a zh/en reason. Only an unreadable file raises RosterFileError.
+header text and Excel letter, and a zh/en reason. Only an unreadable file raises RosterFileError,
+and a file over the import caps FileTooLargeError (413) or TooManyRowsError (422).
 """
 
 from __future__ import annotations
@@ -30,11 +31,13 @@ from models.ids import (
 )
 from models.money import Fen, yuan_to_fen
 from server.errors import SiteGateError
+from server.reports import cells
+from server.reports.cells import put
+from server.sheet_reader import DEFAULT_LIMITS, ImportLimits, too_many_rows
 from server.tabular import Cell, CellError, date_cell, digits_cell, text_of
 from server.tabular import read_grid as read_sheet
 
 HEADER_SEARCH_ROWS = 10
-MAX_ROWS = 20_000
 
 
 class RosterFileError(SiteGateError):
@@ -263,8 +266,12 @@ def parse_date_cell(value: Cell) -> dt.date:
 # --- grid --------------------------------------------------------------------------------------
 
 
-def read_grid(data: bytes, filename: str | None) -> list[list[Cell]]:
-    return read_sheet(data, filename, error=RosterFileError, max_rows=MAX_ROWS + HEADER_SEARCH_ROWS)
+def read_grid(
+    data: bytes, filename: str | None, limits: ImportLimits = DEFAULT_LIMITS
+) -> list[list[Cell]]:
+    return read_sheet(
+        data, filename, error=RosterFileError, limits=limits, head_rows=HEADER_SEARCH_ROWS
+    )
 
 
 # --- parsing -----------------------------------------------------------------------------------
@@ -413,8 +420,11 @@ def _parse_row(ctx: _Row) -> RosterRow | None:
     )
 
 
-def parse_grid(grid: Sequence[Sequence[Cell]]) -> RosterParse:
-    """Validate every row; rows with an error are reported and left out of `rows`."""
+def parse_grid(
+    grid: Sequence[Sequence[Cell]], *, limits: ImportLimits = DEFAULT_LIMITS
+) -> RosterParse:
+    """Validate every row; rows with an error are reported and left out of `rows`. More than
+    `limits.max_rows` data rows is TooManyRowsError (nothing is imported)."""
     header = _find_header(grid)
     if header is None or any(c.name not in header.columns for c in COLUMNS if c.required):
         missing = [
@@ -453,25 +463,13 @@ def parse_grid(grid: Sequence[Sequence[Cell]]) -> RosterParse:
     rows: list[RosterRow] = []
     errors: list[RowIssue] = []
     first_row: dict[str, int] = {}
-    data_rows = 0
+    data_rows = sum(1 for raw in grid[header.row :] if any(text_of(v) for v in raw))
+    if data_rows > limits.max_rows:
+        raise too_many_rows(limits)  # before validating any row: nothing is imported
     for i in range(header.row, len(grid)):
         raw = grid[i]
         if all(text_of(v) == "" for v in raw):
             continue
-        data_rows += 1
-        if data_rows > MAX_ROWS:
-            errors.append(
-                RowIssue(
-                    i + 1,
-                    None,
-                    None,
-                    None,
-                    "roster.too_many_rows",
-                    f"一次最多导入 {MAX_ROWS} 行",
-                    f"at most {MAX_ROWS} rows per import",
-                )
-            )
-            break
         ctx = _Row(header, raw, i + 1)
         parsed = _parse_row(ctx)
         if parsed is not None and parsed.id_number in first_row:
@@ -492,10 +490,14 @@ def parse_grid(grid: Sequence[Sequence[Cell]]) -> RosterParse:
     return RosterParse(rows, errors, warnings, header.row, data_rows)
 
 
-def parse_roster_file(data: bytes, filename: str | None = None) -> RosterParse:
+def parse_roster_file(
+    data: bytes, filename: str | None = None, *, limits: ImportLimits = DEFAULT_LIMITS
+) -> RosterParse:
+    """Read and validate a 花名册 file; no database. `limits` caps bytes, the inflated XLSX and
+    rows (server.tabular.read_grid: 413 / 422 before or while reading)."""
     if not data.strip():
         raise RosterFileError("文件为空", "the file is empty")
-    return parse_grid(read_grid(data, filename))
+    return parse_grid(read_grid(data, filename, limits), limits=limits)
 
 
 def template_xlsx(*, english: bool = False) -> bytes:
@@ -505,7 +507,7 @@ def template_xlsx(*, english: bool = False) -> bytes:
     assert ws is not None  # noqa: S101 - a new workbook always has a sheet
     ws.title = "花名册" if not english else "Roster"
     for j, col in enumerate(COLUMNS, start=1):
-        ws.cell(row=1, column=j, value=col.header_en if english else col.header_zh)
+        put(ws, 1, j, col.header_en if english else col.header_zh)
         letter = get_column_letter(j)
         ws.column_dimensions[letter].width = 18
         if col.name in ("id_number", "phone", "bank_card", "card_uid"):
@@ -513,7 +515,7 @@ def template_xlsx(*, english: bool = False) -> bytes:
                 ws.cell(row=r, column=j).number_format = "@"
     ws.freeze_panes = "A2"
     notes = wb.create_sheet("说明 Notes")
-    notes.append(["列 / column", "必填 / required", "说明 / notes"])
+    cells.append(notes, ["列 / column", "必填 / required", "说明 / notes"])
     hints = {
         "company": "统一社会信用代码或企业名称 / credit code or company name",
         "wage_kind": "日薪 / 月薪 / 计件 (daily / monthly / piece)",
@@ -522,12 +524,13 @@ def template_xlsx(*, english: bool = False) -> bytes:
         "card_uid": "十六进制 / hex",
     }
     for col in COLUMNS:
-        notes.append(
+        cells.append(
+            notes,
             [
                 f"{col.header_zh} / {col.header_en}",
                 "是 yes" if col.required else "",
                 hints.get(col.name, ""),
-            ]
+            ],
         )
     buf = io.BytesIO()
     wb.save(buf)

@@ -21,6 +21,7 @@ from models.enums import AssignmentStatus
 from server.auth import scope
 from server.auth.models import User
 from server.auth.scope import Action, Resource
+from server.db.session import end_transaction
 from server.deps import CurrentUser, SessionDep, SettingsDep, authorized
 from server.errors import ForbiddenError, ValidationFailedError
 from server.registry import importer
@@ -600,14 +601,19 @@ def import_roster(
     session: SessionDep,
     user: CurrentUser,
     project: WorkersWrite,
+    settings: SettingsDep,
     file: Annotated[UploadFile, File(description="花名册 XLSX or CSV (UTF-8 / UTF-8-BOM / GBK)")],
     skip_bad_rows: Annotated[
         bool, Query(description="import the good rows and report the bad (default: none if any)")
     ] = False,
 ) -> ImportReportOut:
     data = file.file.read()
-    report = registry_service.import_roster(
-        session, user, project, data=data, filename=file.filename, skip_bad_rows=skip_bad_rows
+    end_transaction(session)  # no lock held while parsing (this runs in the thread pool)
+    parsed = importer.parse_roster_file(
+        data, file.filename, limits=settings.import_limits("roster")
+    )
+    report = registry_service.import_parsed_roster(
+        session, user, project, parsed, filename=file.filename, skip_bad_rows=skip_bad_rows
     )
     body = ImportReportOut.model_validate(registry_service.report_dict(report))
     if report.imported == 0 and report.errors:

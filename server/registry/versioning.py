@@ -15,10 +15,13 @@ def bump(session: Session, project_id: int, assignment_ids: list[int] | None = N
     assert project is not None  # noqa: S101 - callers hold a checked project id
     project.roster_version += 1
     if assignment_ids:
+        # "fetch": the session's copies are matched by the returned ids; the default "evaluate"
+        # tests every loaded assignment against the whole id list (quadratic for a big import).
         session.execute(
             update(Assignment)
             .where(Assignment.id.in_(assignment_ids))
             .values(roster_version=project.roster_version)
+            .execution_options(synchronize_session="fetch")
         )
     session.flush()
     return project.roster_version

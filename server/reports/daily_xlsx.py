@@ -22,7 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from models.enums import Direction
 from server.reports import sheet_style as style
-from server.reports.xlsx import cell_text
+from server.reports.cells import put
 from server.rosters import rules as roster_rules
 from server.rosters import service as roster_service
 
@@ -108,7 +108,7 @@ class _Layout:
         r = HEADER_ROW
         for r, values in enumerate(rows, HEADER_ROW + 1):
             for c, value in enumerate(values, 1):
-                cell = ws.cell(row=r, column=c, value=cell_text(value))
+                cell = put(ws, r, c, value)
                 cell.border = style.BORDER
                 if isinstance(value, dt.datetime):
                     cell.number_format = style.DATETIME
@@ -120,7 +120,7 @@ class _Layout:
                 ws.cell(row=r, column=alert_col).font = style.ALERT_FONT
         last = r
         if not rows:
-            cell = ws.cell(row=HEADER_ROW + 1, column=1, value="无 / none")
+            cell = put(ws, HEADER_ROW + 1, 1, "无 / none")
             cell.font = Font(italic=True, color="808080")
             last = HEADER_ROW + 1
         style.widths(ws, widths)
@@ -142,16 +142,14 @@ def _on_site(ws: Worksheet, lay: _Layout) -> None:
     last = lay.sheet(ws, "在场人员 On site", headers, (5, 18, 10, 8, 9, 20, 16, 10, 14), rows)
     # the headcount by company / team / trade below the list, as on the now board
     r = last + 2
-    ws.cell(
-        row=r, column=2, value="按单位 / 班组 / 工种 在场人数 · On site by group"
-    ).font = style.HEAD_FONT
+    put(ws, r, 2, "按单位 / 班组 / 工种 在场人数 · On site by group").font = style.HEAD_FONT
     for g in b.by_group:
         r += 1
         for c, value in enumerate((g.company_name, g.team_name, g.trade or None, g.on_site), 2):
-            ws.cell(row=r, column=c, value=cell_text(value)).border = style.BORDER
+            put(ws, r, c, value).border = style.BORDER
     r += 1
-    ws.cell(row=r, column=2, value="合计 / total").font = style.HEAD_FONT
-    ws.cell(row=r, column=5, value=b.headcount).font = style.HEAD_FONT
+    put(ws, r, 2, "合计 / total").font = style.HEAD_FONT
+    put(ws, r, 5, b.headcount).font = style.HEAD_FONT
 
 
 def _anomaly_of(p: roster_service.Presence) -> str | None:

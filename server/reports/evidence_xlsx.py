@@ -13,8 +13,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from server.ingest.evidence import WorkerEvidence
 from server.reports import evidence as layout
+from server.reports.cells import put
 from server.reports.sheet_style import column_headers
-from server.reports.xlsx import cell_text
 
 EVENTS_SHEET = "记录 Events"
 SUMMARY_SHEET = "概要 Summary"
@@ -45,7 +45,7 @@ _SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 def _put(ws: Worksheet, row: int, values: Sequence[object], *, bad: bool = False) -> None:
     for col, value in enumerate(values, start=1):
-        cell = ws.cell(row=row, column=col, value=cell_text(value))
+        cell = put(ws, row, col, value)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         if bad:
             cell.fill = _BAD_FILL
@@ -67,8 +67,7 @@ def evidence_xlsx(evidence: WorkerEvidence) -> bytes:
     ws = wb.active
     assert ws is not None  # noqa: S101 - a new Workbook always has a sheet
     ws.title = SUMMARY_SHEET
-    ws["A1"] = layout.TITLE
-    ws["A1"].font = Font(bold=True, size=14)
+    put(ws, 1, 1, layout.TITLE).font = Font(bold=True, size=14)
     ws.column_dimensions["A"].width = 26
     ws.column_dimensions["B"].width = 90
     rows: list[tuple[str, object]] = [

@@ -14,7 +14,7 @@ from openpyxl.utils import get_column_letter
 
 from models.money import fen_to_yuan
 from server.payroll.service import LedgerEntry
-from server.reports.xlsx import cell_text
+from server.reports.cells import put
 
 STATUS_TEXT = {"success": "成功 success", "failed": "失败 failed", "returned": "退汇 returned"}
 _HEADERS: tuple[tuple[str, int], ...] = (
@@ -57,15 +57,15 @@ def ledger_xlsx(
     ncols = len(_HEADERS)
     last = get_column_letter(ncols)
     ws.merge_cells(f"A1:{last}1")
-    ws["A1"] = "工资支付台账 / Payroll ledger"
-    ws["A1"].font = Font(bold=True, size=14)
-    ws["A1"].alignment = Alignment(horizontal="center")
-    ws["A2"] = cell_text(f"项目 Project: {project_name} ({project_code})")
-    ws["A3"] = f"工资所属期 Period: {period or '全部 all'}"
-    ws["A4"] = f"生成时间 Generated: {generated_at.strftime('%Y-%m-%d %H:%M')}"
+    title = put(ws, 1, 1, "工资支付台账 / Payroll ledger")
+    title.font = Font(bold=True, size=14)
+    title.alignment = Alignment(horizontal="center")
+    put(ws, 2, 1, f"项目 Project: {project_name} ({project_code})")
+    put(ws, 3, 1, f"工资所属期 Period: {period or '全部 all'}")
+    put(ws, 4, 1, f"生成时间 Generated: {generated_at.strftime('%Y-%m-%d %H:%M')}")
     header_row = 6
     for col, (title, width) in enumerate(_HEADERS, start=1):
-        cell = ws.cell(row=header_row, column=col, value=title)
+        cell = put(ws, header_row, col, title)
         cell.font = Font(bold=True)
         cell.fill = _HEAD_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
@@ -91,7 +91,7 @@ def ledger_xlsx(
             e.row_no,
         )
         for col, value in enumerate(values, start=1):
-            cell = ws.cell(row=row, column=col, value=cell_text(value))
+            cell = put(ws, row, col, value)
             if col in (9, 10):
                 cell.number_format = _MONEY
             elif col == 12 and value is not None:
@@ -100,14 +100,14 @@ def ledger_xlsx(
                 cell.fill = _BAD_FILL
     ok = [e for e in entries if e.status == "success"]
     total_row = row + 1
-    ws.cell(row=total_row, column=1, value="合计 Total").font = Font(bold=True)
-    ws.cell(row=total_row, column=3, value=f"{len(entries)} 笔 lines, 成功 {len(ok)} succeeded")
+    put(ws, total_row, 1, "合计 Total").font = Font(bold=True)
+    put(ws, total_row, 3, f"{len(entries)} 笔 lines, 成功 {len(ok)} succeeded")
     gross = [e.gross_fen for e in ok if e.gross_fen is not None]
     for col, fen in ((9, sum(gross) if gross else None), (10, sum(e.net_fen for e in ok))):
-        cell = ws.cell(row=total_row, column=col, value=_yuan(fen))
+        cell = put(ws, total_row, col, _yuan(fen))
         cell.number_format = _MONEY
         cell.font = Font(bold=True)
-    ws.cell(row=total_row + 1, column=1, value="合计仅含成功发放 / totals count successful lines")
+    put(ws, total_row + 1, 1, "合计仅含成功发放 / totals count successful lines")
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
     ws.print_title_rows = f"{header_row}:{header_row}"
     ws.page_setup.orientation = "landscape"

@@ -12,8 +12,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from models.enums import WarningLevel
 from models.money import fen_to_yuan
 from server.reconciliation.service import ReconSummary
+from server.reports.cells import put
 from server.reports.sheet_style import column_headers
-from server.reports.xlsx import cell_text
 
 LEVEL_TEXT = {
     WarningLevel.RED: "红色 red",
@@ -81,8 +81,7 @@ def reconciliation_xlsx(summary: ReconSummary) -> bytes:
     ws = wb.active
     assert ws is not None  # noqa: S101 - a new Workbook always has a sheet
     ws.title = "核对汇总"
-    ws["A1"] = "工资核对 / Wage reconciliation"
-    ws["A1"].font = Font(bold=True, size=14)
+    put(ws, 1, 1, "工资核对 / Wage reconciliation").font = Font(bold=True, size=14)
     info = (
         ("项目 Project", f"{summary.project_name} ({summary.project_code})"),
         ("月份 Month", summary.period),
@@ -91,19 +90,19 @@ def reconciliation_xlsx(summary: ReconSummary) -> bytes:
         ("预警级别 Level", LEVEL_TEXT[summary.level]),
     )
     for i, (label, text) in enumerate(info, start=3):
-        ws.cell(row=i, column=1, value=label).font = Font(bold=True)
-        ws.cell(row=i, column=2, value=cell_text(text))
+        put(ws, i, 1, label).font = Font(bold=True)
+        put(ws, i, 2, text)
     level_cell = ws.cell(row=7, column=2)
     level_cell.fill = LEVEL_FILL[summary.level]
     level_cell.font = Font(bold=True)
-    ws.cell(row=9, column=1, value="未处理预警 Open findings").font = Font(bold=True)
+    put(ws, 9, 1, "未处理预警 Open findings").font = Font(bold=True)
     for i, level in enumerate((WarningLevel.RED, WarningLevel.ORANGE, WarningLevel.YELLOW)):
-        label = ws.cell(row=10 + i, column=1, value=LEVEL_TEXT[level])
+        label = put(ws, 10 + i, 1, LEVEL_TEXT[level])
         label.fill = LEVEL_FILL[level]
-        ws.cell(row=10 + i, column=2, value=summary.counts.get(level, 0))
-    ws.cell(row=14, column=1, value="规则 Rules").font = Font(bold=True)
+        put(ws, 10 + i, 2, summary.counts.get(level, 0))
+    put(ws, 14, 1, "规则 Rules").font = Font(bold=True)
     for i, note in enumerate(summary.rule_notes, start=15):
-        ws.cell(row=i, column=1, value=note)
+        put(ws, i, 1, note)
     ws.column_dimensions["A"].width = 26
     ws.column_dimensions["B"].width = 40
 
@@ -129,19 +128,19 @@ def reconciliation_xlsx(summary: ReconSummary) -> bytes:
             LEVEL_TEXT[row.level],
         )
         for col, value in enumerate(values, start=1):
-            cell = rows_ws.cell(row=r, column=col, value=cell_text(value))
+            cell = put(rows_ws, r, col, value)
             if col in (6, 10, 11, 12):
                 cell.number_format = _MONEY
         if row.level is not WarningLevel.GREEN:
             rows_ws.cell(row=r, column=14).fill = LEVEL_FILL[row.level]
     r += 1
-    rows_ws.cell(row=r, column=1, value="合计 Total").font = Font(bold=True)
+    put(rows_ws, r, 1, "合计 Total").font = Font(bold=True)
     totals = (
         (10, sum(x.expected_fen for x in summary.rows if x.expected_fen is not None)),
         (11, sum(x.paid_fen for x in summary.rows)),
     )
     for col, fen in totals:
-        cell = rows_ws.cell(row=r, column=col, value=_yuan(fen))
+        cell = put(rows_ws, r, col, _yuan(fen))
         cell.number_format = _MONEY
         cell.font = Font(bold=True)
 
@@ -158,7 +157,7 @@ def reconciliation_xlsx(summary: ReconSummary) -> bytes:
             f.id,
         )
         for col, f_value in enumerate(f_values, start=1):
-            cell = f_ws.cell(row=i, column=col, value=cell_text(f_value))
+            cell = put(f_ws, i, col, f_value)
             if col in (4, 5):
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
         f_ws.cell(row=i, column=1).fill = LEVEL_FILL[f.level]

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
+from server.reports import cells
 from server.rosters import service as roster_service
 
 _FIXED = (
@@ -22,12 +20,10 @@ _TOTALS = ("出勤天数 Days", "工时 Hours", "补卡天数 Corrected days", "
 
 def month_csv(roster: roster_service.MonthRoster) -> bytes:
     """One header row, one row per worker: day cells hold the grid marks (√ ½ ○ ! -)."""
-    buf = io.StringIO()
-    out = csv.writer(buf, lineterminator="\r\n")
-    out.writerow([*_FIXED, *(str(d.day) for d in roster.days), *_TOTALS])
+    rows: list[list[object]] = [[*_FIXED, *(str(d.day) for d in roster.days), *_TOTALS]]
     for n, r in enumerate(roster.rows, 1):
         m = r.month
-        out.writerow(
+        rows.append(
             [
                 n,
                 r.name,
@@ -44,4 +40,4 @@ def month_csv(roster: roster_service.MonthRoster) -> bytes:
                 m.anomaly_count,
             ]
         )
-    return buf.getvalue().encode("utf-8-sig")
+    return cells.csv_bytes(rows)

@@ -19,8 +19,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from models.enums import Direction
+from server.reports.cells import put
 from server.reports.sheet_style import a4_landscape
-from server.reports.xlsx import cell_text
 from server.rosters import rules as roster_rules
 from server.rosters import service as roster_service
 
@@ -79,7 +79,7 @@ def _write_sheet(
     zone = roster.settings.zone
 
     def line(row: int, text: str, *, bold: bool = False, size: int = 10, height: float = 0) -> None:
-        cell = ws.cell(row=row, column=1, value=cell_text(text))
+        cell = put(ws, row, 1, text)
         cell.font = Font(bold=bold, size=size)
         cell.alignment = _CENTER if size > 12 else _WRAP
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_col)
@@ -98,18 +98,18 @@ def _write_sheet(
 
     head, week = 5, 6
     for col, text in enumerate(FIXED_HEADERS, 1):
-        ws.cell(row=head, column=col, value=text)
+        put(ws, head, col, text)
         ws.merge_cells(start_row=head, start_column=col, end_row=week, end_column=col)
     for i, day in enumerate(days):
         col = first_day_col + i
-        ws.cell(row=head, column=col, value=day.day)
-        ws.cell(row=week, column=col, value=WEEKDAYS[day.weekday()])
+        put(ws, head, col, day.day)
+        put(ws, week, col, WEEKDAYS[day.weekday()])
         if day.weekday() >= 5:
             ws.cell(row=head, column=col).fill = _WEEKEND_FILL
             ws.cell(row=week, column=col).fill = _WEEKEND_FILL
     for j, text in enumerate(TOTAL_HEADERS):
         col = first_day_col + n_days + j
-        ws.cell(row=head, column=col, value=text)
+        put(ws, head, col, text)
         ws.merge_cells(start_row=head, start_column=col, end_row=week, end_column=col)
     for hr in (head, week):
         for col in range(1, last_col + 1):
@@ -137,12 +137,12 @@ def _write_sheet(
             r.left_on,
         )
         for col, value in enumerate(fixed, 1):
-            cell = ws.cell(row=row, column=col, value=cell_text(value))
+            cell = put(ws, row, col, value)
             cell.border = _BORDER
             if isinstance(value, dt.date):
                 cell.number_format = "yyyy-mm-dd"
         for i, c in enumerate(m.cells):
-            cell = ws.cell(row=row, column=first_day_col + i, value=c.status.mark)
+            cell = put(ws, row, first_day_col + i, c.status.mark)
             cell.alignment = _CENTER
             cell.border = _BORDER
             if c.corrected and c.status.days > 0:
@@ -151,7 +151,7 @@ def _write_sheet(
                 cell.font = _ANOMALY_FONT
         totals = (m.attended_days, round(m.total_hours, 1), m.corrected_days)
         for j, amount in enumerate(totals):
-            cell = ws.cell(row=row, column=first_day_col + n_days + j, value=amount)
+            cell = put(ws, row, first_day_col + n_days + j, amount)
             cell.border = _BORDER
             cell.alignment = _CENTER
         total_days += m.attended_days
@@ -159,10 +159,10 @@ def _write_sheet(
         total_corrected += m.corrected_days
         row += 1
 
-    ws.cell(row=row, column=1, value=f"合计 / total: {len(rows)} 人").font = Font(bold=True)
+    put(ws, row, 1, f"合计 / total: {len(rows)} 人").font = Font(bold=True)
     ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=n_fixed)
     for j, amount in enumerate((total_days, round(total_hours, 1), total_corrected)):
-        cell = ws.cell(row=row, column=first_day_col + n_days + j, value=amount)
+        cell = put(ws, row, first_day_col + n_days + j, amount)
         cell.font = Font(bold=True)
         cell.alignment = _CENTER
         cell.border = _BORDER
@@ -172,9 +172,7 @@ def _write_sheet(
 
     worker_ids = {r.worker_id for r in rows}
     corrections = [c for c in roster.corrections if c.worker_id in worker_ids]
-    ws.cell(row=row, column=1, value=f"补卡记录 / corrections: {len(corrections)}").font = Font(
-        bold=True
-    )
+    put(ws, row, 1, f"补卡记录 / corrections: {len(corrections)}").font = Font(bold=True)
     row += 1
     for fix in corrections:
         line(

@@ -10,7 +10,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from server.reports.xlsx import cell_text
+from server.reports.cells import put
 
 THIN = Side(style="thin", color="999999")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -37,7 +37,7 @@ def merged_line(
     height: float = 0,
 ) -> None:
     """One text line across the sheet's width: the title (size > 12 is centred) or a note."""
-    cell = ws.cell(row=row, column=1, value=cell_text(text))
+    cell = put(ws, row, 1, text)
     cell.font = Font(bold=bold, size=size)
     cell.alignment = CENTER if size > 12 else WRAP
     ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=max(last_col, 1))
@@ -55,7 +55,7 @@ def header_row(
     """Chinese header with its English on a second line, or in a comment where the header text
     must stay exactly as an importer expects it."""
     for col, (zh, en) in enumerate(headers, 1):
-        cell = ws.cell(row=row, column=col, value=zh if english_as_comment else f"{zh}\n{en}")
+        cell = put(ws, row, col, zh if english_as_comment else f"{zh}\n{en}")
         if english_as_comment:
             cell.comment = Comment(en, "SiteGate")
         cell.font = Font(bold=True)
@@ -71,7 +71,7 @@ def column_headers(
     """A bold, shaded, wrapped header row of (title, column width) pairs; `freeze` keeps it in
     view while scrolling."""
     for col, (title, width) in enumerate(headers, start=1):
-        cell = ws.cell(row=row, column=col, value=title)
+        cell = put(ws, row, col, title)
         cell.font = Font(bold=True)
         cell.fill = HEAD_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")

@@ -25,7 +25,7 @@ from models.enums import WageKind
 from models.money import Fen, fen_to_yuan
 from server.registry.importer import COLUMNS
 from server.reports import sheet_style as style
-from server.reports.xlsx import cell_text
+from server.reports.cells import put
 
 TEXT_COLUMNS = frozenset({"id_number", "phone", "bank_card", "card_uid"})
 DATE_COLUMNS = frozenset({"contract_signed_on", "safety_trained_on", "entered_on"})
@@ -95,7 +95,7 @@ def _roster_sheet(ws: Worksheet, export: WorkerExport) -> None:
     for r, line in enumerate(export.lines, head + 1):
         for j, col in enumerate(COLUMNS, 1):
             value = _value(line, col.name)
-            cell = ws.cell(row=r, column=j, value=cell_text(value))
+            cell = put(ws, r, j, value)
             cell.border = style.BORDER
             if col.name in TEXT_COLUMNS:
                 cell.number_format = style.TEXT
@@ -138,8 +138,8 @@ def _notes_sheet(ws: Worksheet, export: WorkerExport) -> None:
             )
         )
     for r, (label, value) in enumerate(rows, 1):
-        ws.cell(row=r, column=1, value=label).font = style.HEAD_FONT
-        cell = ws.cell(row=r, column=2, value=cell_text(value))
+        put(ws, r, 1, label).font = style.HEAD_FONT
+        cell = put(ws, r, 2, value)
         cell.alignment = style.WRAP
         if isinstance(value, dt.datetime):
             cell.number_format = style.DATETIME

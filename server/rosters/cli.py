@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +16,7 @@ from server.config import Settings
 from server.db.session import make_engine, make_sessionmaker, unit_of_work
 from server.errors import NotFoundError, ValidationFailedError
 from server.registry.models import Project
-from server.reports import daily_xlsx, roster_csv, roster_xlsx
+from server.reports import cells, daily_xlsx, roster_csv, roster_xlsx
 from server.rosters import service as roster_service
 from sitegate_cli.errors import friendly_errors
 
@@ -126,18 +124,16 @@ def daily_cmd(
     for c in board.corrections:
         console.print(f"[cyan]补卡[/] {_hm(c.at, zone)} {c.worker_name} {c.direction}: {c.reason}")
     if csv_file is not None:
-        buf = io.StringIO()
-        out = csv.writer(buf, lineterminator="\r\n")
-        out.writerow(_DAILY_CSV_HEADERS)
+        lines: list[list[object]] = [list(_DAILY_CSV_HEADERS)]
         for p in board.present:
             w = p.worker
-            out.writerow([w.name, w.id_number_masked, w.company_name, w.team_name, w.trade,
+            lines.append([w.name, w.id_number_masked, w.company_name, w.team_name, w.trade,
                           _hm(p.first_in, zone), _hm(p.last_out, zone), f"{p.hours:.2f}",
                           p.status.mark, "是" if p.on_site else ""])  # fmt: skip
         for w in board.not_come:
-            out.writerow([w.name, w.id_number_masked, w.company_name, w.team_name, w.trade,
+            lines.append([w.name, w.id_number_masked, w.company_name, w.team_name, w.trade,
                           "", "", "0", "未到", ""])  # fmt: skip
-        csv_file.write_bytes(buf.getvalue().encode("utf-8-sig"))
+        csv_file.write_bytes(cells.csv_bytes(lines))
         console.print(f"已写出 / written: {csv_file}")
     if xlsx_file is not None:
         xlsx_file.write_bytes(daily_xlsx.daily_xlsx(board))

@@ -20,6 +20,7 @@ from models.ids import mask_bank_card, mask_id_number
 from models.money import fen_to_yuan
 from server.auth import scope
 from server.auth.scope import Action, Area, Resource
+from server.db.session import end_transaction
 from server.errors import SiteGateError
 from server.registry import importer as registry_importer
 from server.registry import schemas as registry_schemas
@@ -589,14 +590,20 @@ async def import_roster(
             report=None,
             file_error=translate("import.no_file", lang),
         )
+    filename = file.filename if file else None
+    limits = request.app.state.settings.import_limits("roster")
     try:
+        end_transaction(session)  # no lock held while parsing
+        parsed = await run_in_threadpool(
+            registry_importer.parse_roster_file, data, filename, limits=limits
+        )
         report = await run_in_threadpool(
-            registry_service.import_roster,
+            registry_service.import_parsed_roster,
             session,
             user,
             project,
-            data=data,
-            filename=file.filename if file else None,
+            parsed,
+            filename=filename,
         )
     except SiteGateError as exc:
         session.rollback()

@@ -2,7 +2,8 @@
 
 Bad data never raises: every problem becomes a RowIssue with the Excel row number, the column
 letter and header, and a zh/en reason. Only a file that cannot be read at all raises
-PayrollFileError.
+PayrollFileError, and a file over the import caps FileTooLargeError (413) or TooManyRowsError
+(422), before any row is validated.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from server.payroll.parsers.row import (
     RowIssue,
     TransferStatus,
 )
+from server.sheet_reader import DEFAULT_LIMITS, ImportLimits, too_many_rows
 from server.tabular import Cell, CellError, is_blank, text_of
 from server.tabular import read_grid as read_sheet
 
@@ -42,12 +44,18 @@ def fingerprint(data: bytes) -> str:
 # Reading the grid
 
 
-def read_grid(data: bytes, filename: str | None, layout: BankLayout | None) -> list[list[Cell]]:
+def read_grid(
+    data: bytes,
+    filename: str | None,
+    layout: BankLayout | None,
+    limits: ImportLimits = DEFAULT_LIMITS,
+) -> list[list[Cell]]:
     """The shared reader; a bank layout may fix the CSV encoding and delimiter."""
     return read_sheet(
         data,
         filename,
         error=PayrollFileError,
+        limits=limits,
         encoding=layout.encoding if layout else None,
         delimiter=layout.delimiter if layout else None,
         delimiters=(",", "\t", ";", "|"),
@@ -267,8 +275,10 @@ def parse_grid(
     layouts: Sequence[BankLayout],
     default_period: str | None = None,
     fingerprint_hex: str = "",
+    limits: ImportLimits = DEFAULT_LIMITS,
 ) -> ParseResult:
-    """Validate a grid of cells (row 0 = Excel row 1) against the first layout that fits."""
+    """Validate a grid of cells (row 0 = Excel row 1) against the first layout that fits; more
+    than `limits.max_rows` data rows is TooManyRowsError (nothing is imported)."""
     if default_period is not None:
         default_period = cells.parse_period_cell(default_period)
     header = _find_header(grid, layouts, default_period)
@@ -324,6 +334,8 @@ def parse_grid(
     status_table = cells.status_lookup({k: tuple(v) for k, v in header.layout.status_words.items()})
     rows: list[PayrollRow] = []
     seen: dict[tuple[Any, ...], int] = {}
+    if sum(1 for raw in grid[header.row :] if not all(is_blank(v) for v in raw)) > limits.max_rows:
+        raise too_many_rows(limits)  # before validating any row: nothing is imported
     for i in range(header.row, len(grid)):
         raw = grid[i]
         row_no = i + 1
@@ -387,10 +399,12 @@ def parse_payroll_file(
     layout: str | BankLayout | None = None,
     layouts: Mapping[str, BankLayout] | None = None,
     default_period: str | None = None,
+    limits: ImportLimits = DEFAULT_LIMITS,
 ) -> ParseResult:
     """Parse a 代发 file. `layout` None tries the canonical template, then every bank layout.
 
     `default_period` ("YYYY-MM") fills the wage period when the file has no such column or cell.
+    `limits` caps the bytes, the inflated XLSX and the rows (server.tabular.read_grid).
     """
     if isinstance(source, Path):
         filename = filename or source.name
@@ -404,7 +418,11 @@ def parse_payroll_file(
         raise PayrollFileError("文件为空", "the file is empty")
     candidates = _resolve_layouts(layout, layouts)
     # Only a CSV needs the layout for decoding; for detection, use the first explicit encoding.
-    grid = read_grid(data, filename, candidates[0] if len(candidates) == 1 else None)
+    grid = read_grid(data, filename, candidates[0] if len(candidates) == 1 else None, limits)
     return parse_grid(
-        grid, layouts=candidates, default_period=default_period, fingerprint_hex=fingerprint(data)
+        grid,
+        layouts=candidates,
+        default_period=default_period,
+        fingerprint_hex=fingerprint(data),
+        limits=limits,
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from server.payroll.parsers.row import FIELDS
+from server.reports import cells
 
 TEXT_FIELDS = {"id_number", "bank_card", "period"}  # text cells, or Excel eats the digits
 _WIDTHS = {"name": 10, "id_number": 22, "bank_card": 24, "bank": 18, "paid_on": 12}
@@ -27,7 +27,7 @@ def template_xlsx_bytes() -> bytes:
     ws = wb.active
     assert ws is not None  # noqa: S101 - a new Workbook always has a sheet
     ws.title = "代发工资"
-    ws.append(template_headers())
+    cells.append(ws, template_headers())
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDEBF7")
     for col, spec in enumerate(FIELDS, start=1):
@@ -49,9 +49,7 @@ def template_xlsx_bytes() -> bytes:
 
 def template_csv_bytes(*, encoding: str = "utf-8-sig", english: bool = False) -> bytes:
     """Header-only CSV; UTF-8 with BOM by default so Excel opens the Chinese headers right."""
-    buf = io.StringIO(newline="")
-    csv.writer(buf, lineterminator="\r\n").writerow(template_headers(english))
-    return buf.getvalue().encode(encoding)
+    return cells.csv_bytes([template_headers(english)], encoding=encoding)
 
 
 def write_templates(directory: Path) -> tuple[Path, Path]:

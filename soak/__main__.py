@@ -31,6 +31,7 @@ def checks() -> dict[str, Check]:
         authz,
         edge_kill,
         fuzz,
+        hostile,
         netcut,
         powerloss,
         replay,
@@ -48,6 +49,7 @@ def checks() -> dict[str, Check]:
         "skew": skew.run,
         "fuzz": fuzz.run,
         "authz": authz.run,
+        "hostile": hostile.run,
         "tamper": tamper.run,
     }
 
@@ -69,6 +71,7 @@ def table(results: list[CheckResult]) -> Table:
         "cells",
         "leaks",
         "tampering detected/total",
+        "fail",
         "s",
         "ok",
     ):
@@ -86,6 +89,7 @@ def table(results: list[CheckResult]) -> Table:
             _cell(r.live_cells),
             _cell(r.leaks),
             tamper,
+            _cell(r.failures),
             f"{r.seconds:.0f}",
             "✓" if r.ok else "✗",
         )
@@ -105,7 +109,7 @@ def run(
         try:
             rows = check(ctx)
         except Exception as exc:  # a check that crashes is a failed check, with its reason
-            rows = [CheckResult(name, lost=1, notes=[f"crashed: {type(exc).__name__}: {exc}"])]
+            rows = [CheckResult(name, failures=1, notes=[f"crashed: {type(exc).__name__}: {exc}"])]
         for row in rows:
             console.print(
                 f"  {row.backend}: {'ok' if row.ok else 'FAILED'}; " + "; ".join(row.notes)

@@ -52,7 +52,7 @@ def run(ctx: Context) -> list[CheckResult]:
         res.leaks = sum(1 for p in problems if _LEAK.search(p))
         res.server_errors = sum(1 for p in problems if _5XX.search(p))
         other = len(problems) - res.leaks - res.server_errors
-        res.lost = other if other or done.returncode == 0 else 1  # a failure we could not read
+        res.failures = other if other or done.returncode == 0 else 1  # one we could not read
         tail = out.strip().splitlines()[-1] if out.strip() else ""
         res.notes.append(f"{res.cases} requests; pytest: {tail}")
         res.notes += problems[:3]

@@ -168,7 +168,7 @@ def run(ctx: Context) -> list[CheckResult]:
                     res.notes.append(f"{who.name}: {cases} cases, {errors} 5xx")
                     if cases == 0:
                         res.notes.append(f"{who.name} ran nothing: {tail}")
-                        res.lost = (res.lost or 0) + 1
+                        res.failures = (res.failures or 0) + 1
             finally:
                 server.stop()
         res.cases, res.server_errors = cases_total, errors_total

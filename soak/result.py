@@ -21,12 +21,20 @@ class CheckResult:
     leaks: int | None = None  # answers that showed a principal what is not theirs
     tampered: int | None = None  # tampering cases performed
     detected: int | None = None  # of those, caught
+    failures: int | None = None  # any other target missed: a hostile file taken, a crash …
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        zero = (self.lost, self.duplicates, self.server_errors, self.live_cells, self.leaks)
+        zero = (
+            self.lost,
+            self.duplicates,
+            self.server_errors,
+            self.live_cells,
+            self.leaks,
+            self.failures,
+        )
         if any(v not in (None, 0) for v in zero):
             return False
         return self.tampered is None or self.detected == self.tampered

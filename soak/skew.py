@@ -125,9 +125,9 @@ def run(ctx: Context) -> list[CheckResult]:
                 http.close()
             finally:
                 server.stop()
-        lost += len(problems)
         res.cycles, res.lost, res.duplicates, res.cases = cycles, lost, duplicates, cases
         res.tampered, res.detected = tampered, detected
+        res.failures = len(problems)
         res.notes.append(
             f"{len(SKEWS_S)} gates × {per_gate} records; skew flagged on {detected}/{tampered}"
             + (

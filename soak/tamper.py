@@ -149,7 +149,7 @@ def run(ctx: Context) -> list[CheckResult]:
                 engine.dispose()
                 server.stop()
         res.leaks = None
-        res.lost = len([m for m in missed if "untouched" in m or "restored" in m])
+        res.failures = len([m for m in missed if "untouched" in m or "restored" in m])
         res.notes.append(
             f"{len(CASES)} tamperings × (chain check, 考勤凭证)"
             + (f"; {'; '.join(missed)}" if missed else "; every one caught by both")

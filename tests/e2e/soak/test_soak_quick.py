@@ -48,7 +48,13 @@ def test_every_check_ran_on_every_backend(results: list) -> None:  # type: ignor
             "server SIGKILL during ingest",
             "network cuts mid-upload",
             "duplicate / reordered / replayed batches",
+            "gate clocks ±1 h, ±1 day",
+            "schemathesis, every role + signed gate",
+            "authorization matrix, every principal",
+            "database tampering (deletions, moves)",
+            "hostile imports and exports",
         }
+    assert any(r.backend == "edge" for r in results)  # the power-loss row
 
 
 def test_the_faults_were_really_injected(results: list) -> None:  # type: ignore[type-arg]

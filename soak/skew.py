@@ -30,7 +30,9 @@ def _shifted(skew_s: int) -> Callable[[], float]:
     return lambda: time.time() + skew_s
 
 
-class _Counting(httpx.HTTPTransport):
+class CountingTransport(httpx.HTTPTransport):
+    """Remembers the status of every answer (how many stale answers before it got through)."""
+
     def __init__(self) -> None:
         super().__init__()
         self.statuses: list[int] = []
@@ -59,7 +61,7 @@ def run(ctx: Context) -> list[CheckResult]:
                 for skew, site in sites.items():
                     key = new_private_key()
                     provision(server.url, site.provisioning_code, key)
-                    transport = _Counting()
+                    transport = CountingTransport()
                     client = SyncClient(
                         server.url,
                         device_code=site.device_code,

@@ -22,6 +22,7 @@ from edge.sync import SyncClient, SyncWorker, provision
 from models.device_auth import new_private_key
 from models.enums import CredentialKind, Direction, GateMode, GateResult, Role
 from models.ids import mask_id_number
+from soak.skew import CountingTransport
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
@@ -32,17 +33,6 @@ SKEWS = {
     DAY: ("闸机时钟偏差 1 天(快)", "gate clock off by 1 day (ahead)"),
     -DAY: ("闸机时钟偏差 1 天(慢)", "gate clock off by 1 day (behind)"),
 }
-
-
-class Counting(httpx.HTTPTransport):
-    def __init__(self) -> None:
-        super().__init__()
-        self.statuses: list[int] = []
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = super().handle_request(request)
-        self.statuses.append(response.status_code)
-        return response
 
 
 def _manager(db_url: str, project_ids: list[int]) -> str:
@@ -91,7 +81,7 @@ def test_skewed_gates_upload_and_are_flagged(tmp_path: Path) -> None:
         for skew, site in sites.items():
             key = new_private_key()
             provision(server.url, site.provisioning_code, key)
-            transport = Counting()
+            transport = CountingTransport()
             client = SyncClient(
                 server.url,
                 device_code=site.device_code,

@@ -89,7 +89,10 @@ class CuttingProxy:
     def _pump(
         self, src: socket.socket, dst: socket.socket, counted: bool, state: dict[str, object]
     ) -> None:
-        src.settimeout(0.5)
+        try:
+            src.settimeout(0.5)
+        except OSError:  # the other direction already cut (closed) this connection
+            return
         while not self._stop.is_set() and not state["done"]:
             try:
                 data = src.recv(16384)

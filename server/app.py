@@ -9,10 +9,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import http_security
@@ -123,6 +124,13 @@ def install_error_handlers(app: FastAPI) -> None:
                 "message_en": "a number in the request is out of range",
             },
         )
+
+    # A gate (or browser) that goes away mid-upload is the network's doing, not a server error:
+    # nothing is stored (the unit of work rolls back), nobody is there to answer, no traceback.
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, _: Exception) -> Response:
+        log.info("client went away during %s %s", request.method, request.url.path)
+        return Response(status_code=400)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -166,6 +166,8 @@ def run(ctx: Context) -> list[CheckResult]:
                     gate.close()
             finally:
                 server.stop()
+        # A cut must not look like a server fault: no traceback in the server's log.
+        res.server_errors = server.log.read_text(errors="replace").count("Traceback")
         res.cycles = proxy.cuts
         res.cases = proxy.connections
         res.lost = tally.lost + tally.breaks + len(errors)

@@ -138,7 +138,12 @@ def settings(db_url: str) -> Settings:
 
 @pytest.fixture
 def app(settings: Settings, engine: Engine, connection: Connection) -> FastAPI:
-    application = create_app(settings, engine=engine)
+    return bind_app(create_app(settings, engine=engine), connection)
+
+
+def bind_app(application: FastAPI, connection: Connection) -> FastAPI:
+    """Every request's unit of work joins the test's connection (a savepoint per request), so
+    the test's rollback undoes what the API wrote."""
 
     def _session() -> Iterator[Session]:
         s = Session(

@@ -33,8 +33,9 @@ from models.enums import Role
 from server.app import create_app
 from server.auth.policy import AREAS, POLICY, Access, Action, Area, Resource
 from server.config import Settings
-from server.deps import SESSION_COOKIE, get_session
+from server.deps import SESSION_COOKIE
 from server.reports import evidence_pdf, payslip_pdf, recon_pdf
+from tests.conftest import bind_app
 from tests.integration.server.authz_support import Bundle, Principal, World, build_world
 
 R, W = Action.READ, Action.WRITE
@@ -347,24 +348,7 @@ def _placeholder_pdf(*_: object, **__: object) -> bytes:
 def matrix_app(
     module_connection: Connection, module_settings: Settings, engine: Engine
 ) -> Iterator[FastAPI]:
-    app = create_app(module_settings, engine=engine)
-
-    def _session() -> Iterator[Session]:
-        s = Session(
-            bind=module_connection,
-            join_transaction_mode="create_savepoint",
-            expire_on_commit=False,
-        )
-        try:
-            yield s
-            s.commit()
-        except BaseException:
-            s.rollback()
-            raise
-        finally:
-            s.close()
-
-    app.dependency_overrides[get_session] = _session
+    app = bind_app(create_app(module_settings, engine=engine), module_connection)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(evidence_pdf, "evidence_pdf", _placeholder_pdf)
         mp.setattr(payslip_pdf, "payslip_pdf", _placeholder_pdf)

@@ -8,7 +8,6 @@ of another region sees neither. Both months are reconciled, so each project has 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -18,16 +17,14 @@ from sqlalchemy.orm import Session
 
 from models.enums import Role
 from server.auth.models import User
-from server.payroll.models import PayrollImport, PayrollLine
 from server.reconciliation import service as recon_service
 from server.reconciliation.models import Finding
 from server.registry.models import Project, Worker
-from tests.factories import make_assignment, make_project, make_user, make_worker
+from tests.factories import make_assignment, make_payment, make_project, make_user, make_worker
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 3, 18, 10, 0, tzinfo=TZ).astimezone(dt.UTC)
 PERIOD = "2026-02"
-_files = itertools.count(1)
 
 
 @dataclass
@@ -55,33 +52,7 @@ def _page_clock(app: FastAPI) -> None:
 
 
 def _pay(session: Session, project: Project, worker: Worker, net_yuan: int) -> None:
-    imp = PayrollImport(
-        project_id=project.id,
-        file_name=f"{PERIOD}-代发.xlsx",
-        sha256=f"{next(_files):064x}",
-        layout="canonical",
-        row_count=1,
-    )
-    session.add(imp)
-    session.flush()
-    session.add(
-        PayrollLine(
-            import_id=imp.id,
-            project_id=project.id,
-            period=PERIOD,
-            row_no=1,
-            payee_name=worker.name,
-            payee_id_number=worker.id_number,
-            account_no=worker.bank_card or "6217000099999999999",
-            bank_name="中国建设银行",
-            net_fen=net_yuan * 100,
-            gross_fen=net_yuan * 100,
-            paid_on=dt.date(2026, 3, 13),
-            status="success",
-            worker_id=worker.id,
-        )
-    )
-    session.flush()
+    make_payment(session, project, worker, period=PERIOD, net_yuan=net_yuan)
 
 
 def _first_finding(session: Session, project: Project) -> Finding:

@@ -41,6 +41,7 @@ from server.web.errors import PageNotFoundError, PageRoute
 from server.web.forms import FormErrors
 from server.web.i18n import lang_of, translate
 from server.web.period import DEFAULT_ZONE, checked_period, current_period, shift_period
+from server.web.security import settings_of
 from server.web.session import InspectorUser, PageDb, page_authorized
 from server.web.templating import render
 
@@ -187,6 +188,7 @@ def worker_payslip_pdf(
 
 @router.get("/{project_id}/{period}/workers/{worker_id}/evidence.{ext}")
 def worker_evidence(
+    request: Request,
     project: EvidenceProject,
     session: PageDb,
     user: InspectorUser,
@@ -198,7 +200,7 @@ def worker_evidence(
     if ext not in ("pdf", "xlsx"):
         raise PageNotFoundError()
     evidence = evidence_api.worker_evidence(
-        session, user, project.id, worker_id, checked_period(period), ext
+        session, user, project.id, worker_id, checked_period(period), ext, settings_of(request)
     )
     if ext == "pdf":
         data, media = evidence_pdf.evidence_pdf(evidence), PDF

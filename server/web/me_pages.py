@@ -28,6 +28,7 @@ from server.web.clock import now_utc
 from server.web.downloads import PDF, XLSX, download
 from server.web.errors import PageNotFoundError, PageRoute
 from server.web.period import checked_period, period_or_current, shift_period
+from server.web.security import settings_of
 from server.web.session import PageDb, WorkerUser, page_authorized
 from server.web.templating import render
 
@@ -84,14 +85,20 @@ def my_days(
 
 @router.get("/evidence/{project_id:int}/{period}.{ext}", dependencies=[MyEvidence])
 def my_evidence(
-    session: PageDb, user: WorkerUser, project_id: int, period: str, ext: str
+    request: Request, session: PageDb, user: WorkerUser, project_id: int, period: str, ext: str
 ) -> Response:
     """My 考勤凭证 (PDF/XLSX): own records only, by the API's scope, service and audit."""
     if ext not in ("pdf", "xlsx"):
         raise PageNotFoundError()
     assert user.worker_id is not None  # noqa: S101 - WorkerUser guarantees it
     evidence = evidence_api.worker_evidence(
-        session, user, project_id, user.worker_id, checked_period(period), ext
+        session,
+        user,
+        project_id,
+        user.worker_id,
+        checked_period(period),
+        ext,
+        settings_of(request),
     )
     if ext == "pdf":
         data, media = evidence_pdf.evidence_pdf(evidence), PDF

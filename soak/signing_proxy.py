@@ -52,9 +52,15 @@ class SigningProxy:
                         self.send_header(name, value)
                 self.send_header("Content-Length", str(len(r.content)))
                 self.end_headers()
-                self.wfile.write(r.content)
+                if self.command != "HEAD":
+                    self.wfile.write(r.content)
 
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _forward
+            def __getattr__(self, name: str) -> object:
+                # Every method goes through (TRACE, OPTIONS, … too): the server answers them,
+                # not this proxy, whose stdlib base would say 501 for any it does not know.
+                if name.startswith("do_"):
+                    return self._forward
+                raise AttributeError(name)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"

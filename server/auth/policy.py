@@ -36,6 +36,9 @@ class Resource(StrEnum):
     RECONCILIATION = "reconciliation"  # runs, the table, its XLSX and PDF
     FINDINGS = "findings"  # 预警: read, resolve, reopen
     FINDING_WAIVER = "finding_waiver"  # waiving a finding (not the project's own manager)
+    WAGE_SHEETS = "wage_sheets"  # 工资支付表: build, send, lock, the 代发 file; disputes resolved
+    WAGE_LINES = "wage_lines"  # one worker's line of a sheet: read it, confirm or dispute it
+    ACTIVATION = "activation"  # one-time codes a worker signs up with (ID number + code)
     PAYSLIPS = "payslips"  # 工资清单 of one worker
     EVIDENCE = "evidence"  # 考勤凭证 of one worker
     NOTICE = "notice"  # the project's notice board (维权信息告示牌)
@@ -88,6 +91,9 @@ POLICY: dict[Resource, dict[Role, Access]] = {
     Resource.RECONCILIATION: {ADM: W, MGR: W, INS: R, WKR: N},
     Resource.FINDINGS: {ADM: W, MGR: W, INS: W, WKR: N},
     Resource.FINDING_WAIVER: {ADM: W, MGR: R, INS: W, WKR: N},
+    Resource.WAGE_SHEETS: {ADM: W, MGR: W, INS: R, WKR: N},
+    Resource.WAGE_LINES: {ADM: R, MGR: R, INS: R, WKR: OWN_W},
+    Resource.ACTIVATION: {ADM: W, MGR: W, INS: N, WKR: N},
     Resource.PAYSLIPS: {ADM: R, MGR: R, INS: R, WKR: OWN},
     Resource.EVIDENCE: {ADM: R, MGR: R, INS: R, WKR: OWN},
     Resource.NOTICE: {ADM: R, MGR: R, INS: R, WKR: OWN},

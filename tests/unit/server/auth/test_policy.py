@@ -23,7 +23,10 @@ def test_a_worker_sees_only_their_own() -> None:
             assert reach is Access.READ
         else:
             assert reach in (Access.NONE, Access.OWN, Access.OWN_WRITE), resource
-    assert [r for r in Resource if access(Role.WORKER, r) is Access.OWN_WRITE] == [Resource.CONSENT]
+    assert [r for r in Resource if access(Role.WORKER, r) is Access.OWN_WRITE] == [
+        Resource.WAGE_LINES,
+        Resource.CONSENT,
+    ]
 
 
 def test_inspectors_read_and_only_act_on_findings() -> None:

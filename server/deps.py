@@ -122,14 +122,22 @@ class Authorized:
         resource: scope.Resource,
         action: scope.Action = scope.Action.READ,
         not_found: tuple[str, str] | None = None,
+        own: bool = False,
     ) -> None:
         self.resource = resource
         self.action = action
         self.not_found = not_found
+        self.own = own
 
     def __call__(self, request: Request, session: SessionDep, user: CurrentUser) -> Project | None:
         return scope.authorize_path(
-            session, user, self.resource, self.action, request.path_params, self.not_found
+            session,
+            user,
+            self.resource,
+            self.action,
+            request.path_params,
+            self.not_found,
+            own=self.own,
         )
 
 
@@ -138,7 +146,9 @@ def authorized(
     action: scope.Action = scope.Action.READ,
     *,
     not_found: tuple[str, str] | None = None,
+    own: bool = False,
 ) -> Any:
     """`Depends(Authorized(...))`: as `dependencies=[...]`, or annotating the project.
-    `not_found` names what a 404 says is missing (e.g. the pay slip, not the project)."""
-    return Depends(Authorized(resource, action, not_found))
+    `not_found` names what a 404 says is missing (e.g. the pay slip, not the project); `own`:
+    the route is about the caller's own worker record (/me)."""
+    return Depends(Authorized(resource, action, not_found, own))

@@ -25,6 +25,7 @@ from server.errors import ForbiddenError, NotFoundError
 from server.reconciliation.models import Finding
 from server.registry import repository as registry_repo
 from server.registry.models import Assignment, Company, Project, Worker
+from server.wages.models import WageLine, WageSheet
 
 __all__ = [
     "Access",
@@ -193,7 +194,8 @@ def authorize_path(
     own: bool = False,
 ) -> Project | None:
     """`authorize` for a route from the ids in its path: {project_id}, {worker_id},
-    {assignment_id}, {company_id}, and {finding_id} (which names its project). `own`: the
+    {assignment_id}, {company_id}, {finding_id} (which names its project), {sheet_id} and
+    {line_id} (a wage sheet's project; a line's worker too). `own`: the
     route is about the caller's own worker record (the /me pages), whatever the path says."""
     ids = {name: _int_param(name, path_params.get(name)) for name in _ID_PARAMS}
     project_id = ids["project_id"]
@@ -203,17 +205,47 @@ def authorize_path(
         if finding is None or project_id not in (None, finding.project_id):
             raise NotFoundError(*not_found)
         project_id = finding.project_id
+    worker_id = user.worker_id if own else ids["worker_id"]
+    if ids["sheet_id"] is not None or ids["line_id"] is not None:
+        project_id, line_worker = _wage_ids(session, project_id, ids["sheet_id"], ids["line_id"])
+        if line_worker is not None:
+            worker_id = line_worker  # a line is about its worker: only they answer it
     return authorize(
         session,
         user,
         resource,
         action,
         project_id=project_id,
-        worker_id=user.worker_id if own else ids["worker_id"],
+        worker_id=worker_id,
         company_id=ids["company_id"],
         assignment_id=ids["assignment_id"],
         not_found=not_found,
     )
 
 
-_ID_PARAMS = ("project_id", "worker_id", "assignment_id", "company_id", "finding_id")
+_ID_PARAMS = (
+    "project_id",
+    "worker_id",
+    "assignment_id",
+    "company_id",
+    "finding_id",
+    "sheet_id",
+    "line_id",
+)
+
+
+def _wage_ids(
+    session: Session, project_id: int | None, sheet_id: int | None, line_id: int | None
+) -> tuple[int, int | None]:
+    """The project a wage sheet (or line) names, and the line's worker; a sheet or line that is
+    not there, or not under the project in the path, is 404."""
+    missing = NotFoundError("工资表", "wage sheet")
+    line = session.get(WageLine, line_id) if line_id is not None else None
+    if line_id is not None and line is None:
+        raise missing
+    sheet = session.get(WageSheet, sheet_id if sheet_id is not None else line.sheet_id)  # type: ignore[union-attr]
+    if sheet is None or (line is not None and line.sheet_id != sheet.id):
+        raise missing
+    if project_id is not None and project_id != sheet.project_id:
+        raise missing
+    return sheet.project_id, line.worker_id if line is not None else None

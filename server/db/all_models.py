@@ -6,6 +6,7 @@ from server.payroll import models as payroll_models
 from server.reconciliation import models as reconciliation_models
 from server.registry import models as registry_models
 from server.rosters import models as roster_models
+from server.wages import models as wage_models
 
 __all__ = [
     "auth_models",
@@ -14,4 +15,5 @@ __all__ = [
     "reconciliation_models",
     "registry_models",
     "roster_models",
+    "wage_models",
 ]

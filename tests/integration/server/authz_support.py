@@ -20,8 +20,9 @@ from server.auth.models import User
 from server.config import Settings
 from server.reconciliation import service as recon_service
 from server.reconciliation.models import Finding
-from server.registry.models import CardBinding, GateConfirmer, Project, Worker
+from server.registry.models import CardBinding, Company, GateConfirmer, Project, Worker
 from server.rosters.models import AttendanceCorrection
+from server.wages.models import WageItem, WageLine, WageSheet
 from tests.factories import (
     make_assignment,
     make_company,
@@ -126,7 +127,38 @@ def _project_rows(
         }
     session.flush()
     common["confirmer_id"] = str(confirmer.id)
+    common |= _wage_sheet(session, project, company, made, per_worker)
     return project, made, common, per_worker
+
+
+def _wage_sheet(
+    session: Session,
+    project: Project,
+    company: Company,
+    made: dict[str, Worker],
+    per_worker: dict[str, dict[str, str]],
+) -> dict[str, str]:
+    """A sent wage sheet with a line (and an item) per worker: every worker's own line to walk."""
+    sheet = WageSheet(
+        project_id=project.id, company_id=company.id, period=PERIOD, state="sent",
+        line_count=len(made),
+    )  # fmt: skip
+    session.add(sheet)
+    session.flush()
+    for wkey, worker in made.items():
+        line = WageLine(
+            sheet_id=sheet.id, project_id=project.id, period=PERIOD, worker_id=worker.id,
+            name=worker.name, id_number=worker.id_number, wage_kind="daily", state="awaiting",
+            shown_hash="0" * 64, base_fen=300000, gross_fen=300000, net_fen=300000,
+        )  # fmt: skip
+        session.add(line)
+        session.flush()
+        item = WageItem(line_id=line.id, category="overtime", reason="加班", amount_fen=100)
+        session.add(item)
+        session.flush()
+        per_worker[wkey]["line_id"] = str(line.id)
+        per_worker[wkey]["item_id"] = str(item.id)
+    return {"sheet_id": str(sheet.id)}
 
 
 def build_world(session: Session, settings: Settings) -> World:

@@ -59,6 +59,7 @@ class Op:
 SIGNED_IN = Op(kind="signed_in")
 PUBLIC = Op(kind="public")
 MONTH = "month=2026-02"
+WS = "/api/v1/projects/{project_id}/wage-sheets/{sheet_id}"
 
 API: dict[tuple[str, str], Op] = {
     ("GET", "/api/v1/auth/users/{user_id}"): Op(Resource.USERS),
@@ -132,6 +133,18 @@ API: dict[tuple[str, str], Op] = {
     ("GET", "/api/v1/projects/{project_id}/reconciliation/{period}.pdf"): Op(
         Resource.RECONCILIATION
     ),
+    ("POST", "/api/v1/projects/{project_id}/wage-sheets"): Op(Resource.WAGE_SHEETS, W),
+    ("GET", "/api/v1/projects/{project_id}/wage-sheets"): Op(Resource.WAGE_SHEETS),
+    ("GET", f"{WS}"): Op(Resource.WAGE_SHEETS),
+    ("POST", f"{WS}/refresh"): Op(Resource.WAGE_SHEETS, W),
+    ("POST", f"{WS}/send"): Op(Resource.WAGE_SHEETS, W),
+    ("POST", f"{WS}/lock"): Op(Resource.WAGE_SHEETS, W),
+    ("POST", f"{WS}/lines/{{line_id}}/items"): Op(Resource.WAGE_SHEETS, W),
+    ("DELETE", f"{WS}/lines/{{line_id}}/items/{{item_id}}"): Op(Resource.WAGE_SHEETS, W),
+    ("POST", f"{WS}/lines/{{line_id}}/resolve"): Op(Resource.WAGE_SHEETS, W),
+    ("GET", "/api/v1/me/wage-lines/{line_id}"): Op(Resource.WAGE_LINES, own=True),
+    ("POST", "/api/v1/me/wage-lines/{line_id}/confirm"): Op(Resource.WAGE_LINES, W, own=True),
+    ("POST", "/api/v1/me/wage-lines/{line_id}/dispute"): Op(Resource.WAGE_LINES, W, own=True),
     ("GET", "/api/v1/findings/{finding_id}"): Op(Resource.FINDINGS),
     ("POST", "/api/v1/findings/{finding_id}/actions"): Op(Resource.FINDINGS, W),
     ("GET", "/api/v1/projects/{project_id}/rosters/daily"): Op(
@@ -290,8 +303,9 @@ def expected(world: World, who: Principal, op: Op, path: str, bundle: Bundle) ->
         return 404
     if reach is Access.NONE:
         return 403
-    if op.own or "{worker_id" in path or "{assignment_id}" in path:
-        subject = who.worker if op.own else bundle.worker
+    if op.own or any(k in path for k in ("{worker_id", "{assignment_id}", "{line_id}")):
+        # A wage line is about its worker, whatever the path says.
+        subject = who.worker if op.own and "{line_id}" not in path else bundle.worker
         if reach.own_only:
             if subject != who.worker:
                 return 404

@@ -24,8 +24,8 @@ def test_a_worker_sees_only_their_own() -> None:
         else:
             assert reach in (Access.NONE, Access.OWN, Access.OWN_WRITE), resource
     assert [r for r in Resource if access(Role.WORKER, r) is Access.OWN_WRITE] == [
-        Resource.WAGE_LINES,
         Resource.CONSENT,
+        Resource.WAGE_LINES,
     ]
 
 

@@ -130,3 +130,7 @@ class WageLineEvent(IdMixin, Base):
     claimed_days: Mapped[str | None] = mapped_column(String(8))  # a dispute's claim
     claimed_net_fen: Mapped[int | None] = mapped_column(BigId)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+# The three-year guard goes wherever these tables do (every process that loads the schema).
+from server.wages import retention as _retention  # noqa: E402, F401

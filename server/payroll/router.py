@@ -21,6 +21,7 @@ from server.payroll import service as payroll_service
 from server.payroll.schemas import ImportOut, ImportResultOut, LedgerEntryOut, PaySlipOut
 from server.registry.models import Project
 from server.reports import ledger_xlsx, payslip_pdf
+from server.wages import ledger as wage_ledger
 
 router = APIRouter(prefix="/api/v1", tags=["payroll"])
 
@@ -98,6 +99,7 @@ def get_ledger_xlsx(
         period=shown,
         entries=entries,
         generated_at=dt.datetime.now(dt.UTC),
+        rows=wage_ledger.ledger_rows(session, project_id=project_id, period=shown),
     )
     name = f"工资支付台账_{project.code}_{shown or 'all'}.xlsx"
     return Response(body, media_type=XLSX, headers=attachment(name))

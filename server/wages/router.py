@@ -16,12 +16,13 @@ from server.auth.scope import Action, Resource
 from server.deps import CurrentUser, SessionDep, authorized
 from server.errors import NotFoundError
 from server.wages import confirm as wage_confirm
-from server.wages import sheets
+from server.wages import ledger, sheets
 from server.wages.models import WageLine
 from server.wages.schemas import (
     Answer,
     DisputeRequest,
     ItemCreate,
+    LedgerRowOut,
     LineOut,
     LockRequest,
     ResolveRequest,
@@ -164,6 +165,21 @@ def resolve_dispute(
     line = sheets.get_line(session, sheet, line_id)
     wage_confirm.resolve(session, line, user=user, comment=body.comment)
     return LineOut.of(line, history=wage_confirm.history(session, line.id))
+
+
+@router.get(
+    "/projects/{project_id}/wage-ledger",
+    response_model=list[LedgerRowOut],
+    dependencies=[authorized(Resource.PAYROLL)],
+)
+def wage_ledger(
+    project_id: int,
+    session: SessionDep,
+    period: Annotated[str | None, Query(max_length=16)] = None,
+) -> list[LedgerRowOut]:
+    """工资支付台账 with every Art. 15 field, per worker and month."""
+    rows = ledger.ledger_rows(session, project_id=project_id, period=period)
+    return [LedgerRowOut.model_validate(r, from_attributes=True) for r in rows]
 
 
 # --------------------------------------------------------------------------------------------

@@ -220,3 +220,26 @@ class LineOut(BaseModel):
 
 class SheetDetailOut(SheetOut):
     lines: list[LineOut]
+
+
+class LedgerRowOut(BaseModel):
+    """One row of the 工资支付台账 (条例 Art. 15)."""
+
+    period: str
+    employer: str
+    worker_id: int | None
+    name: str
+    id_number_masked: str
+    contact: str
+    days: str | None
+    hours: str | None
+    items: str
+    gross_fen: int | None
+    deductions: str
+    deductions_fen: int
+    net_fen: int | None
+    paid_fen: int
+    paid_on: dt.date | None
+    voucher: str
+    confirmation: str
+    source: str

@@ -33,6 +33,7 @@ from server.reports import (
 )
 from server.reports import router as evidence_api
 from server.rosters import service as roster_service
+from server.wages import ledger as wage_ledger
 from server.web import charts, queries
 from server.web.clock import now_utc
 from server.web.csrf import CsrfChecked
@@ -282,7 +283,7 @@ def report_pdf(request: Request, project: ReconProject, session: PageDb, period:
 def ledger_export(
     request: Request, project: LedgerProject, session: PageDb, period: str
 ) -> Response:
-    """工资支付台账 XLSX of the month: every imported payment line, masked (server/reports)."""
+    """工资支付台账 XLSX of the month: the Art. 15 ledger and every imported payment line."""
     period = checked_period(period)
     entries = payroll_service.ledger(session, project_id=project.id, period=period)
     data = ledger_xlsx.ledger_xlsx(
@@ -291,5 +292,6 @@ def ledger_export(
         period=period,
         entries=entries,
         generated_at=now_utc(request).astimezone(roster_service.project_settings(project).zone),
+        rows=wage_ledger.ledger_rows(session, project_id=project.id, period=period),
     )
     return download(data, XLSX, f"工资支付台账_{project.code}_{period}.xlsx")

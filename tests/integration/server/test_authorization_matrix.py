@@ -136,6 +136,7 @@ API: dict[tuple[str, str], Op] = {
     ("POST", "/api/v1/projects/{project_id}/wage-sheets"): Op(Resource.WAGE_SHEETS, W),
     ("GET", "/api/v1/projects/{project_id}/wage-sheets"): Op(Resource.WAGE_SHEETS),
     ("GET", f"{WS}"): Op(Resource.WAGE_SHEETS),
+    ("GET", "/api/v1/projects/{project_id}/wage-ledger"): Op(Resource.PAYROLL),
     ("POST", f"{WS}/refresh"): Op(Resource.WAGE_SHEETS, W),
     ("POST", f"{WS}/send"): Op(Resource.WAGE_SHEETS, W),
     ("POST", f"{WS}/lock"): Op(Resource.WAGE_SHEETS, W),

@@ -134,10 +134,11 @@ class TestLedgerApi:
         )
         assert r.status_code == 200
         assert "filename*=UTF-8''" in r.headers["content-disposition"]
-        ws = load_workbook(io.BytesIO(r.content)).active
-        assert ws is not None
+        book = load_workbook(io.BytesIO(r.content))
+        assert book.active is not None
+        assert book.active["A1"].value == "工资支付台账 / Payroll ledger"
+        ws = book["代发明细"]
         cells = [c for row in ws.iter_rows(values_only=True) for c in row if c is not None]
-        assert "工资支付台账 / Payroll ledger" in cells
         assert "张三" in cells
         assert a.id_number not in cells
         assert any(isinstance(c, str) and c.startswith(a.id_number[:6] + "*") for c in cells)

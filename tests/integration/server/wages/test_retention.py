@@ -62,7 +62,7 @@ def test_the_database_refuses_a_raw_delete(session: Session) -> None:
     _sheet(session, "2026-10")
     for table in ("payroll_line", "wage_line", "wage_sheet"):
         nested = session.begin_nested()
-        with pytest.raises(DatabaseError, match="ledger.retention"):
+        with pytest.raises(DatabaseError, match=r"ledger\.retention"):
             session.connection().execute(text(f"DELETE FROM {table}"))  # noqa: S608
         nested.rollback()
 

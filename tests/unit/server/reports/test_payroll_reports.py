@@ -48,9 +48,11 @@ class TestLedgerXlsx:
             entries=[_entry(1), _entry(2, "failed", 12345)],
             generated_at=NOW,
         )
-        ws = load_workbook(io.BytesIO(body)).active
-        assert ws is not None
-        assert ws["A1"].value == "工资支付台账 / Payroll ledger"
+        book = load_workbook(io.BytesIO(body))
+        assert book.active is not None
+        assert book.active["A1"].value == "工资支付台账 / Payroll ledger"
+        ws = book["代发明细"]
+        assert ws["A1"].value == "代发明细 / Disbursement lines"
         assert "测试项目" in str(ws["A2"].value)
         assert "2026-10" in str(ws["A3"].value)
         total = next(r for r in ws.iter_rows(values_only=True) if r[0] == "合计 Total")

@@ -13,6 +13,7 @@ from server.payroll import cli as payroll_cli
 from server.reconciliation import cli as reconciliation_cli
 from server.registry import cli as registry_cli
 from server.rosters import cli as roster_cli
+from server.wages import cli as wages_cli
 from sitegate_cli import demo
 from sitegate_cli.errors import is_user_error, report
 
@@ -29,6 +30,7 @@ app.add_typer(edge_cli.app, name="edge")
 app.add_typer(drivers_cli.app, name="drivers")
 app.add_typer(roster_cli.app, name="roster")
 app.add_typer(payroll_cli.app, name="payroll")
+app.add_typer(wages_cli.app, name="wages")
 app.command("reconcile")(reconciliation_cli.reconcile)
 app.command("demo")(demo.run)
 

@@ -119,8 +119,9 @@ def _id_number(n: int) -> str:
     return f"{n:017d}X"  # unique per run; the registry validates, a bulk seed does not need to
 
 
-def seed(engine: Engine, size: int, tag: str) -> tuple[int, int]:
-    """One project of `size` workers with ~60 events each. Returns (project id, event count)."""
+def seed(engine: Engine, size: int, tag: str, firms: int = 10) -> tuple[int, int]:
+    """One project of `size` workers (in `firms` firms) with ~60 events each. Returns (project
+    id, event count)."""
     rng = random.Random(size)
     now = dt.datetime.now(dt.UTC)
     with engine.begin() as conn:
@@ -142,7 +143,7 @@ def seed(engine: Engine, size: int, tag: str) -> tuple[int, int]:
                 {"name": f"劳务公司{tag}-{i}", "credit_code": f"{tag:>6}{i:012d}"[-18:],
                  "created_at": now, "updated_at": now},
             ).scalar_one()
-            for i in range(10)
+            for i in range(firms)
         ]  # fmt: skip
         conn.execute(
             insert(ProjectCompany),
@@ -152,7 +153,7 @@ def seed(engine: Engine, size: int, tag: str) -> tuple[int, int]:
         teams = [
             conn.execute(
                 insert(Team).returning(Team.id),
-                {"project_id": pid, "company_id": companies[i % 10], "name": f"班组{i}",
+                {"project_id": pid, "company_id": companies[i % firms], "name": f"班组{i}",
                  "created_at": now, "updated_at": now},
             ).scalar_one()
             for i in range(50)
@@ -170,7 +171,7 @@ def seed(engine: Engine, size: int, tag: str) -> tuple[int, int]:
                 workers[i : i + CHUNK],
             ).scalars().all()  # fmt: skip
         assignments = [
-            {"project_id": pid, "worker_id": w, "company_id": companies[k % 10],
+            {"project_id": pid, "worker_id": w, "company_id": companies[k % firms],
              "team_id": teams[k % 50], "trade": "钢筋工", "wage_kind": WageKind.DAILY,
              "wage_rate_fen": 35000, "status": AssignmentStatus.ACTIVE,
              "entered_on": dt.date(2026, 9, 1), "created_at": now, "updated_at": now}

@@ -73,9 +73,8 @@ class TestProbeIdcard:
 
 class TestProbeOthers:
     def test_iccard(self) -> None:
-        with IcCardEmulator(
-            uid_format=UidFormat.DEC10, cycle_uids=["26DEFAE7"], cycle_interval_s=0.2
-        ) as emu:
+        with IcCardEmulator(uid_format=UidFormat.DEC10, cycle_uids=["26DEFAE7"],
+                            cycle_interval_s=0.2) as emu:
             result = runner.invoke(app, ["probe", "iccard", "-p", emu.path, "--timeout", "2"])
         assert result.exit_code == 0, result.output
         assert json.loads(result.stdout) == {"uid": "26DEFAE7"}
@@ -90,10 +89,8 @@ class TestProbeOthers:
     def test_modbus_relay_with_feedback(self) -> None:
         with ModbusRelayEmulator() as emu:
             emu.set_input(0, True)
-            result = runner.invoke(
-                app,
-                ["probe", "relay", "-p", emu.path, "-m", "generic-modbus_io_4x4", "--pulse", "100"],
-            )
+            result = runner.invoke(app, ["probe", "relay", "-p", emu.path,
+                                         "-m", "generic-modbus_io_4x4", "--pulse", "100"])
             assert len(emu.pulses(0)) == 1
         assert result.exit_code == 0, result.output
         assert json.loads(result.stdout)["door_state"] is True
@@ -101,37 +98,15 @@ class TestProbeOthers:
     @pytest.mark.skipif(not FACES.is_dir(), reason="shared testdata not present")
     def test_camera_snapshot(self, tmp_path: Path) -> None:
         snap = tmp_path / "snap.jpg"
-        result = runner.invoke(
-            app,
-            [
-                "probe",
-                "camera",
-                "--url",
-                str(FACES),
-                "-m",
-                "testdata-folder",
-                "--snapshot",
-                str(snap),
-            ],
-        )
+        result = runner.invoke(app, ["probe", "camera", "--url", str(FACES),
+                                     "-m", "testdata-folder", "--snapshot", str(snap)])
         assert result.exit_code == 0, result.output
         assert snap.stat().st_size > 1000
         assert json.loads(result.stdout)["width"] > 0
 
     def test_camera_that_never_opens(self, tmp_path: Path) -> None:
-        result = runner.invoke(
-            app,
-            [
-                "probe",
-                "camera",
-                "--url",
-                str(tmp_path / "x.mp4"),
-                "-m",
-                "testdata-folder",
-                "--timeout",
-                "0.3",
-            ],
-        )
+        result = runner.invoke(app, ["probe", "camera", "--url", str(tmp_path / "x.mp4"),
+                                     "-m", "testdata-folder", "--timeout", "0.3"])
         assert result.exit_code == 1
         assert "camera.no_frame" in result.output
 
@@ -149,10 +124,8 @@ class TestEmulate:
         out: dict[str, object] = {}
 
         def serve() -> None:
-            out["result"] = runner.invoke(
-                app,
-                ["emulate", "idcard", "--cards", str(cards), "--link", str(link), "--seconds", "2"],
-            )
+            out["result"] = runner.invoke(app, ["emulate", "idcard", "--cards", str(cards),
+                                                "--link", str(link), "--seconds", "2"])
 
         thread = threading.Thread(target=serve)
         thread.start()

@@ -14,10 +14,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(30)]
 
 class TestReadUid:
     def test_dec10_reader(self) -> None:
-        with (
-            IcCardEmulator(uid_format=UidFormat.DEC10) as emu,
-            IcSerialReader.open(emu.path, uid_format=UidFormat.DEC10) as r,
-        ):
+        with IcCardEmulator(uid_format=UidFormat.DEC10) as emu, \
+                IcSerialReader.open(emu.path, uid_format=UidFormat.DEC10) as r:
             emu.tap("026F6C3A")
             assert r.read_uid(1.0) == "026F6C3A"
             assert r.read_uid(0.1) is None
@@ -31,12 +29,9 @@ class TestReadUid:
             assert r.read_uid(1.0) == "01020304"
 
     def test_reversed_reader(self) -> None:
-        with (
-            IcCardEmulator(uid_format=UidFormat.DEC10, byte_order=ByteOrder.LSB) as emu,
-            IcSerialReader.open(
-                emu.path, uid_format=UidFormat.DEC10, byte_order=ByteOrder.LSB
-            ) as r,
-        ):
+        with IcCardEmulator(uid_format=UidFormat.DEC10, byte_order=ByteOrder.LSB) as emu, \
+                IcSerialReader.open(emu.path, uid_format=UidFormat.DEC10,
+                                    byte_order=ByteOrder.LSB) as r:
             emu.tap("26DEFAE7")
             assert r.read_uid(1.0) == "26DEFAE7"
 
@@ -49,10 +44,8 @@ class TestReadUid:
             assert r.read_uid(1.0) == "A1B2C3D4"
 
     def test_rdm6300(self) -> None:
-        with (
-            IcCardEmulator(protocol="rdm6300") as emu,
-            IcSerialReader.open(emu.path, protocol="rdm6300") as r,
-        ):
+        with IcCardEmulator(protocol="rdm6300") as emu, \
+                IcSerialReader.open(emu.path, protocol="rdm6300") as r:
             emu.send_raw(b"\x02" + b"01026F6C3A3B" + b"\x03")  # bad checksum
             emu.tap("01026F6C3A")
             with pytest.raises(IcCardChecksumError):

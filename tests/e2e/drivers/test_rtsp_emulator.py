@@ -42,13 +42,8 @@ def _photo(path: Path) -> np.ndarray:
 
 
 def _source(url: str) -> OpenCvFrameSource:
-    return OpenCvFrameSource(
-        url,
-        backoff_initial_s=0.1,
-        backoff_max_s=0.4,
-        open_timeout_ms=TIMEOUT_MS,
-        read_timeout_ms=TIMEOUT_MS,
-    )
+    return OpenCvFrameSource(url, backoff_initial_s=0.1, backoff_max_s=0.4,
+                             open_timeout_ms=TIMEOUT_MS, read_timeout_ms=TIMEOUT_MS)
 
 
 def _mean_abs_diff(a: np.ndarray, b: np.ndarray) -> float:
@@ -94,9 +89,8 @@ class RawRtspClient:
             self._fill()
         head, self.buf = self.buf[:end].decode(), self.buf[end + 4 :]
         lines = head.split("\r\n")
-        headers = {
-            k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])
-        }
+        headers = {k.strip().lower(): v.strip()
+                   for k, _, v in (line.partition(":") for line in lines[1:])}
         length = int(headers.get("content-length", "0"))
         while len(self.buf) < length:
             self._fill()
@@ -123,9 +117,8 @@ class RawRtspClient:
         return self.packets.pop(0)
 
     def play(self, url: str) -> tuple[str, int]:
-        status, headers, _ = self.request(
-            "SETUP", f"{url}/trackID=1", Transport="RTP/AVP/TCP;unicast;interleaved=0-1"
-        )
+        status, headers, _ = self.request("SETUP", f"{url}/trackID=1",
+                                          Transport="RTP/AVP/TCP;unicast;interleaved=0-1")
         assert status == 200
         session = headers["session"].split(";")[0]
         status, headers, _ = self.request("PLAY", url, Session=session)
@@ -253,7 +246,8 @@ class TestOpenCvOverRtsp:
         self, camera: RtspCameraEmulator, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         monkeypatch.setenv("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_transport;udp+tcp")
-        cap = open_capture(camera.url, open_timeout_ms=TIMEOUT_MS, read_timeout_ms=TIMEOUT_MS)
+        cap = open_capture(camera.url, open_timeout_ms=TIMEOUT_MS,
+                           read_timeout_ms=TIMEOUT_MS)
         try:
             assert cap.read() is not None
         finally:
@@ -289,7 +283,8 @@ class TestRtspCli:
     def test_probe_snapshot(self, camera: RtspCameraEmulator, tmp_path: Path) -> None:
         snap = tmp_path / "snap.jpg"
         result = self.runner.invoke(
-            app, ["probe", "camera", "--url", camera.url, "--snapshot", str(snap), "--timeout", "8"]
+            app, ["probe", "camera", "--url", camera.url, "--snapshot", str(snap),
+                  "--timeout", "8"]
         )
         assert result.exit_code == 0, result.output
         assert json.loads(result.stdout)["width"] == 248
@@ -297,21 +292,8 @@ class TestRtspCli:
 
     def test_emulate_prints_the_rtsp_url(self) -> None:
         result = self.runner.invoke(
-            app,
-            [
-                "emulate",
-                "camera",
-                "--source",
-                str(PHOTO),
-                "--protocol",
-                "rtsp",
-                "--user",
-                "admin",
-                "--password",
-                "pw",
-                "--seconds",
-                "0.2",
-            ],
+            app, ["emulate", "camera", "--source", str(PHOTO), "--protocol", "rtsp",
+                  "--user", "admin", "--password", "pw", "--seconds", "0.2"]
         )
         assert result.exit_code == 0, result.output
         url = result.stdout.splitlines()[0]
@@ -320,18 +302,7 @@ class TestRtspCli:
 
     def test_password_without_user_is_refused(self) -> None:
         result = self.runner.invoke(
-            app,
-            [
-                "emulate",
-                "camera",
-                "--source",
-                str(PHOTO),
-                "--protocol",
-                "rtsp",
-                "--password",
-                "pw",
-                "--seconds",
-                "0.2",
-            ],
+            app, ["emulate", "camera", "--source", str(PHOTO), "--protocol", "rtsp",
+                  "--password", "pw", "--seconds", "0.2"]
         )
         assert result.exit_code == 2

@@ -235,10 +235,8 @@ class TestCardFile:
             "    id_number: 11010519491231002X\n",
             encoding="utf-8",
         )
-        with (
-            emulator_from_file(path, cycle=True, represent_after_s=0.05) as emu,
-            SamIdCardReader.open(emu.path, retries=0) as r,
-        ):
+        with emulator_from_file(path, cycle=True, represent_after_s=0.05) as emu, \
+                SamIdCardReader.open(emu.path, retries=0) as r:
             assert r.read_sam_id() == "05.01-20200101-0000000001-0000000002"
             first = r.read_card(1.0)
             assert first is not None

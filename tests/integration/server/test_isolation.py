@@ -27,3 +27,4 @@ class TestRollbackPerTest:
 
     def test_second_sees_nothing_of_the_first(self, client: TestClient, session: Session) -> None:
         self._write_through_api(client, session)
+

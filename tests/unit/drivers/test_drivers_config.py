@@ -36,12 +36,8 @@ class TestLoadDeviceModel:
         assert model.serial.baudrate == 115200
 
     def test_unknown_key_names_file_and_key(self, tmp_path: Path) -> None:
-        path = _write(
-            tmp_path,
-            "x.yaml",
-            "schema_version: 1\nkind: relay\nprotocol: lcus\n"
-            "vendor: a\nmodel: b\ntimings_ms: {pulse_ms: 300, puls_ms: 2}\n",
-        )
+        path = _write(tmp_path, "x.yaml", "schema_version: 1\nkind: relay\nprotocol: lcus\n"
+                      "vendor: a\nmodel: b\ntimings_ms: {pulse_ms: 300, puls_ms: 2}\n")
         with pytest.raises(ConfigError) as info:
             load_device_model(path)
         assert str(path) in info.value.message_en
@@ -49,21 +45,14 @@ class TestLoadDeviceModel:
         assert "未知的键 timings_ms.puls_ms" in info.value.message_zh
 
     def test_bad_value(self, tmp_path: Path) -> None:
-        path = _write(
-            tmp_path,
-            "x.yaml",
-            "schema_version: 1\nkind: relay\nprotocol: lcus\n"
-            "vendor: a\nmodel: b\ntimings_ms: {pulse_ms: 5}\n",
-        )
+        path = _write(tmp_path, "x.yaml", "schema_version: 1\nkind: relay\nprotocol: lcus\n"
+                      "vendor: a\nmodel: b\ntimings_ms: {pulse_ms: 5}\n")
         with pytest.raises(ConfigError, match=r"bad value for timings_ms\.pulse_ms"):
             load_device_model(path)
 
     def test_unknown_protocol(self, tmp_path: Path) -> None:
-        path = _write(
-            tmp_path,
-            "x.yaml",
-            "schema_version: 1\nkind: idcard\nprotocol: cvr\nvendor: a\nmodel: b\n",
-        )
+        path = _write(tmp_path, "x.yaml", "schema_version: 1\nkind: idcard\nprotocol: cvr\n"
+                      "vendor: a\nmodel: b\n")
         with pytest.raises(ConfigError, match="protocol"):
             load_device_model(path)
 
@@ -90,32 +79,21 @@ class TestLoadGateProfile:
             assert profile.model_for(slot).kind == config.SLOT_KINDS[slot]
 
     def test_policy_passthrough(self, tmp_path: Path) -> None:
-        path = _write(
-            tmp_path,
-            "g.yaml",
-            "schema_version: 1\nname: g\n"
-            "relay_in: {model: lcus-1, port: /dev/ttyUSB0}\n"
-            "policy: {anti_passback_s: 60, anything: [1, 2]}\n",
-        )
+        path = _write(tmp_path, "g.yaml", "schema_version: 1\nname: g\n"
+                      "relay_in: {model: lcus-1, port: /dev/ttyUSB0}\n"
+                      "policy: {anti_passback_s: 60, anything: [1, 2]}\n")
         assert load_gate_profile(path).policy == {"anti_passback_s": 60, "anything": [1, 2]}
 
     def test_wrong_kind_in_slot(self, tmp_path: Path) -> None:
-        path = _write(
-            tmp_path,
-            "g.yaml",
-            "schema_version: 1\nname: g\nidcard: {model: lcus-1, port: /dev/ttyUSB0}\n",
-        )
+        path = _write(tmp_path, "g.yaml", "schema_version: 1\nname: g\n"
+                      "idcard: {model: lcus-1, port: /dev/ttyUSB0}\n")
         with pytest.raises(ConfigError, match=r"idcard\.model is a relay device") as info:
             load_gate_profile(path)
         assert info.value.code == "config.wrong_kind"
 
     def test_baud_mismatch(self, tmp_path: Path) -> None:
-        path = _write(
-            tmp_path,
-            "g.yaml",
-            "schema_version: 1\nname: g\n"
-            "idcard: {model: huashi-cvr100d, port: /dev/ttyUSB0, baudrate: 9600}\n",
-        )
+        path = _write(tmp_path, "g.yaml", "schema_version: 1\nname: g\n"
+                      "idcard: {model: huashi-cvr100d, port: /dev/ttyUSB0, baudrate: 9600}\n")
         with pytest.raises(ConfigError) as info:
             load_gate_profile(path)
         assert info.value.code == "config.baud_mismatch"
@@ -123,11 +101,8 @@ class TestLoadGateProfile:
         assert "115200 8N1" in info.value.message_en
 
     def test_unknown_model_names_the_slot(self, tmp_path: Path) -> None:
-        path = _write(
-            tmp_path,
-            "g.yaml",
-            "schema_version: 1\nname: g\niccard: {model: nope, port: /dev/ttyUSB0}\n",
-        )
+        path = _write(tmp_path, "g.yaml", "schema_version: 1\nname: g\n"
+                      "iccard: {model: nope, port: /dev/ttyUSB0}\n")
         with pytest.raises(ConfigError, match=r"iccard\.model"):
             load_gate_profile(path)
 
@@ -140,9 +115,6 @@ class TestLoadGateProfile:
         (tmp_path / "my-relay.yaml").write_text(
             (ROOT / "devices/relay/lcus-1.yaml").read_text(encoding="utf-8"), encoding="utf-8"
         )
-        path = _write(
-            tmp_path,
-            "g.yaml",
-            "schema_version: 1\nname: g\nrelay_in: {model: my-relay.yaml, port: loop://}\n",
-        )
+        path = _write(tmp_path, "g.yaml", "schema_version: 1\nname: g\n"
+                      "relay_in: {model: my-relay.yaml, port: loop://}\n")
         assert load_gate_profile(path).model_for("relay_in").name == "my-relay"

@@ -43,19 +43,17 @@ def synthetic_jpeg(
         bytes([table_id]) + bits + bytes(sum(bits))
         for table_id, bits in (dht_bits or rtp_jpeg.STANDARD_HUFFMAN_BITS).items()
     )
-    return b"".join(
-        [
-            b"\xff\xd8",
-            _segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"),
-            _segment(rtp_jpeg.DQT, dqt),
-            _segment(sof, struct.pack(">BHHB", 8, height, width, components) + comps),
-            _segment(rtp_jpeg.DRI, struct.pack(">H", restart_interval)),
-            _segment(rtp_jpeg.DHT, dht),
-            _segment(rtp_jpeg.SOS, bytes([3, 1, 0x00, 2, 0x11, 3, 0x11, 0, 63, 0])),
-            SCAN,
-            b"\xff\xd9",
-        ]
-    )
+    return b"".join([
+        b"\xff\xd8",
+        _segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"),
+        _segment(rtp_jpeg.DQT, dqt),
+        _segment(sof, struct.pack(">BHHB", 8, height, width, components) + comps),
+        _segment(rtp_jpeg.DRI, struct.pack(">H", restart_interval)),
+        _segment(rtp_jpeg.DHT, dht),
+        _segment(rtp_jpeg.SOS, bytes([3, 1, 0x00, 2, 0x11, 3, 0x11, 0, 63, 0])),
+        SCAN,
+        b"\xff\xd9",
+    ])
 
 
 def _gradient(h: int, w: int) -> np.ndarray:
@@ -89,11 +87,9 @@ class TestParseJpeg:
         sos = data.find(b"\xff\xda")
         (sos_len,) = struct.unpack_from(">H", data, sos + 2)
         assert scan.scan == data[sos + 2 + sos_len : -2]
-        ok, buf = cv2.imencode(
-            ".jpg",
-            _gradient(64, 64),
-            [cv2.IMWRITE_JPEG_SAMPLING_FACTOR, cv2.IMWRITE_JPEG_SAMPLING_FACTOR_422],
-        )
+        ok, buf = cv2.imencode(".jpg", _gradient(64, 64),
+                               [cv2.IMWRITE_JPEG_SAMPLING_FACTOR,
+                                cv2.IMWRITE_JPEG_SAMPLING_FACTOR_422])
         assert ok
         assert parse_jpeg(bytes(buf)).type == rtp_jpeg.TYPE_422
 
@@ -155,9 +151,8 @@ class TestJpegPayloads:
 
 class TestRtpFraming:
     def test_rtp_header_golden(self) -> None:
-        packet = rtp_packet(
-            b"xy", seq=0x11234, timestamp=0x1_0102_0304, ssrc=0xDEADBEEF, marker=True
-        )
+        packet = rtp_packet(b"xy", seq=0x11234, timestamp=0x1_0102_0304, ssrc=0xDEADBEEF,
+                            marker=True)
         assert packet == bytes.fromhex("809a1234 01020304 deadbeef 7879")
         assert rtp_packet(b"", seq=1, timestamp=2, ssrc=3, marker=False)[1] == 26
 
@@ -183,9 +178,8 @@ class TestSplitMessage:
     def test_request(self) -> None:
         used, msg = split_message(self.REQUEST + b"$")
         assert used == len(self.REQUEST)
-        assert msg == RtspRequest(
-            "OPTIONS", "rtsp://h/x", "RTSP/1.0", {"cseq": "1", "user-agent": "t"}
-        )
+        assert msg == RtspRequest("OPTIONS", "rtsp://h/x", "RTSP/1.0",
+                                  {"cseq": "1", "user-agent": "t"})
 
     def test_needs_more_bytes(self) -> None:
         assert split_message(self.REQUEST[:-1]) == (0, None)

@@ -33,13 +33,8 @@ class TestNormalise:
 
     @pytest.mark.parametrize(
         ("line", "fmt"),
-        [
-            ("XYZ", UidFormat.HEX),
-            ("99999999999", UidFormat.DEC10),
-            ("123", UidFormat.HEX),
-            ("999,1", UidFormat.SPLIT_3_5),
-            ("16777216", UidFormat.DEC8),
-        ],
+        [("XYZ", UidFormat.HEX), ("99999999999", UidFormat.DEC10), ("123", UidFormat.HEX),
+         ("999,1", UidFormat.SPLIT_3_5), ("16777216", UidFormat.DEC8)],
     )
     def test_bad(self, line: str, fmt: UidFormat) -> None:
         with pytest.raises(IcCardFormatError) as info:
@@ -50,12 +45,8 @@ class TestNormalise:
 class TestFormatUid:
     @pytest.mark.parametrize(
         ("fmt", "text"),
-        [
-            (UidFormat.HEX, "01026F6C3A"),
-            (UidFormat.DEC10, "0040856634"),
-            (UidFormat.DEC8, "07302202"),
-            (UidFormat.SPLIT_3_5, "111,27706"),
-        ],
+        [(UidFormat.HEX, "01026F6C3A"), (UidFormat.DEC10, "0040856634"),
+         (UidFormat.DEC8, "07302202"), (UidFormat.SPLIT_3_5, "111,27706")],
     )
     def test_example_card(self, fmt: UidFormat, text: str) -> None:
         assert framer.format_uid("01026F6C3A", fmt) == text

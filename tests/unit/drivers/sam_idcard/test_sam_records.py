@@ -147,12 +147,8 @@ class TestEncodeText:
         assert records.encode_text(card) == golden_text
 
     @pytest.mark.parametrize(
-        "flag",
-        [
-            CardType.HK_MACAU_TAIWAN,
-            CardType.FOREIGN_PERMANENT_2023,
-            CardType.FOREIGN_PERMANENT_2017,
-        ],
+        "flag", [CardType.HK_MACAU_TAIWAN, CardType.FOREIGN_PERMANENT_2023,
+                 CardType.FOREIGN_PERMANENT_2017],
     )
     def test_roundtrip_other_layouts(self, flag: CardType) -> None:
         base = records.make_resident_card()
@@ -160,23 +156,11 @@ class TestEncodeText:
         if flag is CardType.HK_MACAU_TAIWAN:
             extra |= {"id_number": "810000199001010019", "permit_number": "H1", "issue_count": "2"}
         elif flag is CardType.FOREIGN_PERMANENT_2023:
-            extra |= {
-                "id_number": "911000198808080018",
-                "address": "",
-                "issuer": "",
-                "english_name": "A" * 40,
-                "nationality": "GBR",
-                "renewal_count": "01",
-            }
+            extra |= {"id_number": "911000198808080018", "address": "", "issuer": "",
+                      "english_name": "A" * 40, "nationality": "GBR", "renewal_count": "01"}
         else:
-            extra |= {
-                "id_number": "USA110090010101",
-                "address": "",
-                "issuer": "",
-                "english_name": "SMITH JOHN",
-                "nationality": "USA",
-                "name": "史密斯",
-            }
+            extra |= {"id_number": "USA110090010101", "address": "", "issuer": "",
+                      "english_name": "SMITH JOHN", "nationality": "USA", "name": "史密斯"}
         card = replace(base, card_type=flag, **extra)  # type: ignore[arg-type]
         assert records.parse_text(records.encode_text(card), card.photo) == card
 
@@ -190,10 +174,8 @@ class TestBaseMessage:
         assert rec.fingerprint is None
         assert rec.name == "张三"
 
-    @pytest.mark.parametrize(
-        ("fp_len", "frame_len", "len_bytes"),
-        [(0, 1297, "05 0A"), (512, 1809, "07 0A"), (1024, 2321, "09 0A")],
-    )
+    @pytest.mark.parametrize(("fp_len", "frame_len", "len_bytes"),
+                             [(0, 1297, "05 0A"), (512, 1809, "07 0A"), (1024, 2321, "09 0A")])
     def test_with_fingerprint_sizes(self, fp_len: int, frame_len: int, len_bytes: str) -> None:
         card = replace(records.make_resident_card(), fingerprint=b"\x5a" * fp_len or None)
         frame = framer.encode_response(

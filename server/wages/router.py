@@ -13,9 +13,12 @@ from fastapi import APIRouter, Query, Response
 
 from models.enums import Role
 from server.auth.scope import Action, Resource
+from server.auth.service import audit
 from server.deps import CurrentUser, SessionDep, authorized
+from server.payroll.router import XLSX, attachment
 from server.errors import NotFoundError
 from server.wages import confirm as wage_confirm
+from server.wages import disbursement as wage_disbursement
 from server.wages import ledger, sheets
 from server.wages.models import WageLine
 from server.wages.schemas import (
@@ -100,6 +103,29 @@ def lock_sheet(
     sheet = sheets.get_sheet(session, project_id, sheet_id)
     sheets.lock_sheet(session, sheet, user=user, reason=body.reason)
     return SheetOut.of(sheet)
+
+
+@router.get(
+    BASE + "/{sheet_id}/disbursement.{ext}",
+    dependencies=[authorized(Resource.FULL_IDS)],
+    responses={200: {"content": {XLSX: {}, "text/csv": {}}}},
+)
+def disbursement(
+    project_id: int,
+    sheet_id: int,
+    ext: str,
+    session: SessionDep,
+    user: CurrentUser,
+    layout: Annotated[str, Query(max_length=64)] = "canonical",
+) -> Response:
+    """The bank 代发 instruction of a locked sheet (full ID and card numbers: audited)."""
+    sheet = sheets.get_sheet(session, project_id, sheet_id)
+    body = wage_disbursement.disbursement_file(session, sheet, layout=layout, fmt=ext)
+    name = wage_disbursement.file_name(session, sheet, layout=layout, fmt=ext)
+    audit(session, user, "wages.disbursement", "wage_sheet", sheet.id, project_id=project_id,
+          detail={"layout": layout, "format": ext})  # fmt: skip
+    media = XLSX if ext == "xlsx" else f"text/csv; charset={wage_disbursement.csv_charset(layout)}"
+    return Response(body, media_type=media, headers=attachment(name))
 
 
 @router.post(

@@ -138,6 +138,7 @@ API: dict[tuple[str, str], Op] = {
     ("GET", f"{WS}"): Op(Resource.WAGE_SHEETS),
     ("GET", "/api/v1/projects/{project_id}/wage-ledger"): Op(Resource.PAYROLL),
     ("POST", f"{WS}/refresh"): Op(Resource.WAGE_SHEETS, W),
+    ("GET", f"{WS}/disbursement.{{ext}}"): Op(Resource.FULL_IDS),
     ("POST", f"{WS}/send"): Op(Resource.WAGE_SHEETS, W),
     ("POST", f"{WS}/lock"): Op(Resource.WAGE_SHEETS, W),
     ("POST", f"{WS}/lines/{{line_id}}/items"): Op(Resource.WAGE_SHEETS, W),

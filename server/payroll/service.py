@@ -307,6 +307,7 @@ def import_parsed(
             "days_declared": row.days,
             "paid_on": row.paid_on,
             "status": row.status.value,
+            "payer_account_no": row.payer_account,
             "worker_id": resolve(row),
         }
         for row in result.rows
@@ -443,6 +444,7 @@ def line_input(line: PayrollLine) -> recon_rules.PayrollLineInput:
         period=line.period,
         paid_on=line.paid_on,
         status=TransferStatus(line.status),
+        payer_account=line.payer_account_no or None,
     )
 
 

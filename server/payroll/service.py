@@ -565,4 +565,5 @@ def worker_month_input(row: roster_service.RosterRow) -> recon_rules.WorkerMonth
         attended_days=wm.attended_days,
         hours=round(wm.total_hours, 2),
         assigned_days=assigned,
+        never_entered=row.never_entered,
     )

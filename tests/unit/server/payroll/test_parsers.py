@@ -51,7 +51,9 @@ def csv_bytes(*rows: str, header: str = HEADER_ZH, encoding: str = "utf-8") -> b
 
 
 GOOD_ROW = f'张三,{idn(1)},{CARD},工商银行,"7,000.00",6800.50,20,2026年10月,2026-11-14,成功'
-GOOD_ROW_CELLS = ["张三", idn(1), CARD, "工商银行", 7000, 6800.5, 20, "2026-10", "2026-11-14", "成功"]
+GOOD_ROW_CELLS = [
+    "张三", idn(1), CARD, "工商银行", 7000, 6800.5, 20, "2026-10", "2026-11-14", "成功",
+]  # fmt: skip
 
 
 class TestTextOf:

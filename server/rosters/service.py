@@ -1,7 +1,8 @@
 """Rosters as services: load rows, call `rosters.rules`, return plain frozen dataclasses.
 
-- `load_month`: the monthly roster (考勤表) of a project: three queries (assignments joined with
-  worker/company/team, events as (worker, epoch seconds, is IN) tuples, corrections), then
+- `load_month`: the monthly roster (考勤表) of a project: four queries (assignments joined with
+  worker/company/team; the registered-but-never-entered ones the month paid; events as (worker,
+  epoch seconds, is IN) tuples; the corrections that count), then
   `roster_rules.roster_month_rows`: group by worker, one linear pass per worker.
 - `daily`: the day board: on site now, arrivals/departures, not come, anomalies, refusals,
   passes on manager confirmation, corrections, headcount by hour.

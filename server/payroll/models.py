@@ -45,4 +45,7 @@ class PayrollLine(IdMixin, Base):
     days_declared: Mapped[float | None] = mapped_column(Float)
     paid_on: Mapped[dt.date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16))  # success / failed / returned
+    # The account the bank paid from (付款账号), digits ("*" where the bank masked some); None
+    # when the file does not say. Reconciliation compares it with Project.wage_account_no.
+    payer_account_no: Mapped[str | None] = mapped_column(String(32))
     worker_id: Mapped[int | None] = mapped_column(ForeignKey("worker.id", ondelete="SET NULL"))

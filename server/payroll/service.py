@@ -307,6 +307,7 @@ def import_parsed(
             "days_declared": row.days,
             "paid_on": row.paid_on,
             "status": row.status.value,
+            "payer_account_no": row.payer_account,
             "worker_id": resolve(row),
         }
         for row in result.rows
@@ -443,6 +444,7 @@ def line_input(line: PayrollLine) -> recon_rules.PayrollLineInput:
         period=line.period,
         paid_on=line.paid_on,
         status=TransferStatus(line.status),
+        payer_account=line.payer_account_no or None,
     )
 
 
@@ -563,4 +565,5 @@ def worker_month_input(row: roster_service.RosterRow) -> recon_rules.WorkerMonth
         attended_days=wm.attended_days,
         hours=round(wm.total_hours, 2),
         assigned_days=assigned,
+        never_entered=row.never_entered,
     )

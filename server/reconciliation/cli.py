@@ -52,6 +52,11 @@ def print_summary(summary: recon_service.ReconSummary) -> None:
     )
     counts = "  ".join(f"{LEVEL_STYLE[k][0]}: {v}" for k, v in summary.counts.items())
     console.print(f"预警级别 / level: {_level(summary.level)}   未处理 open: {counts}")
+    if summary.stale:
+        console.print(
+            f"[bold red]已过期 / stale[/]: 核对后考勤已变更({summary.stale_reason_zh}),须重新核对"
+            f" / attendance changed after the run ({summary.stale_reason_en}): run it again"
+        )
     table = Table(title="工人明细 / workers")
     for col, justify in (
         ("姓名 Name", "left"),

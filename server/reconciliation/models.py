@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.enums import WarningLevel
@@ -46,3 +46,18 @@ class FindingEvent(IdMixin, Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(16))  # raised / resolved / waived / reopened / gone
     comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class ReconMonthState(IdMixin, TimestampMixin, Base):
+    """A project × month's reconciliation bookkeeping: when it last ran, and whether figures it
+    rests on changed since (an approved correction to the closed month, a wage sheet line):
+    then its stored findings are stale until it is run again."""
+
+    __tablename__ = "recon_month_state"
+    __table_args__ = (UniqueConstraint("project_id", "period"),)
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    last_run_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    stale_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())  # None: not stale
+    stale_reason: Mapped[str] = mapped_column(Text, default="")  # zh / en, the latest change

@@ -20,6 +20,30 @@ Decisions where RULES.md is silent (each documented in the finding's evidence or
   after the failed one (or undated).
 - Payroll lines are matched to workers by ID number; a line without an ID number is matched by
   its account number when exactly one worker registered that card.
+- A worker registered on the project but never entered (已登记未进场) reaches the rules only when
+  paid in the month (the roster shows such a worker then, with zero days): PAID_WITHOUT_ATTENDANCE
+  names the reason instead of UNKNOWN_PAYEE ("not registered"), which would be false.
+
+Beyond the ten findings of RULES.md, five more (the wage sheet 工资支付表 each worker confirms or
+disputes, server/wages, and the paying account). Levels and thresholds are settings:
+
+- PAID_NOT_AS_CONFIRMED (orange; red when paid < 50 % of the confirmed net,
+  `confirmed_red_below`): the successful paid net for the month ≠ the net on the worker's
+  confirmed sheet line. Needs a successful payment: none at all is UNPAID.
+- PAYROLL_NOT_CONFIRMED (orange): paid, or the sheet locked (a forced lock), while the worker's
+  line is not confirmed by the worker: unconfirmed, or a dispute the site resolved (that is the
+  site's word, not the worker's). The evidence carries the lock reason.
+- PAYROLL_DISPUTED (orange): an open dispute on the worker's line once the pay day has passed
+  or the worker was paid; it is then that finding, not PAYROLL_NOT_CONFIRMED as well.
+- NO_PAYROLL_SHEET (yellow; `require_wage_sheet`): the worker attended (≥ half a day), the pay
+  day passed, and no sheet line exists for them (`sheet_lines` None: no sheet at all).
+- PAID_NOT_FROM_WAGE_ACCOUNT (red): a successful payment whose paying account (付款账号) is known
+  and is not the project's wage account (农民工工资专用账户). A payer the bank masked
+  (5105****1234) counts as the wage account when its visible digits fit it.
+
+`require_wage_sheet` defaults to true (the law wants a wage sheet for every month paid): a month
+reconciled without any sheet gets one yellow NO_PAYROLL_SHEET per attended worker once the pay
+day has passed; the ten findings themselves are unchanged by the sheet's absence.
 """
 
 from __future__ import annotations
@@ -61,11 +85,15 @@ class ReconSettings:
     underpaid_red_below: Decimal = Decimal("0.50")  # paid < expected × 50 % is red
     unpaid_red_after_days: int = 30  # > 30 days past pay day is red
     unpaid_red_share: Decimal = Decimal("0.20")  # > 20 % of workers unpaid is red
+    confirmed_red_below: Decimal = Decimal("0.50")  # paid < 50 % of the confirmed net is red
+    require_wage_sheet: bool = True  # NO_PAYROLL_SHEET for attended workers without a line
 
     def __post_init__(self) -> None:
         if not 1 <= self.pay_day_of_next_month <= 31:
             raise ValueError("pay_day_of_next_month must be 1..31")
-        for name in ("underpaid_tolerance", "underpaid_red_below", "unpaid_red_share"):
+        if not isinstance(self.require_wage_sheet, bool):
+            raise ValueError("require_wage_sheet must be true or false")
+        for name in _DECIMAL_SETTINGS:
             value = getattr(self, name)
             if not isinstance(value, Decimal) or not 0 <= value <= 1:
                 raise ValueError(f"{name} must be a Decimal in [0, 1]")
@@ -75,9 +103,7 @@ class ReconSettings:
         unknown = set(values) - set(cls.__dataclass_fields__)
         if unknown:
             raise ValueError(f"unknown reconciliation settings: {sorted(unknown)}")
-        kwargs: dict[str, Any] = {
-            k: Decimal(str(v)) if k in _DECIMAL_SETTINGS else int(v) for k, v in values.items()
-        }
+        kwargs: dict[str, Any] = {k: _setting(k, v) for k, v in values.items()}
         return cls(**kwargs)
 
     def rule_notes(self) -> tuple[str, ...]:
@@ -91,10 +117,31 @@ class ReconSettings:
             f"{self.unpaid_red_share * 100:g}% 为红色 / red when more than "
             f"{self.unpaid_red_after_days} days late or more than "
             f"{self.unpaid_red_share * 100:g} % of workers unpaid",
+            f"实发低于本人确认金额的 {self.confirmed_red_below * 100:g}% 为红色 / red when paid "
+            f"below {self.confirmed_red_below * 100:g} % of the confirmed net",
+            "发薪日后须有工资支付表 / a wage sheet is required once the pay day has passed"
+            if self.require_wage_sheet
+            else "不要求工资支付表 / no wage sheet required",
         )
 
 
-_DECIMAL_SETTINGS = {"underpaid_tolerance", "underpaid_red_below", "unpaid_red_share"}
+_DECIMAL_SETTINGS = (
+    "underpaid_tolerance",
+    "underpaid_red_below",
+    "unpaid_red_share",
+    "confirmed_red_below",
+)
+_BOOL_SETTINGS = frozenset({"require_wage_sheet"})
+
+
+def _setting(name: str, value: Any) -> Any:
+    if name in _DECIMAL_SETTINGS:
+        return Decimal(str(value))
+    if name in _BOOL_SETTINGS:
+        if isinstance(value, bool):
+            return value
+        raise ValueError(f"{name} must be true or false")
+    return int(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +157,7 @@ class WorkerMonthInput:
     attended_days: float
     hours: float = 0.0
     assigned_days: int | None = None  # calendar days of the month in the assignment; None = all
+    never_entered: bool = False  # registered on the project (已登记) but never entered (进场)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +172,30 @@ class PayrollLineInput:
     period: str  # "YYYY-MM" the wage belongs to
     paid_on: dt.date | None
     status: TransferStatus
+    payer_account: str | None = None  # 付款账号 as the bank file gave it; None = not given
+
+
+class SheetLineState(StrEnum):
+    """Where a worker's line of the month's wage sheet (工资支付表) stands."""
+
+    UNCONFIRMED = "unconfirmed"  # not (yet) confirmed by the worker
+    CONFIRMED = "confirmed"  # the worker confirmed it
+    DISPUTED = "disputed"  # the worker disputed it; the dispute is open
+    RESOLVED = "resolved"  # the dispute was resolved (by the site), not confirmed by the worker
+
+
+@dataclass(frozen=True, slots=True)
+class SheetLineInput:
+    """A worker's line of the month's wage sheet, as server/wages hands it over."""
+
+    worker_id: int
+    line_id: int
+    net_fen: Fen
+    state: SheetLineState
+    locked: bool = False  # the sheet is locked (a forced lock when the line is not confirmed)
+    lock_reason: str | None = None
+    sent_at: dt.datetime | None = None
+    confirmed_at: dt.datetime | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -141,6 +213,11 @@ class FindingKind(StrEnum):
     LATE = "LATE"
     FAILED_TRANSFER = "FAILED_TRANSFER"
     DUPLICATE_PAYMENT = "DUPLICATE_PAYMENT"
+    PAID_NOT_AS_CONFIRMED = "PAID_NOT_AS_CONFIRMED"
+    PAYROLL_NOT_CONFIRMED = "PAYROLL_NOT_CONFIRMED"
+    PAYROLL_DISPUTED = "PAYROLL_DISPUTED"
+    NO_PAYROLL_SHEET = "NO_PAYROLL_SHEET"
+    PAID_NOT_FROM_WAGE_ACCOUNT = "PAID_NOT_FROM_WAGE_ACCOUNT"
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +235,14 @@ class Evidence:
     unpaid_workers: int | None = None
     workers_with_attendance: int | None = None
     line_ids: tuple[int, ...] = ()
+    never_entered: bool | None = None  # the payee is registered but never entered (已登记未进场)
+    confirmed_fen: Fen | None = None  # the net of the worker's wage sheet line
+    sheet_line_id: int | None = None
+    sheet_state: str | None = None  # SheetLineState value
+    sheet_locked: bool | None = None
+    lock_reason: str | None = None
+    payer_account: str | None = None  # masked
+    wage_account: str | None = None  # masked
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready (dates as ISO strings), dropping empty fields."""
@@ -298,11 +383,15 @@ def reconcile(
     today: dt.date,
     settings: ReconSettings = ReconSettings(),
     pay_day: dt.date | None = None,
+    sheet_lines: Mapping[int, SheetLineInput] | None = None,
+    wage_account: str | None = None,
 ) -> ReconResult:
     """Findings and the per-worker table for one project × month.
 
     `lines` may contain other months; only lines whose period is `period` count. `pay_day`
-    overrides the one computed from `settings`.
+    overrides the one computed from `settings`. `sheet_lines`: the month's wage sheet lines by
+    worker id (None: no sheet at all for the month). `wage_account`: the project's wage
+    account (None: not recorded, so the paying account is not checked).
     """
     period = parse_period(period).strftime("%Y-%m")
     due = pay_day or pay_day_for(period, settings)
@@ -320,11 +409,14 @@ def reconcile(
         if line.period != period:
             continue
         worker = _match(line, by_id, by_card)
+        wrong_payer = _wrong_payer(line, worker, wage_account)
         if worker is None:
             findings.append(_unknown_payee(line))
+            findings.extend(wrong_payer)
             continue
         matched[worker.worker_id].append(line)
         per_worker[worker.worker_id].extend(_line_findings(worker, line, due))
+        per_worker[worker.worker_id].extend(wrong_payer)
 
     with_attendance = [w for w in workers if w.attended_days > 0]
     unpaid = [
@@ -353,6 +445,17 @@ def reconcile(
         )
         mine = per_worker[w.worker_id]
         mine.extend(w_findings)
+        mine.extend(
+            _sheet_findings(
+                w,
+                w_lines,
+                None if sheet_lines is None else sheet_lines.get(w.worker_id),
+                period=period,
+                due=due,
+                today=today,
+                settings=settings,
+            )
+        )
         findings.extend(mine)
         rows.append(_row(w, w_lines, period, due, today, mine))
 
@@ -458,20 +561,79 @@ def _line_findings(w: WorkerMonthInput, line: PayrollLineInput, due: dt.date) ->
             )
         )
     if w.attended_days <= 0:
+        amount = format_yuan(line.net_fen)
+        if w.never_entered:  # on the project's register, but no entry (进场) ever recorded
+            zh = f"{w.name} 已登记未进场(从未进场),却收到 {amount} 元"
+            en = f"{w.name} is registered on this project but never entered (已登记未进场), yet"
+        else:
+            zh = f"{w.name} 本月无出勤记录,却收到 {amount} 元"
+            en = f"{w.name} has no attended day this month but"
         out.append(
             Finding(
                 FindingKind.PAID_WITHOUT_ATTENDANCE,
                 WarningLevel.ORANGE,
                 w.worker_id,
                 line.line_id,
-                f"{w.name} 本月无出勤记录,却收到 {format_yuan(line.net_fen)} 元"
-                "(可能是挂名工人或工资被挪用)",
-                f"{w.name} has no attended day this month but was paid "
-                f"¥{format_yuan(line.net_fen)} (possible ghost worker or diverted wages)",
-                Evidence(attended_days=0.0, paid_fen=line.net_fen, line_ids=ev_line),
+                f"{zh}(可能是挂名工人或工资被挪用)",
+                f"{en} was paid ¥{amount} (possible ghost worker or diverted wages)",
+                Evidence(
+                    attended_days=0.0,
+                    paid_fen=line.net_fen,
+                    line_ids=ev_line,
+                    never_entered=True if w.never_entered else None,
+                ),
             )
         )
     return out
+
+
+def payer_is_wage_account(payer: str, wage_account: str) -> bool:
+    """Whether the paying account is the wage account, digits compared. A payer the bank
+    masked (5105****1234) is taken as the wage account when its visible digits fit it: the
+    file cannot say otherwise, and a finding needs evidence."""
+    shown = re.sub(r"[^0-9*]", "", payer)
+    account = _digits(wage_account)
+    if "*" not in shown:
+        return shown == account
+    pattern = re.sub(r"\*+", lambda _: r"\d*", shown)  # a run of "*" hides any digits
+    return re.fullmatch(pattern, account) is not None
+
+
+def _wrong_payer(
+    line: PayrollLineInput, w: WorkerMonthInput | None, wage_account: str | None
+) -> list[Finding]:
+    """PAID_NOT_FROM_WAGE_ACCOUNT: a successful payment whose paying account is known and is
+    not the project's wage account (农民工工资专用账户)."""
+    if (
+        line.status is not TransferStatus.SUCCESS
+        or not line.payer_account
+        or not wage_account
+        or not _digits(wage_account)
+        or payer_is_wage_account(line.payer_account, wage_account)
+    ):
+        return []
+    payer = mask_bank_card(line.payer_account)
+    ours = mask_bank_card(_digits(wage_account))
+    who = w.name if w is not None else line.payee_name
+    amount = format_yuan(line.net_fen)
+    return [
+        Finding(
+            FindingKind.PAID_NOT_FROM_WAGE_ACCOUNT,
+            WarningLevel.RED,
+            w.worker_id if w is not None else None,
+            line.line_id,
+            f"{who} 的 {amount} 元由账户 {payer} 支付,不是本项目的农民工工资专用账户 {ours}",
+            f"¥{amount} to {who} was paid from account {payer}, not from the project's "
+            f"dedicated wage account {ours}",
+            Evidence(
+                paid_fen=line.net_fen,
+                paid_on=line.paid_on,
+                line_ids=(line.line_id,),
+                payer_account=payer,
+                wage_account=ours,
+            ),
+        )
+    ]
 
 
 def _worker_findings(
@@ -580,6 +742,125 @@ def _worker_findings(
     return out
 
 
+_STATE_TEXT = {
+    SheetLineState.UNCONFIRMED: ("本人未确认", "not confirmed by the worker"),
+    SheetLineState.DISPUTED: ("本人有异议未处理", "disputed by the worker, not resolved"),
+    SheetLineState.RESOLVED: (
+        "异议已处理但本人未确认",
+        "the dispute was resolved but the worker did not confirm",
+    ),
+}
+
+
+def _sheet_findings(
+    w: WorkerMonthInput,
+    lines: Sequence[PayrollLineInput],
+    sheet: SheetLineInput | None,
+    *,
+    period: str,
+    due: dt.date,
+    today: dt.date,
+    settings: ReconSettings,
+) -> list[Finding]:
+    """Findings against the month's wage sheet (工资支付表): what the worker confirmed, whether
+    they confirmed at all, an open dispute, and no sheet line when one was due."""
+    out: list[Finding] = []
+    ok = [ln for ln in lines if ln.status is TransferStatus.SUCCESS]
+    paid = sum(ln.net_fen for ln in ok)
+    ok_ids = tuple(ln.line_id for ln in ok)
+    if sheet is None:
+        if settings.require_wage_sheet and w.attended_days > 0 and today > due:
+            out.append(
+                Finding(
+                    FindingKind.NO_PAYROLL_SHEET,
+                    WarningLevel.YELLOW,
+                    w.worker_id,
+                    None,
+                    f"{w.name} 出勤 {_days(w.attended_days)} 天,{period} 没有本人的工资支付表"
+                    f"(发薪日 {due.isoformat()} 已过)",
+                    f"{w.name} attended {_days(w.attended_days)} days; there is no wage sheet "
+                    f"line for {period} (the pay day {due.isoformat()} has passed)",
+                    Evidence(
+                        attended_days=w.attended_days,
+                        pay_day=due,
+                        days_past_pay_day=(today - due).days,
+                        paid_fen=paid,
+                        line_ids=ok_ids,
+                    ),
+                )
+            )
+        return out
+
+    def evidence(**extra: Any) -> Evidence:
+        return Evidence(
+            confirmed_fen=sheet.net_fen,
+            sheet_line_id=sheet.line_id,
+            sheet_state=sheet.state.value,
+            sheet_locked=sheet.locked,
+            lock_reason=sheet.lock_reason or None,
+            **extra,
+        )
+
+    if sheet.state is SheetLineState.CONFIRMED and ok and paid != sheet.net_fen:
+        red = paid < Decimal(sheet.net_fen) * settings.confirmed_red_below
+        diff = paid - sheet.net_fen
+        out.append(
+            Finding(
+                FindingKind.PAID_NOT_AS_CONFIRMED,
+                WarningLevel.RED if red else WarningLevel.ORANGE,
+                w.worker_id,
+                ok[0].line_id if len(ok) == 1 else None,
+                f"{w.name} 本人确认的工资支付表实发 {_yuan(sheet.net_fen)} 元,银行实发 "
+                f"{_yuan(paid)} 元,{'少' if diff < 0 else '多'} {_yuan(abs(diff))} 元",
+                f"{w.name} confirmed ¥{_yuan(sheet.net_fen)} on the wage sheet; the bank paid "
+                f"¥{_yuan(paid)}, {'short by' if diff < 0 else 'over by'} ¥{_yuan(abs(diff))}",
+                evidence(paid_fen=paid, line_ids=ok_ids),
+            )
+        )
+
+    open_dispute = sheet.state is SheetLineState.DISPUTED and (bool(ok) or today > due)
+    if open_dispute:
+        when_zh = "工资已发放" if ok else f"已过发薪日 {due.isoformat()}"
+        when_en = "the wages were paid" if ok else f"the pay day {due.isoformat()} has passed"
+        out.append(
+            Finding(
+                FindingKind.PAYROLL_DISPUTED,
+                WarningLevel.ORANGE,
+                w.worker_id,
+                None,
+                f"{w.name} 对 {period} 工资支付表的异议尚未处理,{when_zh}",
+                f"{w.name}'s dispute of the {period} wage sheet is not resolved, and {when_en}",
+                evidence(paid_fen=paid, pay_day=due, line_ids=ok_ids),
+            )
+        )
+
+    # Not confirmed by the worker, yet paid or locked. An open dispute already raised above is
+    # that finding; a dispute before anything happened is not one yet.
+    if sheet.state is not SheetLineState.CONFIRMED and (ok or sheet.locked) and not open_dispute:
+        state_zh, state_en = _STATE_TEXT[sheet.state]
+        if ok:
+            zh = f"{w.name} 的 {period} 工资支付表{state_zh},工资已发放 {_yuan(paid)} 元"
+            en = f"{w.name}'s {period} wage sheet line was paid (¥{_yuan(paid)}): {state_en}"
+        else:
+            zh = f"{w.name} 的 {period} 工资支付表{state_zh},工资支付表已被锁定"
+            en = f"the {period} wage sheet was locked while {w.name}'s line was {state_en}"
+        if sheet.lock_reason:
+            zh += f"(锁定原因:{sheet.lock_reason})"
+            en += f" (lock reason: {sheet.lock_reason})"
+        out.append(
+            Finding(
+                FindingKind.PAYROLL_NOT_CONFIRMED,
+                WarningLevel.ORANGE,
+                w.worker_id,
+                None,
+                zh,
+                en,
+                evidence(paid_fen=paid, line_ids=ok_ids),
+            )
+        )
+    return out
+
+
 def _settles(success: PayrollLineInput, failed: PayrollLineInput) -> bool:
     if success.paid_on is None or failed.paid_on is None:
         return True
@@ -630,11 +911,14 @@ __all__ = [
     "ReconRow",
     "ReconSettings",
     "RowStatus",
+    "SheetLineInput",
+    "SheetLineState",
     "WorkerMonthInput",
     "expected_fen",
     "max_level",
     "normalise_name",
     "pay_day_for",
+    "payer_is_wage_account",
     "project_level",
     "reconcile",
 ]

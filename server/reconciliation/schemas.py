@@ -115,6 +115,12 @@ class ReconciliationOut(BaseModel):
     updated: int
     reopened: int
     gone: int
+    stale: bool = Field(
+        description="figures of the month changed since the last run (an approved correction "
+        "to the closed month): the stored findings are out of date until it is run again"
+    )
+    stale_at: dt.datetime | None
+    stale_reason: str = Field(description="the latest change, zh / en")
     rows: list[ReconRowOut]
     findings: list[FindingOut]
 
@@ -136,6 +142,9 @@ class ReconciliationOut(BaseModel):
             updated=s.updated,
             reopened=s.reopened,
             gone=s.gone,
+            stale=s.stale,
+            stale_at=s.stale_at,
+            stale_reason=s.stale_reason,
             rows=[ReconRowOut.of(r) for r in s.rows],
             findings=[FindingOut.of(f) for f in s.findings],
         )

@@ -12,8 +12,15 @@ Persistence (by project × period × key; history is never deleted):
   that no longer occurs keeps the person's decision.
 
 CHAIN_BREAK findings are raised by ingest in the same table; they are never touched by a run but
-count in the project's level. The level of a project × month is the highest level among its
-*open* findings: a finding resolved or waived with a comment no longer raises it.
+count in the project's level.
+
+Stale: when a figure of a reconciled month changes afterwards (an approved correction to the
+closed month, rosters.closing.mark_month_changed; later a wage sheet line), the stored findings
+no longer match the roster. Every summary and level then says `stale` (with when and why) until
+the month is run again, which clears it.
+
+The level of a project × month is the highest level among its *open* findings: a finding
+resolved or waived with a comment no longer raises it.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ from server.payroll import service as payroll_service
 from server.reconciliation import rules
 from server.reconciliation.models import Finding, FindingEvent
 from server.registry.models import Project, Worker
+from server.rosters import closing
 from server.rosters import service as roster_service
 
 RUN_KINDS = frozenset(k.value for k in rules.FindingKind)
@@ -119,6 +127,7 @@ class LevelSummary:
     counts: dict[WarningLevel, int]  # open findings per level
     reconciled: bool  # a run has happened for this project × month
     last_run_at: dt.datetime | None
+    stale: bool = False  # figures changed since the last run: run it again
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +149,17 @@ class ReconSummary:
     updated: int = 0
     reopened: int = 0
     gone: int = 0
+    stale: bool = False  # the stored findings predate a change to the month's figures
+    stale_at: dt.datetime | None = None
+    stale_reason: str = ""  # "zh / en": the latest change
+
+    @property
+    def stale_reason_zh(self) -> str:
+        return split_reason(self.stale_reason)[0]
+
+    @property
+    def stale_reason_en(self) -> str:
+        return split_reason(self.stale_reason)[1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -197,6 +217,10 @@ def _compute_rows(
         [payroll_service.line_input(ln) for ln in lines],
         today=today,
         settings=settings,
+        # wired by server/wages: the month's wage sheet lines by worker id
+        # (rules.SheetLineInput); None = no sheet for the month.
+        sheet_lines=None,
+        wage_account=project.wage_account_no or None,
     )
     by_worker = {r.worker_id: r for r in roster.rows}
     table = tuple(
@@ -364,10 +388,11 @@ def run(
         for row in new_rows:
             _event(session, row, "raised", _SYSTEM_COMMENT, user)
     session.flush()
+    closing.record_run(session, project_id=project_id, period=period)  # current again: not stale
     auth_service.audit(
         session,
         user,
-        "reconciliation.run",
+        closing.RECON_RUN_ACTION,
         "reconciliation",
         project_id,
         project_id=project_id,
@@ -385,10 +410,43 @@ def run(
     return _summary(session, computed, raised=raised, updated=updated, reopened=reopened, gone=gone)
 
 
+def split_reason(text: str) -> tuple[str, str]:
+    """A stored "zh / en" reason as (zh, en); one language only is both."""
+    zh, sep, en = text.partition(" / ")
+    return (zh, en) if sep else (text, text)
+
+
+@dataclass(frozen=True, slots=True)
+class Staleness:
+    stale: bool
+    stale_at: dt.datetime | None
+    reason: str  # "zh / en"
+
+
+def staleness(
+    session: Session,
+    *,
+    project_id: int,
+    period: str,
+    last_run_at: dt.datetime | None = None,
+) -> Staleness:
+    """Whether the month's stored reconciliation predates a change to its figures: a change
+    marked (rosters.closing.mark_month_changed) since the last run, of a month that has run.
+    `last_run_at`: the caller's, when it has it."""
+    if last_run_at is None:
+        last_run_at = _last_runs(session, [project_id]).get((project_id, period))
+    state = closing.month_state(session, project_id=project_id, period=period)
+    if last_run_at is None or state is None or state.stale_at is None:
+        return Staleness(False, None, "")
+    return Staleness(True, state.stale_at, state.stale_reason)
+
+
 def _summary(session: Session, computed: _Computed, **changes: int) -> ReconSummary:
     project = computed.project
     views = findings_for(session, project_id=project.id, period=computed.period)
     counts = _counts(v.level for v in views if v.status == "open")
+    last_run = _last_runs(session, [project.id]).get((project.id, computed.period))
+    stale = staleness(session, project_id=project.id, period=computed.period, last_run_at=last_run)
     return ReconSummary(
         project_id=project.id,
         project_code=project.code,
@@ -402,7 +460,10 @@ def _summary(session: Session, computed: _Computed, **changes: int) -> ReconSumm
         rows=computed.rows,
         findings=tuple(views),
         rule_notes=computed.settings.rule_notes(),
-        last_run_at=_last_runs(session, [project.id]).get((project.id, computed.period)),
+        last_run_at=last_run,
+        stale=stale.stale,
+        stale_at=stale.stale_at,
+        stale_reason=stale.reason,
         **changes,
     )
 
@@ -508,7 +569,7 @@ def _last_runs(session: Session, project_ids: Sequence[int]) -> dict[tuple[int, 
         return out
     stmt = (
         select(AuditLog.project_id, AuditLog.at, AuditLog.detail)
-        .where(AuditLog.action == "reconciliation.run", AuditLog.project_id.in_(project_ids))
+        .where(AuditLog.action == closing.RECON_RUN_ACTION, AuditLog.project_id.in_(project_ids))
         .order_by(AuditLog.at)
     )
     for pid, at, detail in session.execute(stmt).all():
@@ -534,6 +595,7 @@ def levels_for_projects(
     for pid, period, level in session.execute(stmt).all():
         grouped[(pid, period)].append(level)
     runs = _last_runs(session, project_ids)
+    stale = closing.stale_months(session, project_ids=list(project_ids), periods=list(periods))
     for pid in project_ids:
         for period in periods:
             counts = _counts(grouped.get((pid, period), ()))
@@ -543,6 +605,7 @@ def levels_for_projects(
                 counts=counts,
                 reconciled=last is not None or bool(grouped.get((pid, period))),
                 last_run_at=last,
+                stale=last is not None and (pid, period) in stale,
             )
     return result
 

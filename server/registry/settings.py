@@ -176,9 +176,23 @@ class ReconciliationSection(_Section):
     unpaid_red_share: _Share = _f(
         Decimal("0.20"), "欠薪人数超过此比例为红色", "Unpaid: red above this share of workers"
     )
+    confirmed_red_below: _Share = _f(
+        Decimal("0.50"),
+        "实发低于本人确认金额此比例为红色",
+        "Red when paid below this share of the confirmed net",
+    )
+    require_wage_sheet: bool = _f(
+        True,
+        "发薪日后须有工资支付表(否则黄色预警)",
+        "A wage sheet is required after the pay day (else yellow)",
+    )
 
     @field_serializer(
-        "underpaid_tolerance", "underpaid_red_below", "unpaid_red_share", when_used="json"
+        "underpaid_tolerance",
+        "underpaid_red_below",
+        "unpaid_red_share",
+        "confirmed_red_below",
+        when_used="json",
     )
     def _number(self, value: Decimal) -> float:
         return float(value)  # at most 4 decimal places: exact enough, and a number in JSON

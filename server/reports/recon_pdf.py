@@ -45,6 +45,11 @@ KIND_TEXT = {
     "LATE": "逾期发放 late",
     "FAILED_TRANSFER": "转账失败 failed transfer",
     "DUPLICATE_PAYMENT": "重复发放 duplicate payment",
+    "PAID_NOT_AS_CONFIRMED": "实发与本人确认不符 paid not as confirmed",
+    "PAYROLL_NOT_CONFIRMED": "工资表未经本人确认 wage sheet not confirmed",
+    "PAYROLL_DISPUTED": "工资表异议未处理 wage sheet disputed",
+    "NO_PAYROLL_SHEET": "无工资支付表 no wage sheet",
+    "PAID_NOT_FROM_WAGE_ACCOUNT": "非专用账户发放 not paid from the wage account",
     CHAIN_BREAK: "闸机记录链断 gate chain break",
 }
 LEVELS = (WarningLevel.RED, WarningLevel.ORANGE, WarningLevel.YELLOW)
@@ -193,6 +198,17 @@ def recon_pdf(
                 f"{len(summary.rows)} on the roster, {attended} attended",
             ),
             ("预警级别 Warning level", LEVEL_TEXT[summary.level]),
+            *(
+                [
+                    (
+                        "已过期 Stale",
+                        f"核对后考勤已变更({summary.stale_reason_zh}),须重新核对 / "
+                        "changed after the run: run it again",
+                    )
+                ]
+                if summary.stale
+                else []
+            ),
         ),
         summary.level,
     )

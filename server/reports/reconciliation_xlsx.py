@@ -95,6 +95,15 @@ def reconciliation_xlsx(summary: ReconSummary) -> bytes:
     level_cell = ws.cell(row=7, column=2)
     level_cell.fill = LEVEL_FILL[summary.level]
     level_cell.font = Font(bold=True)
+    if summary.stale:  # the findings predate a change to the month's attendance
+        put(ws, 8, 1, "已过期 Stale").font = Font(bold=True, color="A50E0E")
+        put(
+            ws,
+            8,
+            2,
+            f"核对后考勤已变更({summary.stale_reason_zh}),须重新核对 / attendance changed "
+            f"after the run ({summary.stale_reason_en}): run it again",
+        ).font = Font(color="A50E0E")
     put(ws, 9, 1, "未处理预警 Open findings").font = Font(bold=True)
     for i, level in enumerate((WarningLevel.RED, WarningLevel.ORANGE, WarningLevel.YELLOW)):
         label = put(ws, 10 + i, 1, LEVEL_TEXT[level])

@@ -6,7 +6,14 @@ GET  /api/v1/projects/{project_id}/rosters/monthly?month=YYYY-MM[&company_id=]
 GET  /api/v1/projects/{project_id}/rosters/monthly.csv?month=YYYY-MM[&company_id=]
 GET  /api/v1/projects/{project_id}/rosters/monthly.xlsx?month=YYYY-MM[&company_id=][&per_company=]
 POST /api/v1/projects/{project_id}/corrections          site managers and admins
-GET  /api/v1/projects/{project_id}/corrections?month=YYYY-MM[&worker_id=]
+GET  /api/v1/projects/{project_id}/corrections?month=YYYY-MM[&worker_id=][&status=]
+POST /api/v1/projects/{project_id}/corrections/{correction_id}/approve   another manager
+POST /api/v1/projects/{project_id}/corrections/{correction_id}/reject    another manager, comment
+
+A correction to a closed month (reconciled or paid: server/rosters/closing.py) is stored as
+"pending" and counts nowhere until another site manager or admin of the project approves it;
+its author gets 403 `corrections.own_approval`. Approving marks the month's stored
+reconciliation stale until it is run again.
 
 Scope (server/auth/policy.py): attendance and corrections are project-wide, for admins and the
 project's managers and inspectors; a worker gets 403 on them (their own days are on /me), a
@@ -16,7 +23,7 @@ project out of scope is 404; writing a correction is for admins and site manager
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
@@ -26,7 +33,13 @@ from server.deps import CurrentUser, SessionDep, authorized
 from server.registry.models import Project
 from server.reports import daily_xlsx, roster_csv, roster_xlsx
 from server.rosters import service as roster_service
-from server.rosters.schemas import CorrectionIn, CorrectionOut, DailyRosterOut, MonthRosterOut
+from server.rosters.schemas import (
+    CorrectionDecisionIn,
+    CorrectionIn,
+    CorrectionOut,
+    DailyRosterOut,
+    MonthRosterOut,
+)
 
 router = APIRouter(prefix="/api/v1/projects", tags=["rosters"])
 
@@ -160,10 +173,66 @@ def get_corrections(
     session: SessionDep,
     month: Annotated[str | None, Query(description="YYYY-MM")] = None,
     worker_id: int | None = None,
+    status: Annotated[
+        Literal["effective", "pending", "approved", "rejected"] | None,
+        Query(description="only these; default every correction, pending ones included"),
+    ] = None,
 ) -> list[CorrectionOut]:
     if month is not None:
         roster_service.parse_period(month)
     records = roster_service.list_corrections(
-        session, project_id=project_id, period=month, worker_id=worker_id
+        session,
+        project_id=project_id,
+        period=month,
+        worker_id=worker_id,
+        statuses=(status,) if status else roster_service.CORRECTION_STATUSES,
     )
     return [CorrectionOut.of(c) for c in records]
+
+
+@router.post(
+    "/{project_id}/corrections/{correction_id}/approve",
+    response_model=CorrectionOut,
+    dependencies=[authorized(Resource.CORRECTIONS, Action.WRITE)],
+)
+def approve_correction(
+    project_id: int,
+    correction_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    body: CorrectionDecisionIn | None = None,
+) -> CorrectionOut:
+    """Approve a pending correction (not your own): it counts, and the month turns stale."""
+    record = roster_service.decide_correction(
+        session,
+        user=user,
+        project_id=project_id,
+        correction_id=correction_id,
+        approve=True,
+        comment=body.comment if body else "",
+    )
+    return CorrectionOut.of(record)
+
+
+@router.post(
+    "/{project_id}/corrections/{correction_id}/reject",
+    response_model=CorrectionOut,
+    dependencies=[authorized(Resource.CORRECTIONS, Action.WRITE)],
+)
+def reject_correction(
+    project_id: int,
+    correction_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    body: CorrectionDecisionIn | None = None,
+) -> CorrectionOut:
+    """Reject a pending correction (not your own) with a comment: it never counts."""
+    record = roster_service.decide_correction(
+        session,
+        user=user,
+        project_id=project_id,
+        correction_id=correction_id,
+        approve=False,
+        comment=body.comment if body else "",
+    )
+    return CorrectionOut.of(record)

@@ -80,12 +80,19 @@ class Correction:
 
 @dataclass(frozen=True, slots=True)
 class AssignmentDates:
-    """Entry (进场) and exit (退场) dates, both inclusive; None means open-ended."""
+    """Entry (进场) and exit (退场) dates, both inclusive; None means open-ended.
+
+    `never_entered`: registered on the project (已登记) but never entered: it covers no day, so
+    such a row has zero days whatever the gate or a correction says (its presence, if any,
+    shows as days outside the assignment)."""
 
     entered_on: dt.date | None = None
     left_on: dt.date | None = None
+    never_entered: bool = False
 
     def covers(self, day: dt.date) -> bool:
+        if self.never_entered:
+            return False
         if self.entered_on is not None and day < self.entered_on:
             return False
         return self.left_on is None or day <= self.left_on
@@ -790,6 +797,8 @@ class _MonthBuilder:
     def _covered(self, a: AssignmentDates) -> tuple[int, int]:
         """Index range [lo, hi) of the month's days inside the entry/exit dates."""
         lo, hi = 0, len(self.days)
+        if a.never_entered:
+            return 0, 0
         if a.entered_on is not None:
             lo = max(lo, a.entered_on.toordinal() - self.first_ord)
         if a.left_on is not None:

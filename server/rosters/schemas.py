@@ -7,6 +7,7 @@ import datetime as dt
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from models.enums import DenyReason, Direction, GateMode
+from server.rosters import closing
 from server.rosters import rules as roster_rules
 from server.rosters import service as roster_service
 
@@ -51,6 +52,9 @@ class RosterRowOut(_Out):
     corrected_days: int
     anomaly_count: int
     outside_assignment_days: int
+    never_entered: bool = Field(
+        default=False, description="registered but never entered (已登记未进场), paid this month"
+    )
     cells: list[DayCellOut]
 
     @classmethod
@@ -72,6 +76,7 @@ class RosterRowOut(_Out):
             corrected_days=m.corrected_days,
             anomaly_count=m.anomaly_count,
             outside_assignment_days=m.outside_assignment_days,
+            never_entered=r.never_entered,
             cells=[DayCellOut.of(c) for c in m.cells],
         )
 
@@ -85,9 +90,24 @@ class CorrectionOut(_Out):
     reason: str
     author: str
     created_at: dt.datetime | None
+    status: str = Field(
+        default="effective",
+        description="effective (counts) · pending (a closed month: waits for a second "
+        "person's approval, counts nowhere) · approved (counts) · rejected",
+    )
+    counts: bool = True
+    closed_reason: str | None = Field(
+        default=None, description="why it needed approval: reconciled / paid / sheet_locked"
+    )
+    closed_reason_zh: str = ""
+    closed_reason_en: str = ""
+    decided_by: str = ""
+    decided_at: dt.datetime | None = None
+    decision_comment: str = ""
 
     @classmethod
     def of(cls, c: roster_service.CorrectionRecord) -> CorrectionOut:
+        zh, en = closing.closed_reason_text(c.closed_reason)
         return cls(
             id=c.correction_id,
             worker_id=c.worker_id,
@@ -97,6 +117,14 @@ class CorrectionOut(_Out):
             reason=c.reason,
             author=c.author,
             created_at=c.created_at,
+            status=c.status,
+            counts=c.counts,
+            closed_reason=c.closed_reason,
+            closed_reason_zh=zh,
+            closed_reason_en=en,
+            decided_by=c.decided_by,
+            decided_at=c.decided_at,
+            decision_comment=c.decision_comment,
         )
 
 
@@ -310,3 +338,11 @@ class CorrectionIn(BaseModel):
     at: AwareDatetime
     direction: Direction
     reason: str = Field(min_length=1, max_length=roster_service.MAX_REASON)
+
+
+class CorrectionDecisionIn(BaseModel):
+    """Approving or rejecting a pending correction; rejecting needs a comment."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    comment: str = Field(default="", max_length=roster_service.MAX_COMMENT)

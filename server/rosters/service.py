@@ -1,11 +1,13 @@
 """Rosters as services: load rows, call `rosters.rules`, return plain frozen dataclasses.
 
-- `load_month`: the monthly roster (考勤表) of a project: three queries (assignments joined with
-  worker/company/team, events as (worker, epoch seconds, is IN) tuples, corrections), then
+- `load_month`: the monthly roster (考勤表) of a project: four queries (assignments joined with
+  worker/company/team; the registered-but-never-entered ones the month paid; events as (worker,
+  epoch seconds, is IN) tuples; the corrections that count), then
   `roster_rules.roster_month_rows`: group by worker, one linear pass per worker.
 - `daily`: the day board: on site now, arrivals/departures, not come, anomalies, refusals,
   passes on manager confirmation, corrections, headcount by hour.
-- `add_correction`: a manual punch (补卡) by a site manager, with a reason, audited.
+- `add_correction`: a manual punch (补卡) by a site manager, with a reason, audited; in a closed
+  month (rosters.closing) it waits as pending until `decide_correction` by another manager.
 
 Nothing here commits (habit 9) and nothing here decides what a day is (habit 5).
 """
@@ -37,7 +39,7 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from models.enums import (
     DENY_REASON_TEXT,
@@ -54,8 +56,9 @@ from models.roster import split_confirmed_ref
 from server.auth import scope
 from server.auth import service as auth_service
 from server.auth.models import User
-from server.errors import NotFoundError, SiteGateError, ValidationFailedError
+from server.errors import ConflictError, NotFoundError, SiteGateError, ValidationFailedError
 from server.ingest.models import GateEventRow, enum_or_none
+from server.payroll.models import PayrollLine
 from server.registry.models import (
     Assignment,
     Company,
@@ -65,12 +68,16 @@ from server.registry.models import (
     Team,
     Worker,
 )
+from server.rosters import closing
 from server.rosters import rules as roster_rules
 from server.rosters.models import AttendanceCorrection
 
 log = logging.getLogger("sitegate.rosters")
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 MAX_REASON = 256
+MAX_COMMENT = 2000
+CORRECTION_STATUSES = ("effective", "pending", "approved", "rejected")
+COUNTED_STATUSES = ("effective", "approved")  # what rosters, reports and reconciliation count
 
 
 class RosterSettingsError(SiteGateError):
@@ -84,7 +91,7 @@ class RosterSettingsError(SiteGateError):
 
 @dataclass(frozen=True, slots=True)
 class CorrectionRecord:
-    """A correction as reports show it: when, which way, why and who."""
+    """A correction as reports show it: when, which way, why and who; whether it counts."""
 
     correction_id: int
     worker_id: int
@@ -94,6 +101,16 @@ class CorrectionRecord:
     reason: str
     author: str
     created_at: dt.datetime | None
+    status: str = "effective"  # effective / pending / approved / rejected (rosters.models)
+    closed_reason: str | None = None  # why it needed approval: closing.CLOSED_REASONS
+    author_user_id: int | None = None
+    decided_by: str = ""
+    decided_at: dt.datetime | None = None
+    decision_comment: str = ""
+
+    @property
+    def counts(self) -> bool:
+        return self.status in COUNTED_STATUSES
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +134,8 @@ class RosterRow:
     left_on: dt.date | None
     bank_card: str | None
     month: roster_rules.WorkerMonth
+    # Registered (已登记) but never entered, shown because the month paid them: zero days.
+    never_entered: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,34 +319,41 @@ def _corrections(
     start: dt.datetime,
     end: dt.datetime,
     worker_id: int | None = None,
+    *,
+    statuses: Sequence[str] = COUNTED_STATUSES,
 ) -> list[CorrectionRecord]:
+    """Corrections of the project in [start, end); by default only those that count."""
+    decider = aliased(User)
+    c = AttendanceCorrection
     stmt = (
         select(
-            AttendanceCorrection.id,
-            AttendanceCorrection.worker_id,
-            Worker.name,
-            AttendanceCorrection.at,
-            AttendanceCorrection.direction,
-            AttendanceCorrection.reason,
-            User.full_name,
-            User.username,
-            AttendanceCorrection.created_at,
+            c.id, c.worker_id, Worker.name, c.at, c.direction, c.reason, User.full_name,
+            User.username, c.created_at, c.status, c.closed_reason, c.author_user_id,
+            decider.full_name, decider.username, c.decided_at, c.decision_comment,
         )
-        .join(Worker, Worker.id == AttendanceCorrection.worker_id)
-        .outerjoin(User, User.id == AttendanceCorrection.author_user_id)
+        .join(Worker, Worker.id == c.worker_id)
+        .outerjoin(User, User.id == c.author_user_id)
+        .outerjoin(decider, decider.id == c.decided_by_user_id)
         .where(
-            AttendanceCorrection.project_id == project_id,
-            AttendanceCorrection.at >= start,
-            AttendanceCorrection.at < end,
+            c.project_id == project_id,
+            c.at >= start,
+            c.at < end,
+            c.status.in_(statuses),
         )
-        .order_by(AttendanceCorrection.at, AttendanceCorrection.id)
-    )
+        .order_by(c.at, c.id)
+    )  # fmt: skip
     if worker_id is not None:
-        stmt = stmt.where(AttendanceCorrection.worker_id == worker_id)
-    return [
-        CorrectionRecord(cid, wid, wname, at, direction, reason, full or user or "", created)
-        for cid, wid, wname, at, direction, reason, full, user, created in session.execute(stmt)
-    ]
+        stmt = stmt.where(c.worker_id == worker_id)
+    out = []
+    for row in session.execute(stmt):
+        (cid, wid, wname, at, direction, reason, full, user, created, status, closed, author_id,
+         d_full, d_user, decided_at, comment) = row  # fmt: skip
+        record = CorrectionRecord(
+            cid, wid, wname, at, direction, reason, full or user or "", created, status,
+            closed, author_id, d_full or d_user or "", decided_at, comment or "",
+        )  # fmt: skip
+        out.append(record)
+    return out
 
 
 def _rule_corrections(records: Iterable[CorrectionRecord]) -> list[roster_rules.Correction]:
@@ -344,8 +370,8 @@ def _rule_corrections(records: Iterable[CorrectionRecord]) -> list[roster_rules.
     ]
 
 
-def _assignment_stmt(project_id: int, first: dt.date, last: dt.date) -> Select[*tuple[Any, ...]]:
-    """Assignments active at any time in [first, last], joined with worker, company and team."""
+def _assignment_select() -> Select[*tuple[Any, ...]]:
+    """Assignments joined with worker, company and team: the columns a roster row needs."""
     return (
         select(
             Assignment.id,
@@ -367,16 +393,52 @@ def _assignment_stmt(project_id: int, first: dt.date, last: dt.date) -> Select[*
         .join(Worker, Worker.id == Assignment.worker_id)
         .outerjoin(Company, Company.id == Assignment.company_id)
         .outerjoin(Team, Team.id == Assignment.team_id)
+    )
+
+
+def _assignment_stmt(project_id: int, first: dt.date, last: dt.date) -> Select[*tuple[Any, ...]]:
+    """Assignments active at any time in [first, last], joined with worker, company and team."""
+    return _assignment_select().where(
+        Assignment.project_id == project_id,
+        or_(Assignment.entered_on.is_(None), Assignment.entered_on <= last),
+        or_(Assignment.left_on.is_(None), Assignment.left_on >= first),
+        # registered but never entered (no entry date, still pending): not on the roster, but
+        # see _never_entered_paid_stmt
+        or_(
+            Assignment.entered_on.is_not(None),
+            Assignment.status != AssignmentStatus.PENDING,
+        ),
+    )
+
+
+def _never_entered_paid_stmt(project_id: int, period: str) -> Select[*tuple[Any, ...]]:
+    """Assignments registered but never entered (pending, no entry date) whose worker has a
+    payment line of `period` on the project, matched as reconciliation matches payees (the
+    worker the import resolved, the ID number, or the card of a line without one).
+
+    Such a worker is on the month's 考勤表 with zero days, so a payment to someone who never
+    came is shown beside the attendance, not reported as a stranger. Registered workers who
+    never entered and were not paid stay off: a registration nobody acts on would otherwise
+    sit on every month's roster."""
+    line = PayrollLine
+    paid = (
+        select(line.id)
         .where(
-            Assignment.project_id == project_id,
-            or_(Assignment.entered_on.is_(None), Assignment.entered_on <= last),
-            or_(Assignment.left_on.is_(None), Assignment.left_on >= first),
-            # registered but never entered (no entry date, still pending): not on the roster
+            line.project_id == project_id,
+            line.period == period,
             or_(
-                Assignment.entered_on.is_not(None),
-                Assignment.status != AssignmentStatus.PENDING,
+                line.worker_id == Worker.id,
+                line.payee_id_number == Worker.id_number,
+                (line.payee_id_number == "") & (line.account_no == Worker.bank_card),
             ),
         )
+        .exists()
+    )
+    return _assignment_select().where(
+        Assignment.project_id == project_id,
+        Assignment.entered_on.is_(None),
+        Assignment.status == AssignmentStatus.PENDING,
+        paid,
     )
 
 
@@ -447,12 +509,20 @@ def _load_month(
     days = roster_rules.month_days(year, month)
     start, end = roster_rules.month_event_window(year, month, settings)
 
-    stmt = _assignment_stmt(project_id, days[0], days[-1])
-    if company_id is not None:
-        stmt = stmt.where(Assignment.company_id == company_id)
-    if worker_id is not None:
-        stmt = stmt.where(Assignment.worker_id == worker_id)
-    assignments = session.execute(stmt).all()
+    ghost_ids: set[int] = set()
+    assignments: list[Any] = []
+    for stmt, ghost in (
+        (_assignment_stmt(project_id, days[0], days[-1]), False),
+        (_never_entered_paid_stmt(project_id, f"{year:04d}-{month:02d}"), True),
+    ):
+        if company_id is not None:
+            stmt = stmt.where(Assignment.company_id == company_id)
+        if worker_id is not None:
+            stmt = stmt.where(Assignment.worker_id == worker_id)
+        found = session.execute(stmt).all()
+        if ghost:
+            ghost_ids = {a[1] for a in found}
+        assignments.extend(found)
     wanted = {a[1] for a in assignments}
 
     # Events of workers not on these assignments (another company) are skipped by the rules.
@@ -463,7 +533,10 @@ def _load_month(
         year,
         month,
         event_rows,
-        {a[1]: roster_rules.AssignmentDates(a[12], a[13]) for a in assignments},
+        {
+            a[1]: roster_rules.AssignmentDates(a[12], a[13], never_entered=a[1] in ghost_ids)
+            for a in assignments
+        },
         settings=settings,
         as_of=as_of,
     )
@@ -486,6 +559,7 @@ def _load_month(
             left_on=left,
             bank_card=card,
             month=months[wid],
+            never_entered=wid in ghost_ids,
         )
         for (aid, wid, name, id_number, cid, cname, tid, tname, trade, wage_kind, rate, status,
              entered, left, card) in assignments
@@ -519,8 +593,12 @@ def list_corrections(
     project_id: int,
     period: str | None = None,
     worker_id: int | None = None,
+    statuses: Sequence[str] = COUNTED_STATUSES,
 ) -> list[CorrectionRecord]:
-    """Corrections of a project (in a month, local time, when `period` is given), oldest first."""
+    """Corrections of a project (in a month, local time, when `period` is given), oldest first.
+
+    `statuses`: by default those that count (what evidence and rosters show); pass
+    CORRECTION_STATUSES for every record, pending and rejected ones included."""
     project = get_project_or_raise(session, project_id)
     if period is None:
         start = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -530,7 +608,7 @@ def list_corrections(
         zone = project_settings(project).zone
         start = dt.datetime(year, month, 1, tzinfo=zone)
         end = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
-    return _corrections(session, project_id, start, end, worker_id)
+    return _corrections(session, project_id, start, end, worker_id, statuses=statuses)
 
 
 def add_correction(
@@ -546,7 +624,10 @@ def add_correction(
 ) -> CorrectionRecord:
     """A manual punch (补卡): site managers and admins only, with a reason, audited.
 
-    The worker must be assigned to the project, and the punch may not lie in the future.
+    The worker must be assigned to the project, and the punch may not lie in the future. In a
+    closed month (closing.month_closed: reconciled, paid, …; a punch near a month's start can
+    change the month before too) it is stored as pending: it counts nowhere until another
+    manager or admin of the project approves it (`decide_correction`).
     """
     scope.authorize(
         session, user, scope.Resource.CORRECTIONS, scope.Action.WRITE, project_id=project_id
@@ -588,6 +669,15 @@ def add_correction(
             "the worker is not assigned to this project",
             detail=[{"field": "worker_id", "message": "not on the roster", "type": "value_error"}],
         )
+    settings = project_settings(get_project_or_raise(session, project_id))
+    closed = next(
+        (
+            why
+            for period in closing.affected_periods(at, settings)
+            if (why := closing.month_closed(session, project_id=project_id, period=period))
+        ),
+        None,
+    )
     row = AttendanceCorrection(
         project_id=project_id,
         worker_id=worker_id,
@@ -595,6 +685,8 @@ def add_correction(
         direction=direction,
         reason=reason,
         author_user_id=user.id,
+        status="pending" if closed else "effective",
+        closed_reason=closed,
     )
     session.add(row)
     session.flush()
@@ -610,6 +702,8 @@ def add_correction(
             "at": row.at.isoformat(),
             "direction": direction.value,
             "reason": reason,
+            "status": row.status,
+            "closed_reason": closed,
         },
     )
     return CorrectionRecord(
@@ -621,7 +715,105 @@ def add_correction(
         reason,
         user.full_name or user.username,
         row.created_at,
+        row.status,
+        closed,
+        user.id,
     )
+
+
+class CorrectionNotPendingError(ConflictError):
+    code = "corrections.not_pending"
+
+
+def decide_correction(
+    session: Session,
+    *,
+    user: User,
+    project_id: int,
+    correction_id: int,
+    approve: bool,
+    comment: str = "",
+    now: dt.datetime | None = None,
+) -> CorrectionRecord:
+    """Approve or reject a pending correction: another site manager or admin of the project than
+    its author (403 for the author), a comment required to reject. An approved correction
+    counts from now on, and the months it changes are marked stale (closing.mark_month_changed):
+    their stored reconciliation no longer matches the roster until it is run again."""
+    scope.authorize(
+        session, user, scope.Resource.CORRECTIONS, scope.Action.WRITE, project_id=project_id
+    )
+    row = session.get(AttendanceCorrection, correction_id, with_for_update=True)
+    if row is None or row.project_id != project_id:
+        raise NotFoundError("补卡记录", "correction")
+    text = (comment or "").strip()
+    if len(text) > MAX_COMMENT:
+        raise ValidationFailedError(
+            f"说明最多 {MAX_COMMENT} 字",
+            f"the comment may have at most {MAX_COMMENT} characters",
+            code="corrections.comment_too_long",
+        )
+    if row.status != "pending":
+        raise CorrectionNotPendingError(
+            "该补卡不在待审批状态",
+            f"the correction is {row.status}, not waiting for approval",
+        )
+    if row.author_user_id == user.id:
+        raise SiteGateError(
+            "不能审批自己提交的补卡,须由本项目另一位管理人员审批",
+            "you cannot decide on your own correction: another manager of the project must",
+            code="corrections.own_approval",
+            status_code=403,
+        )
+    if not approve and not text:
+        raise ValidationFailedError(
+            "驳回补卡须填写说明",
+            "a comment is required to reject a correction",
+            code="corrections.comment_required",
+            detail=[{"field": "comment", "message": "required", "type": "missing"}],
+        )
+    now = now or dt.datetime.now(dt.UTC)
+    row.status = "approved" if approve else "rejected"
+    row.decided_by_user_id = user.id
+    row.decided_at = now
+    row.decision_comment = text
+    session.flush()
+    project = get_project_or_raise(session, project_id)
+    settings = project_settings(project)
+    periods = closing.affected_periods(row.at, settings)
+    if approve:
+        when = row.at.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M")
+        for period in periods:
+            closing.mark_month_changed(
+                session,
+                project_id=project_id,
+                period=period,
+                reason=f"补卡 #{row.id}({when})已批准 / correction #{row.id} ({when}) approved",
+                at=now,
+            )
+    auth_service.audit(
+        session,
+        user,
+        "attendance.correction_approved" if approve else "attendance.correction_rejected",
+        "attendance_correction",
+        row.id,
+        project_id=project_id,
+        detail={
+            "worker_id": row.worker_id,
+            "at": row.at.isoformat(),
+            "author_user_id": row.author_user_id,
+            "comment": text,
+            "periods": list(periods),
+        },
+    )
+    records = _corrections(
+        session,
+        project_id,
+        row.at,
+        row.at + dt.timedelta(microseconds=1),
+        row.worker_id,
+        statuses=CORRECTION_STATUSES,
+    )
+    return next(r for r in records if r.correction_id == row.id)
 
 
 # --------------------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ from server.web.csrf import CsrfChecked
 from server.web.downloads import PDF, XLSX, download
 from server.web.errors import PageNotFoundError, PageRoute
 from server.web.forms import FormErrors
-from server.web.i18n import lang_of, translate
+from server.web.i18n import MESSAGES, Lang, lang_of, translate
 from server.web.period import DEFAULT_ZONE, checked_period, current_period, shift_period
 from server.web.security import settings_of
 from server.web.session import InspectorUser, PageDb, page_authorized
@@ -58,6 +58,12 @@ SlipProject = Annotated[Project, page_authorized(Area.INSPECT, Resource.PAYSLIPS
 EvidenceProject = Annotated[Project, page_authorized(Area.INSPECT, Resource.EVIDENCE)]
 LedgerProject = Annotated[Project, page_authorized(Area.INSPECT, Resource.PAYROLL)]
 FindingProject = Annotated[Project, page_authorized(Area.INSPECT, Resource.FINDINGS, Action.WRITE)]
+
+
+def kind_label(kind: str, lang: Lang) -> str:
+    """A finding kind in words (i18n `kind.*`); a kind without words shows as its code."""
+    key = f"kind.{kind}"
+    return translate(key, lang) if key in MESSAGES else kind
 
 
 def _today(request: Request, project: Project) -> dt.date:
@@ -135,6 +141,7 @@ def _month_page(
         prev=shift_period(period, -1),
         next=shift_period(period, 1),
         errors=errors,
+        kind_label=lambda kind: kind_label(kind, lang),
     )
 
 
@@ -170,6 +177,8 @@ def worker_month(
         slip=slip,
         row=row,
         findings=findings,
+        stale=recon_service.staleness(session, project_id=project.id, period=period),
+        split_reason=recon_service.split_reason,
     )
 
 

@@ -23,6 +23,7 @@ from server.errors import NotAuthenticatedError
 from server.web import csrf
 from server.web.account_pages import router as account_router
 from server.web.admin_pages import router as admin_router
+from server.web.correction_pages import router as correction_router
 from server.web.errors import PageRoute
 from server.web.gate_pages import router as gate_router
 from server.web.i18n import LANG_COOKIE, LANGS, Lang, lang_of, translate
@@ -186,6 +187,7 @@ def set_lang(request: Request, code: str, next: str = "/") -> Response:
 router.include_router(gate_router)
 router.include_router(settings_router)
 router.include_router(site_router)
+router.include_router(correction_router)
 router.include_router(inspect_router)
 router.include_router(me_router)
 router.include_router(account_router)

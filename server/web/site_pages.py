@@ -181,7 +181,10 @@ def worker_profile(
     row = next((r for r in roster.rows if r.worker_id == worker_id), None)
     recent = [c for c in row.month.cells if c.work_on <= today][::-1] if row else []
     corrections = roster_service.list_corrections(
-        session, project_id=project.id, worker_id=worker_id
+        session,
+        project_id=project.id,
+        worker_id=worker_id,
+        statuses=roster_service.CORRECTION_STATUSES,  # pending ones too, marked as such
     )[::-1][:20]
     return render(
         request,
@@ -536,7 +539,7 @@ def correction(
         return _profile_with_errors(request, project, session, user, worker_id, errs.messages, form)
     zone = roster_service.project_settings(project).zone
     try:
-        roster_service.add_correction(
+        record = roster_service.add_correction(
             session,
             user=user,
             project_id=project.id,
@@ -552,9 +555,9 @@ def correction(
         return _profile_with_errors(
             request, project, session, user, worker_id, errs.messages, form, exc.status_code
         )
-    return RedirectResponse(
-        f"/site/{project.id}/workers/{worker_id}?msg=worker.correction_ok", status_code=303
-    )
+    # In a closed month it waits for another manager's approval (/site/{id}/corrections).
+    msg = "worker.correction_pending" if record.status == "pending" else "worker.correction_ok"
+    return RedirectResponse(f"/site/{project.id}/workers/{worker_id}?msg={msg}", status_code=303)
 
 
 # --- roster (花名册) import ---------------------------------------------------------------------

@@ -39,6 +39,24 @@ def parse_card(value: Cell) -> str:
         raise CellError.from_contract(err, "payroll.bad_bank_card") from None
 
 
+PAYER_ACCOUNT_MAX = 32  # as Project.wage_account_no
+
+
+def parse_payer_account(value: Cell) -> str:
+    """The paying account (付款账号): digits, with "*" where the bank masked some of them
+    (6222****1234). Spaces and dashes are dropped. Corporate accounts run longer than cards
+    and fail no Luhn check, so only the shape is checked: 6-32 characters, at least 4 digits."""
+    text = digits_cell(value, "付款账号", "payer account", "payroll.bad_payer_account")
+    raw = re.sub(r"[\s\-]", "", text).replace("＊", "*")
+    if not re.fullmatch(r"[0-9*]{6,32}", raw) or sum(c.isdigit() for c in raw) < 4:
+        raise CellError(
+            "payroll.bad_payer_account",
+            f"付款账号 {text!r} 不是账号(6-32 位数字,可含 * 号遮盖)",
+            f"payer account {text!r} is not an account number (6-32 digits, '*' for masked ones)",
+        )
+    return raw
+
+
 def cell_decimal(value: Cell) -> Decimal:
     """A numeric cell as Decimal without float noise: XLSX floats go through repr()."""
     if isinstance(value, bool):

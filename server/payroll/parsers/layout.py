@@ -88,7 +88,7 @@ class BankLayoutFile(BaseModel):
 CANONICAL = BankLayout(
     name="canonical",
     title="标准模板 / canonical template",
-    columns={f.name: [f.header_zh, f.name] for f in FIELDS},
+    columns={f.name: [f.header_zh, f.name, *f.aliases] for f in FIELDS},
 )
 
 

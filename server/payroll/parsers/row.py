@@ -22,6 +22,7 @@ class FieldSpec:
     header_zh: str  # canonical Chinese header
     required: bool  # the column must be present (a layout may supply a default instead)
     label_en: str
+    aliases: tuple[str, ...] = ()  # more headers the canonical template accepts
 
 
 # The canonical template, in column order.
@@ -36,6 +37,9 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("period", "工资所属期", True, "wage period (YYYY-MM)"),
     FieldSpec("paid_on", "发放日期", False, "paid on (date)"),
     FieldSpec("status", "发放状态", True, "status"),
+    # The account the wages were paid from: it must be the project's wage account (专用账户).
+    # Banks often print it once above the header ("付款账号: …") rather than per row.
+    FieldSpec("payer_account", "付款账号", False, "payer account", ("付款账户", "付款人账号")),
 )
 FIELD_BY_NAME = {f.name: f for f in FIELDS}
 
@@ -55,6 +59,7 @@ class PayrollRow:
     period: str
     paid_on: dt.date | None
     status: TransferStatus
+    payer_account: str | None = None  # digits, "*" where the bank masked them; None = unknown
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ PayrollFileError, and a file over the import caps FileTooLargeError (413) or Too
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -187,6 +188,7 @@ def _parse_row(
     ctx: _RowContext,
     status_table: Mapping[str, TransferStatus],
     default_period: str | None,
+    default_payer: str | None = None,
 ) -> PayrollRow | None:
     layout = ctx.header.layout
     name = ctx.parse("name", cells.parse_name)
@@ -238,6 +240,10 @@ def _parse_row(
     else:
         status = layout.default_status
 
+    payer = default_payer
+    if not is_blank(ctx.value("payer_account")):  # the row's own column wins over the title's
+        payer = ctx.parse("payer_account", cells.parse_payer_account)
+
     if gross is not None and net is not None and gross < net:
         ctx.warnings.append(
             ctx.issue(
@@ -261,7 +267,44 @@ def _parse_row(
         period=period,
         paid_on=paid_on,
         status=status,
+        payer_account=payer,
     )
+
+
+_LABEL_SPLIT = re.compile(r"[:：]")
+
+
+def _payer_above_header(
+    grid: Sequence[Sequence[Cell]], header: _Header
+) -> tuple[str | None, RowIssue | None]:
+    """The batch's paying account where banks print it once, above the header: a cell
+    "付款账号: 1234…" (or the label in one cell and the number in the next). The layout's
+    payer headers and the canonical ones are the labels."""
+    labels = {
+        normalise_header(h)
+        for h in (
+            *header.layout.columns.get("payer_account", ()),
+            *CANONICAL.columns["payer_account"],
+        )
+    }
+    for i in range(min(header.row - 1, len(grid))):
+        row = grid[i]
+        for j, value in enumerate(row):
+            text = text_of(value)
+            colon = _LABEL_SPLIT.search(text)
+            label, rest = (text[: colon.start()], text[colon.end() :]) if colon else (text, "")
+            if normalise_header(label) not in labels:
+                continue
+            if not rest.strip():  # the label alone: the number is in the next filled cell
+                rest = next((text_of(v) for v in row[j + 1 :] if not is_blank(v)), "")
+            try:
+                return cells.parse_payer_account(rest), None
+            except CellError as err:
+                return None, RowIssue(
+                    i + 1, get_column_letter(j + 1), label.strip(), "payer_account",
+                    err.code, err.message_zh, err.message_en,
+                )  # fmt: skip
+    return None, None
 
 
 def _is_total_row(row: Sequence[Cell], prefixes: Sequence[str]) -> bool:
@@ -332,6 +375,9 @@ def parse_grid(
         )
 
     status_table = cells.status_lookup({k: tuple(v) for k, v in header.layout.status_words.items()})
+    batch_payer, payer_issue = _payer_above_header(grid, header)
+    if payer_issue is not None:  # no row to reject: the batch's payer stays unknown
+        warnings.append(payer_issue)
     rows: list[PayrollRow] = []
     seen: dict[tuple[Any, ...], int] = {}
     if sum(1 for raw in grid[header.row :] if not all(is_blank(v) for v in raw)) > limits.max_rows:
@@ -350,7 +396,7 @@ def parse_grid(
             )  # fmt: skip
             continue
         ctx = _RowContext(header, raw, row_no)
-        parsed = _parse_row(ctx, status_table, default_period)
+        parsed = _parse_row(ctx, status_table, default_period, batch_payer)
         errors.extend(ctx.errors)
         warnings.extend(ctx.warnings)
         if parsed is None:

@@ -13,8 +13,11 @@ from openpyxl.utils import get_column_letter
 from server.payroll.parsers.row import FIELDS
 from server.reports import cells
 
-TEXT_FIELDS = {"id_number", "bank_card", "period"}  # text cells, or Excel eats the digits
-_WIDTHS = {"name": 10, "id_number": 22, "bank_card": 24, "bank": 18, "paid_on": 12}
+# text cells, or Excel eats the digits
+TEXT_FIELDS = {"id_number", "bank_card", "period", "payer_account"}
+_WIDTHS = {
+    "name": 10, "id_number": 22, "bank_card": 24, "bank": 18, "paid_on": 12, "payer_account": 24,
+}  # fmt: skip
 _DATA_ROWS = 1000  # rows pre-formatted as text
 
 

@@ -110,20 +110,22 @@ def _project_rows(
         make_payment(session, project, worker, period=PERIOD, net_yuan=3000)
         # A 补卡 (in January: February stays unattended, so reconciling it finds something).
         at = dt.datetime(2026, 1, 10, 0, 30, tzinfo=dt.UTC)
-        session.add(
-            AttendanceCorrection(
-                project_id=project.id,
-                worker_id=worker.id,
-                at=at,
-                direction=Direction.IN,
-                reason=f"{NAMES[wkey]}忘带卡",
-            )
+        correction = AttendanceCorrection(
+            project_id=project.id,
+            worker_id=worker.id,
+            at=at,
+            direction=Direction.IN,
+            reason=f"{NAMES[wkey]}忘带卡",
         )
+        session.add(correction)
+        session.flush()
         made[wkey] = worker
         per_worker[wkey] = {
             "worker_id": str(worker.id),
             "assignment_id": str(assignment.id),
             "uid": uid,
+            # approving it answers 409 (it counts already, not pending): past the scope check
+            "correction_id": str(correction.id),
         }
     session.flush()
     common["confirmer_id"] = str(confirmer.id)

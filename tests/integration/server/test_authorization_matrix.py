@@ -164,6 +164,12 @@ API: dict[tuple[str, str], Op] = {
     ),
     ("POST", "/api/v1/projects/{project_id}/corrections"): Op(Resource.CORRECTIONS, W),
     ("GET", "/api/v1/projects/{project_id}/corrections"): Op(Resource.CORRECTIONS),
+    ("POST", "/api/v1/projects/{project_id}/corrections/{correction_id}/approve"): Op(
+        Resource.CORRECTIONS, W
+    ),
+    ("POST", "/api/v1/projects/{project_id}/corrections/{correction_id}/reject"): Op(
+        Resource.CORRECTIONS, W
+    ),
     ("GET", "/api/v1/projects/{project_id}/workers/{worker_id}/evidence"): Op(
         Resource.EVIDENCE, query=MONTH
     ),
@@ -247,6 +253,9 @@ PAGES: dict[tuple[str, str], Op] = {
     ("POST", f"{P}/workers/{{worker_id:int}}/enter"): _site(Resource.WORKERS, W),
     ("POST", f"{P}/workers/{{worker_id:int}}/leave"): _site(Resource.WORKERS, W),
     ("POST", f"{P}/workers/{{worker_id:int}}/correction"): _site(Resource.CORRECTIONS, W),
+    ("GET", f"{P}/corrections"): _site(Resource.CORRECTIONS),
+    ("POST", f"{P}/corrections/{{correction_id}}/approve"): _site(Resource.CORRECTIONS, W),
+    ("POST", f"{P}/corrections/{{correction_id}}/reject"): _site(Resource.CORRECTIONS, W),
     ("GET", f"{P}/import"): _site(Resource.WORKERS, W),
     ("GET", f"{P}/import/template.xlsx"): _site(Resource.WORKERS),
     ("POST", f"{P}/import"): _site(Resource.WORKERS, W),

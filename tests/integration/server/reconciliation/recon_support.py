@@ -29,7 +29,11 @@ def build_month(session: Session, **project_kw: object) -> Month:
     A 张三 team leader, 3 days, paid right · B 李四 2 days, unpaid · C 王五 2 days, underpaid ·
     D 赵六 2 days, paid into A's card · E 钱七 no attendance but paid (ghost) ·
     F 孙八 2 days, paid late · G 周九 2 days, a failed transfer then a success.
+
+    A month without a wage sheet (工资支付表), reconciled on the ten findings: the project does
+    not require one unless `settings=` says so (NO_PAYROLL_SHEET: test_recon_sheet_and_payer).
     """
+    project_kw.setdefault("settings", {"reconciliation": {"require_wage_sheet": False}})
     project = make_project(session, **project_kw)
     device = make_device(session, project)
     names = {

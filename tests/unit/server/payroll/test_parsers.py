@@ -51,6 +51,9 @@ def csv_bytes(*rows: str, header: str = HEADER_ZH, encoding: str = "utf-8") -> b
 
 
 GOOD_ROW = f'张三,{idn(1)},{CARD},工商银行,"7,000.00",6800.50,20,2026年10月,2026-11-14,成功'
+GOOD_ROW_CELLS = [
+    "张三", idn(1), CARD, "工商银行", 7000, 6800.5, 20, "2026-10", "2026-11-14", "成功",
+]  # fmt: skip
 
 
 class TestTextOf:
@@ -389,8 +392,9 @@ class TestTemplate:
         wb = load_workbook(io.BytesIO(template_xlsx_bytes()))
         ws = wb.active
         assert ws is not None
-        assert [c.value for c in ws[1]] == HEADER_ZH.split(",")
+        assert [c.value for c in ws[1]] == [*HEADER_ZH.split(","), "付款账号"]
         assert ws["B2"].number_format == "@"
+        assert ws["K2"].number_format == "@"  # the payer account keeps its digits too
 
     def test_templates_parse_clean(self, tmp_path: Path) -> None:
         xlsx, csv_path = write_templates(tmp_path)
@@ -400,7 +404,8 @@ class TestTemplate:
 
     def test_csv_has_bom_and_english_variant(self) -> None:
         assert template_csv_bytes().startswith(b"\xef\xbb\xbf")
-        assert template_csv_bytes(english=True).decode("utf-8-sig") == HEADER_EN + "\r\n"
+        english = template_csv_bytes(english=True).decode("utf-8-sig")
+        assert english == HEADER_EN + ",payer_account\r\n"
 
     def test_filled_template_round_trip(self) -> None:
         wb = load_workbook(io.BytesIO(template_xlsx_bytes()))
@@ -413,3 +418,84 @@ class TestTemplate:
         result = parse_payroll_file(buf.getvalue(), filename="模板.xlsx")
         assert result.errors == ()
         assert result.rows[0].net_fen == 680_050
+
+
+class TestPayerAccount:
+    """付款账号: a column read per row, or one line above the header for the whole file."""
+
+    WAGE_ACCOUNT = "51050142610800001234"
+
+    @pytest.mark.parametrize("header", ["付款账号", "付款账户", "付款人账号", "payer_account"])
+    def test_canonical_column_under_each_header(self, header: str) -> None:
+        data = csv_bytes(f"{GOOD_ROW},{self.WAGE_ACCOUNT}", header=f"{HEADER_ZH},{header}")
+        result = parse_payroll_file(data)
+        assert result.errors == ()
+        assert result.rows[0].payer_account == self.WAGE_ACCOUNT
+
+    def test_without_a_column_unknown(self) -> None:
+        assert parse_payroll_file(csv_bytes(GOOD_ROW)).rows[0].payer_account is None
+
+    @pytest.mark.parametrize(
+        ("cell", "account"),
+        [("5105 0142 6108 0000 1234", "51050142610800001234"), ("5105-0142-61", "5105014261"),
+         ("5105****1234", "5105****1234"), ("5105＊＊＊＊1234", "5105****1234")],
+    )  # fmt: skip
+    def test_spaces_dashes_and_masks(self, cell: str, account: str) -> None:
+        assert cells.parse_payer_account(cell) == account
+
+    @pytest.mark.parametrize("cell", ["12345", "abc123456", "********12", "1" * 33, 5.105e19])
+    def test_bad_is_a_row_error(self, cell: cells.Cell) -> None:
+        with pytest.raises(CellError) as err:
+            cells.parse_payer_account(cell)
+        assert err.value.code == "payroll.bad_payer_account"
+
+    def test_bad_cell_names_row_and_column(self) -> None:
+        data = csv_bytes(f"{GOOD_ROW},12ab", header=f"{HEADER_ZH},付款账号")
+        result = parse_payroll_file(data)
+        assert [(e.row, e.column, e.code) for e in result.errors] == [
+            (2, "K", "payroll.bad_payer_account")
+        ]
+
+    def test_bank_a_fixture_reads_the_title_line(self) -> None:
+        result = parse_payroll_file(FIXTURES / "bank_a_result" / "2026-10_gbk.csv")
+        assert {r.payer_account for r in result.rows} == {"1234567890"}
+
+    @pytest.mark.parametrize(
+        "title",
+        [["付款账号：5105 0142 6108 0000 1234"], ["付款人账号", "", "51050142610800001234"],
+         ["付款单位: 某公司", "付款账户: 51050142610800001234"]],
+    )  # fmt: skip
+    def test_title_line_forms(self, title: list[str]) -> None:
+        data = _xlsx([["代发明细"], title, [], HEADER_ZH.split(","), GOOD_ROW_CELLS])
+        result = parse_payroll_file(data)
+        assert result.errors == ()
+        assert result.rows[0].payer_account == self.WAGE_ACCOUNT
+
+    def test_row_column_wins_over_the_title(self) -> None:
+        data = _xlsx([
+            ["付款账号: 11112222333344445555"], [*HEADER_ZH.split(","), "付款账号"],
+            [*GOOD_ROW_CELLS, self.WAGE_ACCOUNT], [*GOOD_ROW_CELLS[:-1], "失败", ""],
+        ])  # fmt: skip
+        result = parse_payroll_file(data)
+        assert result.errors == ()
+        assert [r.payer_account for r in result.rows] == [self.WAGE_ACCOUNT, "11112222333344445555"]
+
+    def test_bad_title_value_is_a_warning_and_unknown(self) -> None:
+        data = _xlsx([["付款账号: 见附件"], HEADER_ZH.split(","), GOOD_ROW_CELLS])
+        result = parse_payroll_file(data)
+        assert result.errors == ()
+        assert result.rows[0].payer_account is None
+        (warning,) = [w for w in result.warnings if w.field == "payer_account"]
+        assert (warning.row, warning.column, warning.code) == (1, "A", "payroll.bad_payer_account")
+
+    def test_bank_b_column(self) -> None:
+        lines = [
+            "批量代付回单,,,,,,,",
+            "批次号 20261114001,,,,,,,",
+            "收款人,收款人账号,应付金额,实付金额,工资月份,入账日期,状态,付款人账号",
+            f"张三,{CARD},8000,7600,202610,20261114,S,{self.WAGE_ACCOUNT}",
+        ]
+        data = ("\r\n".join(lines) + "\r\n").encode("gbk")
+        result = parse_payroll_file(data, layout="bank_b_result")
+        assert result.errors == ()
+        assert result.rows[0].payer_account == self.WAGE_ACCOUNT

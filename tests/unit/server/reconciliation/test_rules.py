@@ -28,6 +28,9 @@ from server.reconciliation.rules import (
 
 PERIOD = "2026-10"
 PAY_DAY = dt.date(2026, 11, 15)
+# The ten findings of a month without a wage sheet: these tests do not require one (the sheet's
+# own findings, NO_PAYROLL_SHEET included, are tested in test_sheet_rules.py).
+NO_SHEET = ReconSettings(require_wage_sheet=False)
 _line_ids = itertools.count(1)
 
 
@@ -74,6 +77,7 @@ def kinds(findings: tuple[Finding, ...] | list[Finding]) -> list[tuple[FindingKi
 
 def run(workers: list[WorkerMonthInput], lines: list[PayrollLineInput],
         today: dt.date = dt.date(2026, 11, 20), **kw: object):  # type: ignore[no-untyped-def]  # fmt: skip
+    kw.setdefault("settings", NO_SHEET)
     return reconcile(PERIOD, workers, lines, today=today, **kw)  # type: ignore[arg-type]
 
 
@@ -179,7 +183,7 @@ class TestUnderpaid:
 
     def test_tolerance_setting(self) -> None:
         w = worker()
-        s = ReconSettings(underpaid_tolerance=Decimal("0.10"))
+        s = ReconSettings(underpaid_tolerance=Decimal("0.10"), require_wage_sheet=False)
         assert run([w], [pay(w, 900_000)], settings=s).findings == ()
 
 

@@ -58,7 +58,7 @@ class TestDefaults:
     def test_every_field_has_labels(self) -> None:
         out = ps.settings_out(_project())
         rows = [r for s in out.sections for r in s.settings]
-        assert len(rows) == 11 + 8 + 4 + 2
+        assert len(rows) == 11 + 8 + 6 + 2  # recon: + confirmed_red_below, require_wage_sheet
         assert all(r.label_zh and r.label_en for r in rows)
         assert not any(r.overridden for r in rows)
         face = next(r for r in rows if r.key == "gate_policy.face_threshold")

@@ -126,6 +126,16 @@ class TestReconPdf:
             body = _pdf(_summary(rows, findings, level), font, comments=comments)
             assert _pages(body) >= 1
 
+    def test_stale_month_says_so(self, font: tuple[str, int]) -> None:
+        stale = dataclasses.replace(
+            _summary(),
+            stale=True,
+            stale_at=NOW,
+            stale_reason="补卡 #12(2026-10-20 08:00)已批准 / correction #12 (2026-10-20 08:00) "
+            "approved",
+        )
+        assert _pages(_pdf(stale, font)) == _pages(_pdf(_summary(), font))
+
     def test_300_workers_break_across_pages(self, font: tuple[str, int]) -> None:
         few = _pages(_pdf(_summary(tuple(_row(n) for n in range(10))), font))
         started = time.perf_counter()

@@ -21,11 +21,13 @@ from server.rosters.rules import (
     attendance_days,
     build_sessions,
     day_status,
+    event_rows,
     is_night_shift,
     local_date,
     month_event_window,
     on_site_at,
     roster_month,
+    roster_month_rows,
     summarise_month,
 )
 
@@ -301,6 +303,19 @@ class TestRosterMonth:
         a = {1: AssignmentDates(), 2: AssignmentDates(left_on=dt.date(2026, 9, 30)),
              3: AssignmentDates(entered_on=dt.date(2026, 10, 31))}  # fmt: skip
         assert set(roster_month(2026, 10, [ev("2026-10-12 08:00", IN, 9)], [], a)) == {1, 3}
+
+    def test_registered_never_entered_has_zero_days_on_both_paths(self) -> None:
+        """已登记未进场: on the roster when paid, but no day counts, whatever was punched."""
+        ghost = {1: AssignmentDates(never_entered=True)}
+        events = [ev("2026-10-12 08:00", IN), ev("2026-10-12 17:00", OUT)]
+        slow = roster_month(2026, 10, events, [], ghost)[1]
+        fast = roster_month_rows(2026, 10, event_rows(events), ghost)[1]
+        for m in (slow, fast):
+            assert m.attended_days == 0
+            assert m.total_seconds == 0
+            assert {c.status for c in m.cells} == {DayStatus.NOT_ASSIGNED}
+            assert m.outside_assignment_days == 1  # the punch shows as outside the assignment
+        assert not AssignmentDates(never_entered=True).covers(dt.date(2026, 10, 12))
 
     def test_event_window_is_padded_in_utc(self) -> None:
         start, end = month_event_window(2026, 10)

@@ -46,6 +46,7 @@ from server.reconciliation.models import Finding, FindingEvent
 from server.registry.models import Project, Worker
 from server.rosters import closing
 from server.rosters import service as roster_service
+from server.wages import sheets as wage_sheets
 
 RUN_KINDS = frozenset(k.value for k in rules.FindingKind)
 CHAIN_BREAK = "CHAIN_BREAK"
@@ -217,9 +218,7 @@ def _compute_rows(
         [payroll_service.line_input(ln) for ln in lines],
         today=today,
         settings=settings,
-        # wired by server/wages: the month's wage sheet lines by worker id
-        # (rules.SheetLineInput); None = no sheet for the month.
-        sheet_lines=None,
+        sheet_lines=wage_sheets.recon_inputs(session, project_id, roster.period),
         wage_account=project.wage_account_no or None,
     )
     by_worker = {r.worker_id: r for r in roster.rows}

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -25,12 +25,13 @@ from server.db.types import utcnow
 from server.payroll.models import PayrollLine
 from server.reconciliation.models import ReconMonthState
 from server.rosters import rules as roster_rules
+from server.wages.models import WageLine, WageSheet
 
 # Why a month is closed: code -> (zh, en). The code is stored on a pending correction.
 CLOSED_REASONS: dict[str, tuple[str, str]] = {
     "reconciled": ("该月已做工资核对", "the month has been reconciled"),
     "paid": ("该月工资已发放", "the month's wages have been paid"),
-    # server/wages: "sheet_locked": ("该月工资支付表已锁定", "the month's wage sheet is locked"),
+    "sheet_locked": ("该月工资支付表已锁定", "the month's wage sheet is locked"),
 }
 RECON_RUN_ACTION = "reconciliation.run"  # the audit action of reconciliation.service.run
 
@@ -104,10 +105,24 @@ def month_closed(session: Session, *, project_id: int, period: str) -> str | Non
         return "reconciled"
     if _paid(session, project_id, period):
         return "paid"
-    # ---- server/wages adds here: a locked wage sheet for the month closes it too ------------
-    # if wage_service.sheet_locked(session, project_id=project_id, period=period):
-    #     return "sheet_locked"   (and its text in CLOSED_REASONS)
+    if _sheet_locked(session, project_id, period):
+        return "sheet_locked"
     return None
+
+
+def _sheet_locked(session: Session, project_id: int, period: str) -> bool:
+    return (
+        session.scalar(
+            select(WageSheet.id)
+            .where(
+                WageSheet.project_id == project_id,
+                WageSheet.period == period,
+                WageSheet.state.in_(("locked", "paid")),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -155,6 +170,13 @@ def mark_month_changed(
         project_id,
         period,
         {"stale_at": at or utcnow(), "stale_reason": reason[:2000]},
+    )
+    # The month's wage sheet lines rest on the same figures: they say so until refreshed (a
+    # locked sheet keeps the mark beside its final figures).
+    session.execute(
+        update(WageLine)
+        .where(WageLine.project_id == project_id, WageLine.period == period)
+        .values(stale=True)
     )
 
 

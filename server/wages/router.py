@@ -15,8 +15,8 @@ from models.enums import Role
 from server.auth.scope import Action, Resource
 from server.auth.service import audit
 from server.deps import CurrentUser, SessionDep, authorized
-from server.payroll.router import XLSX, attachment
 from server.errors import NotFoundError
+from server.payroll.router import XLSX, attachment
 from server.wages import confirm as wage_confirm
 from server.wages import disbursement as wage_disbursement
 from server.wages import ledger, sheets

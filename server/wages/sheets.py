@@ -668,3 +668,55 @@ def wage_kind_text(kind: str) -> tuple[str, str]:
         WageKind.MONTHLY.value: ("月薪", "monthly"),
         WageKind.PIECE.value: ("计件", "piece rate"),
     }.get(kind, (kind, kind))
+
+
+_RECON_STATE = {
+    rules.LineState.DRAFT: recon_rules.SheetLineState.UNCONFIRMED,
+    rules.LineState.AWAITING: recon_rules.SheetLineState.UNCONFIRMED,
+    rules.LineState.CONFIRMED: recon_rules.SheetLineState.CONFIRMED,
+    rules.LineState.DISPUTED: recon_rules.SheetLineState.DISPUTED,
+    rules.LineState.RESOLVED: recon_rules.SheetLineState.RESOLVED,
+}
+
+
+def recon_inputs(
+    session: Session, project_id: int, period: str
+) -> dict[int, recon_rules.SheetLineInput] | None:
+    """The month's lines of sheets sent to the workers, as the reconciliation takes them (by
+    worker); None when no sheet has been sent for the month (a draft is not yet a sheet)."""
+    rows = session.execute(
+        select(WageLine, WageSheet)
+        .join(WageSheet, WageSheet.id == WageLine.sheet_id)
+        .where(
+            WageSheet.project_id == project_id,
+            WageSheet.period == period,
+            WageSheet.state != rules.SheetState.DRAFT.value,
+        )
+        .order_by(WageLine.id)
+    ).all()
+    if not rows:
+        sent = session.scalar(
+            select(WageSheet.id).where(
+                WageSheet.project_id == project_id,
+                WageSheet.period == period,
+                WageSheet.state != rules.SheetState.DRAFT.value,
+            )
+        )
+        return {} if sent else None
+    out: dict[int, recon_rules.SheetLineInput] = {}
+    for line, sheet in rows:
+        locked = sheet.state in (rules.SheetState.LOCKED.value, rules.SheetState.PAID.value)
+        out.setdefault(
+            line.worker_id,
+            recon_rules.SheetLineInput(
+                worker_id=line.worker_id,
+                line_id=line.id,
+                net_fen=line.net_fen,
+                state=_RECON_STATE[rules.LineState(line.state)],
+                locked=locked,
+                lock_reason=sheet.lock_reason if locked else None,
+                sent_at=line.sent_at,
+                confirmed_at=line.confirmed_at,
+            ),
+        )
+    return out

@@ -8,7 +8,7 @@ effective), closed_reason, decided_by_user_id, decided_at, decision_comment.
 recon_month_state: per project × month, the last run and whether its findings are stale.
 
 Revision ID: 0009_recon_payer_stale
-Revises: 0006_auth_throttle
+Revises: 0007_wage_sheets
 Create Date: 2026-12-03 00:00:00
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 from server.db.types import UTCDateTime
 
 revision: str = "0009_recon_payer_stale"
-down_revision: str | Sequence[str] | None = "0006_auth_throttle"
+down_revision: str | Sequence[str] | None = "0007_wage_sheets"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -127,7 +127,7 @@ def line_text(offer: WageLineOffer) -> str:
         f"应发合计 / gross: {_yuan(s.get('gross_fen', 0))}",
         f"扣款合计 / deductions: {_yuan(s.get('deductions_fen', 0))}",
         f"实发金额 / net pay: {_yuan(s.get('net_fen', 0))}",
-        f"收款卡 / paid into: {s.get('bank', '')} {s.get('bank_card', '')}".rstrip(),
+        "收款卡 / paid into: " + " ".join(x for x in (s.get("bank"), s.get("bank_card")) if x),
     ]
     if s.get("payer_account"):
         out.append(f"付款账户 / paid from: {s['payer_account']}")

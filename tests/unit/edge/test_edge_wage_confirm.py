@@ -518,3 +518,22 @@ class TestNeverAPass:
                 )
             )
             assert set(outbox.recent_grants(AT - dt.timedelta(hours=1))) == {5}
+
+
+class TestCli:
+    def test_without_an_id_card_reader_one_bilingual_line(self, tmp_path: Path) -> None:
+        from typer.testing import CliRunner
+
+        from edge.cli import app
+
+        cfg = tmp_path / "station.yaml"
+        cfg.write_text(
+            "schema_version: 1\ndevice_code: STATION-1\ndirection: in\n"
+            "server_url: http://127.0.0.1:9\ndata_dir: data\n",
+            encoding="utf-8",
+        )
+        result = CliRunner().invoke(app, ["wage-confirm", "--config", str(cfg)])
+        assert result.exit_code == 1
+        assert "没有身份证阅读器" in result.output
+        assert "no ID card reader" in result.output
+        assert "Traceback" not in result.output

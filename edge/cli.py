@@ -371,7 +371,17 @@ def outbox_show(
     finally:
         box.close()
     table = Table()
-    for col in ("seq", "time", "result", "reason", "mode", "credential", "worker", "score"):
+    for col in (
+        "seq",
+        "time",
+        "result",
+        "reason",
+        "mode",
+        "credential",
+        "worker",
+        "score",
+        "purpose",
+    ):
         table.add_column(col)
     for e in events:
         table.add_row(
@@ -383,6 +393,7 @@ def outbox_show(
             e.credential_ref or "",
             "" if e.worker_id is None else str(e.worker_id),
             "" if e.face_score is None else f"{e.face_score:.3f}",
+            "" if e.purpose is None else e.purpose.value,  # not a pass (a wage confirmation)
         )
     console.print(table)
 

@@ -8,7 +8,7 @@ Two halves:
   on a sheet that is sent) on the device's own project, each with exactly what the worker is
   shown (the canonical form the line's hash covers) and the means to check the worker: their
   face templates (only with recorded consent, for this worker only), their own cards, the
-  project's confirmers.
+  project's confirmers. Each read is audited (`wages.station_lines`: device, worker, lines).
 * `apply`: on ingest, a stored wage_confirm record that is granted, names a worker and a hash,
   and links to its chain, confirms the worker's current line with that shown_hash through
   server.wages.confirm (confirmed_via "device", with the device code and seq).
@@ -199,6 +199,17 @@ def offers(
     if worker.face_consent and current.status != AssignmentStatus.LEFT:
         templates = face_templates.templates_for(session, settings, worker.id)
     cards = repository.card_uids_for(session, [a.id for a in assignments])
+    lines = [_offer(session, line) for line in open_lines(session, device.project_id, worker.id)]
+    # A worker's pay (and template) went to a device: who looked, and when, is on record.
+    audit(
+        session,
+        None,
+        "wages.station_lines",
+        "worker",
+        worker.id,
+        project_id=device.project_id,
+        detail={"device": device.code, "lines": [o.line_id for o in lines]},
+    )
     return WageLinesResponse(
         worker_id=worker.id,
         name=worker.name,
@@ -209,7 +220,7 @@ def offers(
         card_uids=sorted({uid for uids in cards.values() for uid in uids}),
         confirmers=registry_service.confirmers_for_roster(session, device.project_id),
         policy=policy,
-        lines=[_offer(session, line) for line in open_lines(session, device.project_id, worker.id)],
+        lines=lines,
     )
 
 

@@ -478,8 +478,13 @@ class TestStationEndpoint:
         assert r.status_code == 422
         assert r.json()["message_zh"].startswith("请求数据有误")
 
-    def test_audit_counts(self, session: Session, site: Site, station: Gate) -> None:
-        """Reading the lines changes nothing."""
+    def test_reading_is_on_record_and_changes_nothing(
+        self, session: Session, site: Site, station: Gate
+    ) -> None:
         before = session.scalar(select(func.count()).select_from(WageLineEvent))
         self._ask(station, site.a.id_number)
         assert session.scalar(select(func.count()).select_from(WageLineEvent)) == before
+        entry = session.scalar(select(AuditLog).where(AuditLog.action == "wages.station_lines"))
+        assert entry is not None
+        assert (entry.entity_id, entry.detail["device"]) == (site.a.id, station.code)
+        assert entry.detail["lines"] == [site.line(site.a).id]

@@ -1,4 +1,5 @@
-"""`sitegate edge …`: provision, run, status, enroll, outbox. Heavy imports stay inside commands."""
+"""`sitegate edge …`: provision, run, status, enroll, wage-confirm, outbox. Heavy imports stay
+inside commands."""
 
 from __future__ import annotations
 
@@ -370,7 +371,17 @@ def outbox_show(
     finally:
         box.close()
     table = Table()
-    for col in ("seq", "time", "result", "reason", "mode", "credential", "worker", "score"):
+    for col in (
+        "seq",
+        "time",
+        "result",
+        "reason",
+        "mode",
+        "credential",
+        "worker",
+        "score",
+        "purpose",
+    ):
         table.add_column(col)
     for e in events:
         table.add_row(
@@ -382,6 +393,7 @@ def outbox_show(
             e.credential_ref or "",
             "" if e.worker_id is None else str(e.worker_id),
             "" if e.face_score is None else f"{e.face_score:.3f}",
+            "" if e.purpose is None else e.purpose.value,  # not a pass (a wage confirmation)
         )
     console.print(table)
 
@@ -436,3 +448,67 @@ def enroll(
         )
     else:
         console.print(f"服务器不可达,已排队 / server unreachable, queued: {who}")
+
+
+class ConsoleStation:
+    """The wage confirmation station on a terminal: the line, then 确认 / not now."""
+
+    def show(self, zh: str, en: str) -> None:
+        console.print(f"{zh} / {en}")
+
+    def ask_confirm(self, offer: Any, text: str) -> bool:
+        console.print(text, markup=False, highlight=False)
+        return typer.confirm("确认此工资单? / confirm this wage line?", default=False)
+
+
+@app.command("wage-confirm")
+@friendly_errors
+def wage_confirm(
+    config: ConfigOpt,
+    card_timeout: Annotated[
+        float, typer.Option(help="等待刷身份证秒数 / seconds to wait for the ID card")
+    ] = 60.0,
+) -> None:
+    """Wage confirmation station: ID card → your open wage lines → face (or a confirmer's card)
+    → confirm each line; a signed record in this device's chain, uploaded now or later."""
+    from edge.outbox import Outbox
+    from edge.roster_cache import RosterCache, roster_key
+    from edge.sync import SyncClient, SyncWorker
+    from edge.wage_confirm import Station
+    from models.device_auth import private_key_bytes
+
+    cfg = load_config(config)
+    key = load_or_create_key(cfg.key_path)
+    dev_id = device_id(cfg)
+    devices = build_devices(cfg)
+    if devices.id_reader is None:
+        devices.close()
+        raise EdgeConfigError("配置中没有身份证阅读器", "no ID card reader in the config")
+    matcher = build_matcher(cfg) if devices.camera is not None else None
+    outbox = Outbox(cfg.outbox_path, device_id=dev_id, key=key)
+    roster = RosterCache(cfg.roster_path, key=roster_key(private_key_bytes(key)))
+    client = SyncClient(cfg.server_url, device_code=dev_id, key=key, timeout_s=cfg.sync.timeout_s)
+    # The sync worker's own upload (offset, tip check, resend); its thread is never started.
+    sync = SyncWorker(client, outbox, roster, batch_size=cfg.sync.batch_size)
+    try:
+        result = Station(
+            id_reader=devices.id_reader,
+            client=client,
+            outbox=outbox,
+            ui=ConsoleStation(),
+            direction=cfg.direction,
+            gate=cfg.policy,
+            camera=devices.camera,
+            matcher=matcher,
+            ic_reader=devices.ic_reader,
+            upload=sync.flush_events,
+            card_timeout_s=card_timeout,
+        ).run()
+    finally:
+        devices.close()
+        client.close()
+        outbox.close()
+        roster.close()
+    for c in result.confirmed:
+        state = {True: "confirmed", False: "not applied", None: "queued"}[c.applied]
+        console.print(f"seq={c.seq} line={c.line_id} period={c.period} server={state}")

@@ -32,6 +32,7 @@ from models.enums import (
     Direction,
     GateMode,
     GateResult,
+    RecordPurpose,
 )
 from models.errors import ContractError
 from models.ids import mask_id_number, parse_resident_id
@@ -133,6 +134,10 @@ class Attempt:
     reason: DenyReason | None = None
     face_score: float | None = None
     voids_seq: int | None = None  # a "not passed" follow-up: the granted record's seq
+    # Not a pass attempt (edge/wage_confirm.py: a worker confirming a wage line, whose
+    # shown_hash is subject_hash); the gate's own decisions leave both None.
+    purpose: RecordPurpose | None = None
+    subject_hash: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

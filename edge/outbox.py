@@ -1,4 +1,5 @@
 """The durable outbox: every gate attempt, chained and signed, in SQLite before the relay moves.
+Records that are no pass attempt (a wage confirmation at a station) join the same chain.
 
 - WAL + synchronous=FULL: `append()` returns only after the commit is on disk, so a decision
   the gate acted on survives kill -9 and power loss; a transaction cut short leaves no row.
@@ -149,6 +150,8 @@ class Outbox:
                     reason=attempt.reason,
                     face_score=attempt.face_score,
                     voids_seq=attempt.voids_seq,
+                    purpose=attempt.purpose,
+                    subject_hash=attempt.subject_hash,
                     prev_hash=last_hash,
                 )
                 event = seal(body)
@@ -313,12 +316,14 @@ class Outbox:
 
     def recent_grants(self, since: dt.datetime) -> dict[int, dt.datetime]:
         """Last grant per worker since `since`: anti-passback memory after a restart. A grant
-        whose pass did not happen (a later record voids it) does not count."""
+        whose pass did not happen (a later record voids it) does not count, nor a record that
+        is no pass attempt at all (a wage confirmation at a station: it has a purpose)."""
         cutoff = since.astimezone(dt.UTC).isoformat()
         with self._lock:
             rows = self._conn.execute(
                 "SELECT worker_id, max(device_time) FROM event WHERE result = ?"
                 " AND worker_id IS NOT NULL AND device_time >= ?"
+                " AND json_extract(body, '$.purpose') IS NULL"
                 " AND seq NOT IN (SELECT json_extract(body, '$.voids_seq') FROM event"
                 " WHERE device_time >= ? AND json_extract(body, '$.voids_seq') IS NOT NULL)"
                 " GROUP BY worker_id",

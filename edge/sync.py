@@ -41,6 +41,7 @@ from models.sync import (
     ProvisionResponse,
     RosterDelta,
 )
+from models.wage_line import WageLinesRequest, WageLinesResponse
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -56,6 +57,7 @@ EVENTS_PATH = "/api/v1/edge/events"
 HEARTBEAT_PATH = "/api/v1/edge/heartbeat"
 ROSTER_PATH = "/api/v1/edge/roster"
 ENROLL_PATH = "/api/v1/edge/enrollments"
+WAGE_LINES_PATH = "/api/v1/edge/wage-lines"
 PROVISION_PATH = "/api/v1/edge/provision"
 SOFTWARE_VERSION = "sitegate-edge/0.1"
 CLOCK_OFFSET_META = "clock_offset_s"
@@ -147,6 +149,11 @@ class SyncClient:
     def enroll(self, request: EnrollmentRequest) -> EnrollmentResponse:
         return self._call("POST", ENROLL_PATH, request, EnrollmentResponse)
 
+    def wage_lines(self, id_number: str) -> WageLinesResponse:
+        """A station: the worker's lines to confirm (the ID number travels in the signed body)."""
+        req = WageLinesRequest(id_number=id_number)
+        return self._call("POST", WAGE_LINES_PATH, req, WageLinesResponse)
+
     def _call(
         self,
         method: str,
@@ -184,7 +191,6 @@ class SyncClient:
                     "bad_response", str(exc), status=resp.status_code, retryable=True
                 ) from exc
         raise AssertionError("unreachable")  # pragma: no cover
-
 
     def _correct_clock(self, offset_s: float) -> None:
         log.warning(

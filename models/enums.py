@@ -25,6 +25,16 @@ class GateMode(StrEnum):
     CARD_CONFIRMED = "card_confirmed"
 
 
+class RecordPurpose(StrEnum):
+    """What a chained record is for, besides a pass at a gate (a record without one is a pass
+    attempt). Attendance counts only passes; the other purposes ride the same signed chain so
+    they are evidence of the same strength."""
+
+    # The worker confirmed their wage line (工资支付表 row) at a station: card + face, or card +
+    # a confirmer's card; `subject_hash` names the line's shown_hash.
+    WAGE_CONFIRM = "wage_confirm"
+
+
 class GateResult(StrEnum):
     GRANTED = "granted"
     REFUSED = "refused"

@@ -3,6 +3,9 @@
 hash = SHA-256(prev_hash || canonical_bytes(event)); the device signs the hash with its Ed25519
 key. The canonical form normalises device_time to UTC with microseconds, so the server can recompute
 the hash from its stored columns years later and show the record is unaltered.
+
+Most records are pass attempts. A record with a `purpose` is another act of a person at a device,
+sealed into the same chain (a worker's wage confirmation at a station): it never counts as a pass.
 """
 
 from __future__ import annotations
@@ -16,7 +19,14 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from models.enums import CredentialKind, DenyReason, Direction, GateMode, GateResult
+from models.enums import (
+    CredentialKind,
+    DenyReason,
+    Direction,
+    GateMode,
+    GateResult,
+    RecordPurpose,
+)
 
 GENESIS_HASH = "0" * 64
 
@@ -46,6 +56,16 @@ class GateEventBody(BaseModel):
         description="on a refused relay_failed record: the seq of this gate's granted record "
         "whose pass did not happen",
     )
+    purpose: RecordPurpose | None = Field(
+        default=None,
+        description="None: a pass attempt at a gate; wage_confirm: a worker's confirmation of "
+        "the wage line named by subject_hash (never counted as attendance)",
+    )
+    subject_hash: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="on a wage_confirm record: the shown_hash of the line the worker confirmed",
+    )
     prev_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
 
     @field_validator("face_score")
@@ -71,7 +91,7 @@ def _utc_text(value: dt.datetime) -> str:
 
 # Fields added after the first gates shipped: left out of the canonical form while None, so
 # every record sealed before they existed keeps its hash.
-OPTIONAL_FIELDS = frozenset({"voids_seq"})
+OPTIONAL_FIELDS = frozenset({"voids_seq", "purpose", "subject_hash"})
 
 
 def canonical_bytes(fields: dict[str, Any]) -> bytes:

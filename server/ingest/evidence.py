@@ -36,6 +36,7 @@ from models.enums import (
     Direction,
     GateMode,
     GateResult,
+    RecordPurpose,
 )
 from models.gate_event import GENESIS_HASH, canonical_bytes, chain_hash
 from models.ids import mask_id_number
@@ -110,6 +111,11 @@ WARNING_TEXT: dict[str, tuple[str, str]] = {
     "not_passed": (
         "闸门未打开,本次通行未发生(见后续记录)",
         "the gate did not open: this pass did not happen (see the follow-up record)",
+    ),
+    "wage_confirm": (
+        "工资确认记录(工人在站点确认工资单),不是通行记录,不计考勤;确认的工资单哈希",
+        "a wage confirmation (the worker confirmed a wage line at a station), not a pass: "
+        "no attendance; the line's hash",
     ),
 }
 
@@ -190,6 +196,9 @@ class EvidenceEvent:
     voids_seq: int | None = None  # a not-passed follow-up: the granted seq it voids
     voided_by_seq: int | None = None  # a granted record whose pass did not happen
     warnings: tuple[Problem, ...] = ()
+    # Not a pass: e.g. wage_confirm, with the confirmed line's shown_hash (stored text).
+    purpose: RecordPurpose | str | None = None
+    subject_hash: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -568,6 +577,14 @@ def worker_month_evidence(
         if r.voided_by_seq is not None:
             zh, en = WARNING_TEXT["not_passed"]
             warnings.append(Problem("not_passed", zh, en, "", str(r.voided_by_seq)))
+        purpose = None if r.purpose is None else stored_value(RecordPurpose, r.purpose)
+        if purpose is not None:
+            # Any purpose is no pass; its text names what the record is for.
+            zh, en = WARNING_TEXT["wage_confirm"]
+            subject = r.subject_hash or ""
+            warnings.append(
+                Problem("wage_confirm", f"{zh} {subject}", f"{en} {subject}", "", subject)
+            )
 
         confirmer_id: int | None = None
         if r.mode == GateMode.CARD_CONFIRMED and r.credential_ref:
@@ -610,6 +627,8 @@ def worker_month_evidence(
                 voids_seq=r.voids_seq,
                 voided_by_seq=r.voided_by_seq,
                 warnings=tuple(warnings),
+                purpose=purpose,
+                subject_hash=r.subject_hash,
             )
         )
 

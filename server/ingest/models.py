@@ -21,7 +21,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.enums import CredentialKind, DenyReason, Direction, GateMode, GateResult
+from models.enums import (
+    CredentialKind,
+    DenyReason,
+    Direction,
+    GateMode,
+    GateResult,
+    RecordPurpose,
+)
 from server.db.base import Base, BigId, IdMixin
 from server.db.types import UTCDateTime, utcnow
 from server.registry.models import str_enum
@@ -32,7 +39,8 @@ class GateEventRow(IdMixin, Base):
     __table_args__ = (
         UniqueConstraint("device_id", "seq"),
         # Covering for the monthly roster (rosters.service): its range scan reads worker,
-        # direction and result from the index, without a table lookup per event.
+        # direction and result from the index, without a table lookup per event; `purpose`
+        # too, since only pass attempts (purpose NULL) count.
         Index(
             "ix_gate_event_project_time_cover",
             "project_id",
@@ -41,6 +49,7 @@ class GateEventRow(IdMixin, Base):
             "direction",
             "result",
             "voided_by_seq",
+            "purpose",
         ),
         Index("ix_gate_event_worker_time", "worker_id", "device_time"),
     )
@@ -64,6 +73,10 @@ class GateEventRow(IdMixin, Base):
     # Hashed: on a "not passed" follow-up record (reason relay_failed), the seq of the granted
     # record of the same gate whose pass did not happen.
     voids_seq: Mapped[int | None] = mapped_column(BigId)
+    # Hashed: NULL for a pass attempt; wage_confirm for a worker's confirmation of the wage
+    # line whose shown_hash is subject_hash (server/ingest/wage_confirm.py). Not attendance.
+    purpose: Mapped[RecordPurpose | None] = mapped_column(str_enum(RecordPurpose, "record_purpose"))
+    subject_hash: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str] = mapped_column(String(128))
@@ -98,9 +111,10 @@ ENUM_TYPES: dict[str, type[StrEnum]] = {
     "credential": CredentialKind,
     "result": GateResult,
     "reason": DenyReason,
+    "purpose": RecordPurpose,
 }
 ENUM_COLUMNS = tuple(ENUM_TYPES)
-NULLABLE_ENUM_COLUMNS = ("credential", "reason")
+NULLABLE_ENUM_COLUMNS = ("credential", "reason", "purpose")
 
 E = TypeVar("E", bound=StrEnum)
 

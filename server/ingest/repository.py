@@ -152,6 +152,8 @@ _PG_ARRAY_TYPES = {
     "reason": "varchar[]",
     "face_score": "float8[]",
     "voids_seq": "bigint[]",
+    "purpose": "varchar[]",
+    "subject_hash": "varchar[]",
     "prev_hash": "varchar[]",
     "hash": "varchar[]",
     "signature": "varchar[]",

@@ -5,6 +5,9 @@ POST /api/v1/edge/events        signed, EventBatch -> BatchAck
 POST /api/v1/edge/heartbeat     signed, Heartbeat -> HeartbeatAck
 GET  /api/v1/edge/roster        signed, ?since=<version> -> RosterDelta
 POST /api/v1/edge/enrollments   signed, EnrollmentRequest -> EnrollmentResponse
+POST /api/v1/edge/wage-lines    signed, WageLinesRequest -> WageLinesResponse (a station: the
+                                worker's lines to confirm; the ID number in the signed body,
+                                never in a query string, which is neither signed nor private)
 GET  /api/v1/projects/{project_id}/devices/{device_id}/chain   people -> ChainReport
 """
 
@@ -27,6 +30,7 @@ from models.sync import (
     ProvisionResponse,
     RosterDelta,
 )
+from models.wage_line import WageLinesRequest, WageLinesResponse
 from server.auth import throttle
 from server.auth.scope import Resource
 from server.db.types import utcnow
@@ -131,6 +135,13 @@ def enroll(
     device: DeviceCaller, body: EnrollmentRequest, session: SessionDep, settings: SettingsDep
 ) -> EnrollmentResponse:
     return ingest_service.enroll(session, settings, device, body)
+
+
+@edge_router.post("/wage-lines", response_model=WageLinesResponse)
+def wage_lines(
+    device: DeviceCaller, body: WageLinesRequest, session: SessionDep, settings: SettingsDep
+) -> WageLinesResponse:
+    return ingest_service.wage_lines(session, settings, device, body)
 
 
 @people_router.get(

@@ -1,5 +1,6 @@
 """Edge ingest: provisioning, signed-request checks, event batches with the per-device hash
-chain, heartbeats, roster downloads, enrollments, and re-verifying a stored chain.
+chain, heartbeats, roster downloads, enrollments, a station's wage lines, and re-verifying a
+stored chain.
 
 Decisions worth knowing (the edge codes against them):
 
@@ -15,6 +16,8 @@ Decisions worth knowing (the edge codes against them):
 * An event whose prev_hash does not match the stored hash of seq-1 IS stored (chain_ok=False):
   it is a real attempt at the gate, signed by the gate; the break is recorded and raised. When
   seq-1 arrives after seq (gaps), the link is checked then, from the other side.
+* A record with purpose wage_confirm is stored like any other and, once newly stored, applied to
+  the worker's wage line it names (server/ingest/wage_confirm.py); it is never a pass.
 * Services never commit: the request's unit of work does (habit 9).
 """
 
@@ -54,10 +57,11 @@ from models.sync import (
     ProvisionResponse,
     RosterDelta,
 )
+from models.wage_line import WageLinesRequest, WageLinesResponse
 from server.auth import service as auth_service
 from server.config import Settings
 from server.errors import NotAuthenticatedError, SiteGateError, ValidationFailedError
-from server.ingest import repository
+from server.ingest import repository, wage_confirm
 from server.ingest.ack_check import AckedState, StoredState, ack_problems
 from server.ingest.models import stored_enum_errors
 from server.ingest.schemas import ChainProblem, ChainReport, RecordedBreak
@@ -248,6 +252,8 @@ def _row(
         "reason": event.reason,
         "face_score": event.face_score,
         "voids_seq": event.voids_seq,
+        "purpose": event.purpose,
+        "subject_hash": event.subject_hash,
         "prev_hash": event.prev_hash,
         "hash": event.hash,
         "signature": event.signature,
@@ -420,6 +426,8 @@ def ingest(
         device.acked_count = (device.acked_count or 0) + len(fresh)
         device.acked_at = now
     _void_passes(session, device, fresh)
+    # A worker's wage confirmation at a station confirms their line, once, when first stored.
+    wage_confirm.apply(session, device, fresh.values(), {s: s not in link_breaks for s in fresh})
     if breaks:
         _record_breaks(session, device, breaks, now)
     errors.sort(key=lambda e: e.index)
@@ -630,6 +638,18 @@ def roster(session: Session, settings: Settings, device: Device, since: int) -> 
         policy=gate_policy(project),
         confirmers=registry_service.confirmers_for_roster(session, project.id),
     )
+
+
+# --- wage lines at a station ------------------------------------------------------------------
+
+
+def wage_lines(
+    session: Session, settings: Settings, device: Device, req: WageLinesRequest
+) -> WageLinesResponse:
+    """The worker read off the card at a station, and their lines awaiting an answer on the
+    device's own project (server/ingest/wage_confirm.py)."""
+    project = repository.project(session, device.project_id)
+    return wage_confirm.offers(session, settings, device, req, policy=gate_policy(project))
 
 
 # --- enrollment -------------------------------------------------------------------------------

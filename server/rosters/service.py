@@ -216,6 +216,7 @@ def _event_rows(
         c.device_time < end,
         c.result == GateResult.GRANTED,
         c.voided_by_seq.is_(None),  # a pass that did not happen (relay_failed follow-up)
+        c.purpose.is_(None),  # a wage confirmation at a station is no pass
         c.worker_id.is_not(None),
     )
     rows = []
@@ -284,6 +285,7 @@ def _month_event_rows(
         c.device_time < end,
         c.result == GateResult.GRANTED,
         c.voided_by_seq.is_(None),  # a pass that did not happen (relay_failed follow-up)
+        c.purpose.is_(None),  # a wage confirmation at a station is no pass
         c.worker_id.is_not(None) if worker_id is None else c.worker_id == worker_id,
         # As the day board: a direction edited outside the enum is no event (not an "out").
         c.direction.in_((Direction.IN, Direction.OUT)),
@@ -986,6 +988,7 @@ def _attempts(
         .join(Device, Device.id == GateEventRow.device_id)
         .where(
             GateEventRow.project_id == project_id,
+            GateEventRow.purpose.is_(None),  # pass attempts only, not wage confirmations
             or_(GateEventRow.result == GateResult.REFUSED, confirmed),
             GateEventRow.device_time >= start,
             GateEventRow.device_time < end,

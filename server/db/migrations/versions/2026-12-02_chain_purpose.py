@@ -5,7 +5,7 @@ wage line's shown_hash on a wage_confirm record). The roster's covering index ga
 so rosters that count only pass attempts stay index-only.
 
 Revision ID: 0011_chain_purpose
-Revises: 0007_wage_sheets
+Revises: 0009_recon_payer_stale
 Create Date: 2026-12-03 00:00:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011_chain_purpose"
-down_revision: str | Sequence[str] | None = "0007_wage_sheets"
+down_revision: str | Sequence[str] | None = "0009_recon_payer_stale"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -36,6 +36,7 @@ from server.payroll.parsers import (
     parse_payroll_file,
 )
 from server.payroll.parsers.template import template_headers
+from tests.support.bank_result import fill_status
 
 LAYOUTS = load_layouts()
 Writer = Callable[[DisbursementBatch, BankLayout], bytes]
@@ -83,33 +84,9 @@ BATCH = batch(
 )
 
 
-def success_word(layout: BankLayout) -> str:
-    words = layout.status_words.get(TransferStatus.SUCCESS)
-    return words[0] if words else "成功"
-
-
 def bank_fills_status(data: bytes, kind: str, layout: BankLayout) -> bytes:
     """What the bank sends back: the same file with the status column filled in."""
-    grid = sheet(BATCH, layout)
-    col = grid.fields.index("status")
-    word = success_word(layout)
-    last = grid.header_row + BATCH.count  # Excel row of the last data line
-    if kind == "xlsx":
-        wb = load_workbook(io.BytesIO(data))
-        ws = wb.active
-        assert ws is not None
-        for r in range(grid.header_row + 1, last + 1):
-            ws.cell(row=r, column=col + 1).value = word
-        out = io.BytesIO()
-        wb.save(out)
-        return out.getvalue()
-    encoding, delimiter = csv_encoding(layout), layout.delimiter or ","
-    rows = list(csv.reader(io.StringIO(data.decode(encoding), newline=""), delimiter=delimiter))
-    for r in range(grid.header_row, last):
-        rows[r][col] = word
-    buf = io.StringIO(newline="")
-    csv.writer(buf, lineterminator="\r\n", delimiter=delimiter).writerows(rows)
-    return buf.getvalue().encode(encoding)
+    return fill_status(data, kind, layout, BATCH)
 
 
 def parse_back(data: bytes, kind: str, layout: BankLayout | None) -> ParseResult:

@@ -14,7 +14,7 @@ Decisions:
 - The totals (number of lines, sum in yuan) sit in a title block above the header, which the
   parsers skip (they search for the header, or a layout fixes its row): the block takes the rows
   the layout leaves above its header. A layout whose header is on row 1 gets a trailing 合计 row
-  instead, which the parsers skip as a total row.
+  instead (its first total-row prefix), which the parsers skip as a total row.
 - Amounts are text with two decimals and no thousands separator ("9999999.99"), computed from
   integer fen: a bank import never sees a float, and Excel cannot round them.
 - Every cell goes through server/reports/cells.py: a name like "=cmd|..." stays text.
@@ -144,31 +144,29 @@ def _line_problems(line: DisbursementLine, batch_period: str) -> list[tuple[str,
     return out
 
 
+def _problem(row_no: int | None, fld: str | None, zh: str, en: str) -> dict[str, Any]:
+    return {"row_no": row_no, "field": fld, "message_zh": zh, "message_en": en}
+
+
 def check_batch(batch: DisbursementBatch) -> None:
     """Raise DisbursementError listing every bad line (a bank refuses the whole file otherwise)."""
     problems: list[dict[str, Any]] = []
     if not _PERIOD.fullmatch(batch.period):
         problems.append(
-            {"row_no": None, "field": "period", "message_zh": "批次所属期须为 YYYY-MM",
-             "message_en": "the batch's period must be YYYY-MM"}
-        )  # fmt: skip
+            _problem(None, "period", "批次所属期须为 YYYY-MM", "the batch's period must be YYYY-MM")
+        )
     if not batch.lines:
-        problems.append(
-            {"row_no": None, "field": None, "message_zh": "批次中没有代发明细",
-             "message_en": "the batch has no lines"}
-        )  # fmt: skip
+        problems.append(_problem(None, None, "批次中没有代发明细", "the batch has no lines"))
     seen: set[int] = set()
     for line in batch.lines:
         if line.row_no in seen or line.row_no < 1:
             problems.append(
-                {"row_no": line.row_no, "field": "row_no", "message_zh": "序号重复或小于 1",
-                 "message_en": "row number repeated or below 1"}
-            )  # fmt: skip
-        seen.add(line.row_no)
-        for fld, zh, en in _line_problems(line, batch.period):
-            problems.append(
-                {"row_no": line.row_no, "field": fld, "message_zh": zh, "message_en": en}
+                _problem(
+                    line.row_no, "row_no", "序号重复或小于 1", "row number repeated or below 1"
+                )
             )
+        seen.add(line.row_no)
+        problems.extend(_problem(line.row_no, *p) for p in _line_problems(line, batch.period))
     if problems:
         first = problems[0]
         where_zh = f"第 {first['row_no']} 笔: " if first["row_no"] is not None else ""
@@ -265,10 +263,16 @@ def sheet(batch: DisbursementBatch, layout: BankLayout = CANONICAL) -> Sheet:
         for line in sorted(batch.lines, key=lambda ln: ln.row_no)
     ]
     rows: list[tuple[object, ...]] = [*block, headers, *data]
-    if above == 0:  # no room above the header: the parsers skip a row starting with 合计
-        prefix = layout.skip_row_prefixes[0] if layout.skip_row_prefixes else "合计"
+    # No room above the header: below the lines, in a row the parsers skip as a total row. A
+    # layout with neither room nor a total-row prefix gets no totals (they would be read as a line).
+    if above == 0 and layout.skip_row_prefixes:
         rows.append(
-            (f"{prefix} Total", f"{batch.count} 笔 lines", yuan_text(batch.total_fen), "元 yuan")
+            (
+                f"{layout.skip_row_prefixes[0]} Total",
+                f"{batch.count} 笔 lines",
+                yuan_text(batch.total_fen),
+                "元 yuan",
+            )
         )
     return Sheet(tuple(rows), len(block) + 1, (*fields, None), headers)
 

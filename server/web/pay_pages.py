@@ -86,24 +86,21 @@ def _imports(session: Session, project_id: int) -> list[ImportRow]:
     periods: dict[int, set[str]] = defaultdict(set)
     paid: dict[int, Fen] = defaultdict(int)
     if ids:  # one grouped query for the whole list, not one per import
+        keys = (PayrollLine.import_id, PayrollLine.period, PayrollLine.status)
         stmt = (
-            select(PayrollLine.import_id, PayrollLine.period, PayrollLine.status, func.sum(
-                PayrollLine.net_fen
-            ))
+            select(*keys, func.sum(PayrollLine.net_fen))
             .where(PayrollLine.import_id.in_(ids))
-            .group_by(PayrollLine.import_id, PayrollLine.period, PayrollLine.status)
-        )  # fmt: skip
+            .group_by(*keys)
+        )
         for import_id, period, status, total in session.execute(stmt).all():
             periods[import_id].add(period)
             if status == TransferStatus.SUCCESS.value:
                 paid[import_id] += int(total or 0)
     users = {i.user_id for i in imports if i.user_id is not None}
-    names = {
-        uid: full or username
-        for uid, full, username in session.execute(
-            select(User.id, User.full_name, User.username).where(User.id.in_(users))
-        ).all()
-    } if users else {}  # fmt: skip
+    names: dict[int, str] = {}
+    if users:
+        stmt_users = select(User.id, User.full_name, User.username).where(User.id.in_(users))
+        names = {uid: full or username for uid, full, username in session.execute(stmt_users)}
     return [
         ImportRow(
             imported_at=i.imported_at,

@@ -27,6 +27,7 @@ from server.payroll.models import PayrollImport, PayrollLine
 from server.payroll.parsers import load_layouts
 from server.reconciliation.models import Finding, FindingEvent
 from server.registry.models import Project, Worker
+from server.reports.reconciliation_xlsx import PREVIEW_TEXT
 from tests.factories import make_assignment, make_device, make_id_number, make_worker
 from tests.integration.server.web.conftest import PERIOD, World
 from tests.integration.server.web.helpers import page_csrf, web_login
@@ -381,6 +382,10 @@ class TestInspectorAsOf:
         assert r.status_code == 200
         wb = load_workbook(io.BytesIO(r.content))
         assert wb["核对汇总"]["B6"].value == "2026-04-20"
+        assert wb["核对汇总"]["B8"].value == PREVIEW_TEXT
+        ids = {row[1]: row[6] for row in wb["预警明细"].iter_rows(min_row=2, values_only=True)}
+        assert ids["UNPAID"] == "-"  # found as of that date, never stored
+        assert isinstance(ids["PAID_WITHOUT_ATTENDANCE"], int)  # the stored run's, same id
         kinds = {
             (row[1], row[2], row[0])
             for row in wb["预警明细"].iter_rows(min_row=2, values_only=True)

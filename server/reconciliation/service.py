@@ -25,6 +25,7 @@ resolved or waived with a comment no longer raises it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -39,6 +40,7 @@ from models.money import Fen
 from server.auth import scope
 from server.auth import service as auth_service
 from server.auth.models import AuditLog, User
+from server.db.types import utcnow
 from server.errors import ConflictError, NotFoundError, ValidationFailedError
 from server.payroll import service as payroll_service
 from server.reconciliation import rules
@@ -161,6 +163,10 @@ class ReconSummary:
     @property
     def stale_reason_en(self) -> str:
         return split_reason(self.stale_reason)[1]
+
+    run_as_of: dt.date | None = None  # the as-of date ("today") of the last stored run
+    # False for `preview`: findings computed as of `today` and not stored (new ones have id 0)
+    stored: bool = True
 
 
 # --------------------------------------------------------------------------------------------
@@ -433,19 +439,33 @@ def staleness(
     marked (rosters.closing.mark_month_changed) since the last run, of a month that has run.
     `last_run_at`: the caller's, when it has it."""
     if last_run_at is None:
-        last_run_at = _last_runs(session, [project_id]).get((project_id, period))
+        last = _last_runs(session, [project_id]).get((project_id, period))
+        last_run_at = last.at if last else None
     state = closing.month_state(session, project_id=project_id, period=period)
     if last_run_at is None or state is None or state.stale_at is None:
         return Staleness(False, None, "")
     return Staleness(True, state.stale_at, state.stale_reason)
 
 
-def _summary(session: Session, computed: _Computed, **changes: int) -> ReconSummary:
+def _summary(
+    session: Session,
+    computed: _Computed,
+    views: Sequence[FindingView] | None = None,
+    **changes: int,
+) -> ReconSummary:
+    """The summary of `computed` with the stored findings, or with `views` (a preview's)."""
     project = computed.project
-    views = findings_for(session, project_id=project.id, period=computed.period)
+    stored = views is None
+    if views is None:
+        views = findings_for(session, project_id=project.id, period=computed.period)
     counts = _counts(v.level for v in views if v.status == "open")
-    last_run = _last_runs(session, [project.id]).get((project.id, computed.period))
-    stale = staleness(session, project_id=project.id, period=computed.period, last_run_at=last_run)
+    last = _last_runs(session, [project.id]).get((project.id, computed.period))
+    stale = staleness(
+        session,
+        project_id=project.id,
+        period=computed.period,
+        last_run_at=last.at if last else None,
+    )
     return ReconSummary(
         project_id=project.id,
         project_code=project.code,
@@ -459,7 +479,9 @@ def _summary(session: Session, computed: _Computed, **changes: int) -> ReconSumm
         rows=computed.rows,
         findings=tuple(views),
         rule_notes=computed.settings.rule_notes(),
-        last_run_at=last_run,
+        last_run_at=last.at if last else None,
+        run_as_of=last.as_of if last else None,
+        stored=stored,
         stale=stale.stale,
         stale_at=stale.stale_at,
         stale_reason=stale.reason,
@@ -488,6 +510,86 @@ def summary(
         month=month,
     )
     return _summary(session, computed)
+
+
+def preview(
+    session: Session,
+    *,
+    project_id: int,
+    period: str,
+    today: dt.date,
+) -> ReconSummary:
+    """What `run` would store for `today`, computed and not stored: no write, no audit.
+
+    The read an inspector makes "as of" a date (policy: inspectors only read reconciliation;
+    the stored run stays the manager's). Its findings and the per-worker table come from the
+    same computation, so they agree. A finding already stored keeps its id and, as `run` keeps
+    it, a person's decision (resolved / waived, unless its level rose); a finding not stored
+    yet has id 0; a stored open finding that no longer occurs shows as "gone".
+    """
+    project = roster_service.get_project_or_raise(session, project_id)
+    computed = _compute(session, project_id=project.id, period=period, today=today)
+    stmt = (
+        select(Finding, Worker.name)
+        .outerjoin(Worker, Worker.id == Finding.worker_id)
+        .where(Finding.project_id == project.id, Finding.period == computed.period)
+    )
+    stored = {f.key: (f, name) for f, name in session.execute(stmt).all()}
+    names = {r.worker_id: r.name for r in computed.rows}
+    now = utcnow()
+    views: list[FindingView] = []
+    seen: set[str] = set()
+    for found in computed.result.findings:
+        if found.key in seen:
+            continue
+        seen.add(found.key)
+        hit = stored.get(found.key)
+        if hit is None:
+            views.append(
+                FindingView(
+                    id=0,
+                    project_id=project.id,
+                    period=computed.period,
+                    kind=found.kind.value,
+                    level=found.level,
+                    status="open",
+                    key=found.key,
+                    worker_id=found.worker_id,
+                    worker_name=names.get(found.worker_id) if found.worker_id else None,
+                    payroll_line_id=found.line_id,
+                    device_id=None,
+                    message_zh=found.message_zh,
+                    message_en=found.message_en,
+                    evidence=found.evidence.as_dict(),
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            continue
+        row, name = hit
+        view = _view(row, name)
+        reopens = row.status == "gone" or (
+            row.status in ("resolved", "waived") and _rose(row.level, found.level)
+        )
+        if row.status == "open" or reopens:
+            view = dataclasses.replace(
+                view,
+                status="open",
+                level=found.level,
+                message_zh=found.message_zh,
+                message_en=found.message_en,
+                evidence=found.evidence.as_dict(),
+            )
+        views.append(view)  # else resolved / waived and not worse: as the person left it
+    for key, (row, name) in stored.items():
+        if key in seen:
+            continue
+        view = _view(row, name)
+        if row.kind in RUN_KINDS and row.status == "open":
+            view = dataclasses.replace(view, status="gone")
+        views.append(view)  # CHAIN_BREAK (ingest's) and closed findings: as stored
+    views.sort(key=_finding_order)
+    return _summary(session, computed, views)
 
 
 # --------------------------------------------------------------------------------------------
@@ -539,15 +641,18 @@ def findings_for(
     if status is not None:
         stmt = stmt.where(Finding.status == status)
     views = [_view(f, name) for f, name in session.execute(stmt).all()]
-    views.sort(
-        key=lambda v: (
-            STATUSES.index(v.status) if v.status in STATUSES else 9,
-            -_LEVEL_RANK[v.level],
-            v.kind,
-            v.id,
-        )
-    )
+    views.sort(key=_finding_order)
     return views
+
+
+def _finding_order(v: FindingView) -> tuple[int, int, str, int]:
+    """Open first, red first; then by kind and age."""
+    return (
+        STATUSES.index(v.status) if v.status in STATUSES else 9,
+        -_LEVEL_RANK[v.level],
+        v.kind,
+        v.id,
+    )
 
 
 def project_level(session: Session, *, project_id: int, period: str) -> WarningLevel:
@@ -562,19 +667,32 @@ def project_level(session: Session, *, project_id: int, period: str) -> WarningL
     return rules.max_level(levels)
 
 
-def _last_runs(session: Session, project_ids: Sequence[int]) -> dict[tuple[int, str], dt.datetime]:
-    out: dict[tuple[int, str], dt.datetime] = {}
+@dataclass(frozen=True, slots=True)
+class _Run:
+    at: dt.datetime
+    as_of: dt.date | None  # the run's "today", as its audit entry recorded it
+
+
+def _as_of(value: object) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _last_runs(session: Session, project_ids: Sequence[int]) -> dict[tuple[int, str], _Run]:
+    out: dict[tuple[int, str], _Run] = {}
     if not project_ids:
         return out
     stmt = (
         select(AuditLog.project_id, AuditLog.at, AuditLog.detail)
         .where(AuditLog.action == closing.RECON_RUN_ACTION, AuditLog.project_id.in_(project_ids))
-        .order_by(AuditLog.at)
+        .order_by(AuditLog.at, AuditLog.id)
     )
     for pid, at, detail in session.execute(stmt).all():
         period = (detail or {}).get("period")
         if pid is not None and isinstance(period, str):
-            out[(pid, period)] = at
+            out[(pid, period)] = _Run(at, _as_of((detail or {}).get("today")))
     return out
 
 
@@ -603,7 +721,7 @@ def levels_for_projects(
                 level=_level_of(counts),
                 counts=counts,
                 reconciled=last is not None or bool(grouped.get((pid, period))),
-                last_run_at=last,
+                last_run_at=last.at if last else None,
                 stale=last is not None and (pid, period) in stale,
             )
     return result

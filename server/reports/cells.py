@@ -53,10 +53,10 @@ def append(ws: Worksheet, values: Iterable[object]) -> None:
     ws.append([neutral(v) for v in values])
 
 
-def csv_text(rows: Iterable[Sequence[object]]) -> str:
+def csv_text(rows: Iterable[Sequence[object]], *, delimiter: str = ",") -> str:
     """Rows as CSV text (CRLF, as Excel writes it); every field neutralised."""
     buf = io.StringIO(newline="")
-    out = csv.writer(buf, lineterminator="\r\n")
+    out = csv.writer(buf, lineterminator="\r\n", delimiter=delimiter)
     for row in rows:
         out.writerow([neutral(v) for v in row])
     return buf.getvalue()

@@ -29,6 +29,7 @@ from server.reports.payslip_pdf import find_cjk_font
 from server.reports.reconciliation_xlsx import (
     FINDING_STATUS_TEXT,
     LEVEL_TEXT,
+    PREVIEW_TEXT,
     STATUS_TEXT,
     WAGE_KIND_TEXT,
 )
@@ -209,6 +210,7 @@ def recon_pdf(
                 if summary.stale
                 else []
             ),
+            *((("核对方式 Basis", PREVIEW_TEXT),) if not summary.stored else ()),
         ),
         summary.level,
     )

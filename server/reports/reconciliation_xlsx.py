@@ -42,6 +42,7 @@ FINDING_STATUS_TEXT = {
     "gone": "已消除 gone",
 }
 WAGE_KIND_TEXT = {"daily": "日薪 daily", "monthly": "月薪 monthly", "piece": "计件 piece"}
+PREVIEW_TEXT = "按核对日期试算,未保存 / computed as of this date, not saved"
 _MONEY = "#,##0.00"
 
 
@@ -95,7 +96,10 @@ def reconciliation_xlsx(summary: ReconSummary) -> bytes:
     level_cell = ws.cell(row=7, column=2)
     level_cell.fill = LEVEL_FILL[summary.level]
     level_cell.font = Font(bold=True)
-    if summary.stale:  # the findings predate a change to the month's attendance
+    if not summary.stored:  # a preview as of a date: say so where the level is read
+        put(ws, 8, 1, "核对方式 Basis").font = Font(bold=True)
+        put(ws, 8, 2, PREVIEW_TEXT)
+    elif summary.stale:  # the findings predate a change to the month's attendance
         put(ws, 8, 1, "已过期 Stale").font = Font(bold=True, color="A50E0E")
         put(
             ws,
@@ -163,7 +167,7 @@ def reconciliation_xlsx(summary: ReconSummary) -> bytes:
             f.message_zh,
             f.message_en,
             FINDING_STATUS_TEXT.get(f.status, f.status),
-            f.id,
+            f.id or "-",  # 0: a preview's finding, not stored
         )
         for col, f_value in enumerate(f_values, start=1):
             cell = put(f_ws, i, col, f_value)

@@ -614,6 +614,74 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "admin.activated": ("账号已启用", "Account activated"),
     "admin.unchanged": ("没有修改", "Nothing changed"),
     "admin.created_at": ("创建时间", "Created"),
+    # payroll import and reconciliation (server/web/pay_pages.py, the inspector's as-of view)
+    "nav.payroll": ("代发导入", "Payroll import"),
+    "nav.recon": ("工资核对", "Reconciliation"),
+    "payroll.title": ("导入银行代发结果", "Import the bank's disbursement result"),
+    "payroll.help": (
+        "上传银行返回的代发结果文件(XLSX 或 CSV)。同一文件只能导入一次;有错误行时不导入任何"
+        "数据,除非选择跳过错误行。",
+        "Upload the disbursement result the bank sent back (XLSX or CSV). A file imports once; "
+        "a file with bad rows imports nothing unless you choose to skip them.",
+    ),
+    "payroll.file": ("代发结果文件", "Result file"),
+    "payroll.layout": ("银行格式", "Bank layout"),
+    "payroll.layout_auto": ("自动识别", "Detect automatically"),
+    "payroll.period": ("缺省工资所属期", "Default wage period"),
+    "payroll.period_help": ("文件中没有所属期时使用", "Used where the file gives no period"),
+    "payroll.skip": ("跳过错误行,导入其余行", "Skip bad rows and import the rest"),
+    "payroll.submit": ("上传并导入", "Upload and import"),
+    "payroll.template": ("下载代发模板", "Download the template"),
+    "payroll.done": (
+        "已导入 {rows} 行(匹配工人 {matched} 行,跳过错误行 {skipped} 行),工资所属期 {periods}",
+        "Imported {rows} rows ({matched} matched to workers, {skipped} bad rows skipped), "
+        "periods {periods}",
+    ),
+    "payroll.skipped_rows": ("已跳过的错误行", "Bad rows skipped"),
+    "payroll.warnings": ("提示", "Warnings"),
+    "payroll.header": ("表头", "Header"),
+    "payroll.duplicate_help": (
+        "同一文件已在工资支付台账中,无需再导入;银行更正后的文件内容不同,可以导入。",
+        "This same file is already in the payroll ledger; a corrected file from the bank has "
+        "different content and imports.",
+    ),
+    "payroll.reconcile": ("核对 {period} 工资", "Reconcile {period}"),
+    "payroll.imports": ("导入记录", "Imports"),
+    "payroll.imported_at": ("导入时间", "Imported"),
+    "payroll.file_name": ("文件名", "File"),
+    "payroll.rows": ("行数", "Rows"),
+    "payroll.skipped": ("跳过", "Skipped"),
+    "payroll.success_total": ("成功发放(元)", "Paid (yuan)"),
+    "payroll.by": ("导入人", "By"),
+    "recon.run": ("运行 {period} 工资核对", "Reconcile {period}"),
+    "recon.run_help": (
+        "按今天({today})核对 {period} 的考勤与代发并保存预警;可重复运行,结果相同。",
+        "Reconciles {period}'s attendance and payments as of today ({today}) and saves the "
+        "findings; running it again gives the same result.",
+    ),
+    "recon.run_done": (
+        "核对完成并已保存:新增 {raised},更新 {updated},重新打开 {reopened},已消除 {gone}",
+        "Reconciled and saved: {raised} new, {updated} updated, {reopened} reopened, {gone} gone",
+    ),
+    "recon.as_of": ("核对日期", "As of"),
+    "recon.as_of_submit": ("按此日期试算", "Compute as of this date"),
+    "recon.as_of_clear": ("返回已保存的核对", "Back to the saved run"),
+    "recon.preview_note": (
+        "按核对日期 {as_of} 试算,未保存:预警与工人明细均按此日期计算。",
+        "Computed as of {as_of} and not saved: the findings and the table both as of that date.",
+    ),
+    "recon.stored_run": (
+        "已保存的核对: {at}(核对日期 {run_as_of})。",
+        "The saved run: {at} (as of {run_as_of}).",
+    ),
+    "recon.stored_note": (
+        "预警来自 {at} 保存的核对(核对日期 {run_as_of});工人明细按 {today} 计算。",
+        "Findings from the run saved {at} (as of {run_as_of}); the table computed as of {today}.",
+    ),
+    "recon.table_as_of": ("工人明细按 {today} 计算。", "The table computed as of {today}."),
+    "recon.new_finding": ("新", "new"),
+    "recon.worker": ("工人", "Worker"),
+    "recon.workers": ("工人明细", "Workers"),
 }
 
 

@@ -2,8 +2,10 @@
 
 What an inspector sees is what the reconciliation service stored: the level and the findings of
 the last run (with their history), and the per-worker table the service computes from the
-roster and the imported payroll lines. Nothing is reconciled again here; a month nobody has
-reconciled yet says so.
+roster and the imported payroll lines. Nothing is stored here; a month nobody has reconciled
+yet says so. `?as_of=YYYY-MM-DD` re-runs the month as of that date as a read (policy: inspectors
+read reconciliation; the stored run stays the manager's): findings and table come from one
+computation as of that date, shown and exported with the date, and nothing is saved.
 """
 
 from __future__ import annotations
@@ -41,7 +43,14 @@ from server.web.downloads import PDF, XLSX, download
 from server.web.errors import PageNotFoundError, PageRoute
 from server.web.forms import FormErrors
 from server.web.i18n import MESSAGES, Lang, lang_of, translate
-from server.web.period import DEFAULT_ZONE, checked_period, current_period, shift_period
+from server.web.pay_pages import recon_summary
+from server.web.period import (
+    DEFAULT_ZONE,
+    as_of_date,
+    checked_period,
+    current_period,
+    shift_period,
+)
 from server.web.security import settings_of
 from server.web.session import InspectorUser, PageDb, page_authorized
 from server.web.templating import render
@@ -91,9 +100,15 @@ def projects(request: Request, user: InspectorUser, session: PageDb) -> Response
 
 @router.get("/{project_id}/{period}")
 def project_month(
-    request: Request, project: ReconProject, session: PageDb, period: str
+    request: Request,
+    project: ReconProject,
+    session: PageDb,
+    period: str,
+    as_of: str | None = None,
 ) -> Response:
-    return _month_page(request, project, session, checked_period(period), [])
+    return _month_page(
+        request, project, session, checked_period(period), [], as_of=as_of_date(as_of)
+    )
 
 
 def _month_page(
@@ -103,10 +118,9 @@ def _month_page(
     period: str,
     errors: list[str],
     status_code: int = 200,
+    as_of: dt.date | None = None,
 ) -> Response:
-    summary = recon_service.summary(
-        session, project_id=project.id, period=period, today=_today(request, project)
-    )
+    summary = recon_summary(session, project, period, today=_today(request, project), as_of=as_of)
     lang = lang_of(request)
     rows = [r for r in summary.rows if r.expected_fen or r.paid_fen or r.attended_days]
     chart = charts.paired_bars(
@@ -142,6 +156,7 @@ def _month_page(
         next=shift_period(period, 1),
         errors=errors,
         kind_label=lambda kind: kind_label(kind, lang),
+        as_of=as_of.isoformat() if as_of else "",
     )
 
 
@@ -255,13 +270,21 @@ def act_on_finding(
 
 
 @router.get("/{project_id}/{period}/export.xlsx")
-def export_xlsx(request: Request, project: ReconProject, session: PageDb, period: str) -> Response:
-    """工资核对 XLSX: the stored level and findings, the per-worker table (server/reports)."""
-    summary = recon_service.summary(
+def export_xlsx(
+    request: Request,
+    project: ReconProject,
+    session: PageDb,
+    period: str,
+    as_of: str | None = None,
+) -> Response:
+    """工资核对 XLSX: the stored level and findings, the per-worker table (server/reports); with
+    `as_of`, the page's preview as of that date."""
+    summary = recon_summary(
         session,
-        project_id=project.id,
-        period=checked_period(period),
+        project,
+        checked_period(period),
         today=_today(request, project),
+        as_of=as_of_date(as_of),
     )
     return download(
         reconciliation_xlsx.reconciliation_xlsx(summary),
@@ -271,13 +294,21 @@ def export_xlsx(request: Request, project: ReconProject, session: PageDb, period
 
 
 @router.get("/{project_id}/{period}/report.pdf")
-def report_pdf(request: Request, project: ReconProject, session: PageDb, period: str) -> Response:
-    """工资核对报告 PDF: what the page shows, printable with signature lines (server/reports)."""
-    summary = recon_service.summary(
+def report_pdf(
+    request: Request,
+    project: ReconProject,
+    session: PageDb,
+    period: str,
+    as_of: str | None = None,
+) -> Response:
+    """工资核对报告 PDF: what the page shows (as of `as_of` when given), printable with signature
+    lines (server/reports)."""
+    summary = recon_summary(
         session,
-        project_id=project.id,
-        period=checked_period(period),
+        project,
+        checked_period(period),
         today=_today(request, project),
+        as_of=as_of_date(as_of),
     )
     data = recon_pdf.recon_pdf(
         summary,

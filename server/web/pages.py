@@ -29,6 +29,7 @@ from server.web.gate_pages import router as gate_router
 from server.web.i18n import LANG_COOKIE, LANGS, Lang, lang_of, translate
 from server.web.inspect_pages import router as inspect_router
 from server.web.me_pages import router as me_router
+from server.web.pay_pages import router as pay_router
 from server.web.security import (
     LOGIN_CSRF_COOKIE,
     clear_session_cookie,
@@ -188,6 +189,7 @@ router.include_router(gate_router)
 router.include_router(settings_router)
 router.include_router(site_router)
 router.include_router(correction_router)
+router.include_router(pay_router)
 router.include_router(inspect_router)
 router.include_router(me_router)
 router.include_router(account_router)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from server.errors import SiteGateError
+from server.errors import SiteGateError, ValidationFailedError
 from server.rosters import service as roster_service
 from server.web.errors import PageNotFoundError
 
@@ -50,3 +50,18 @@ def shift_period(period: str, months: int) -> str:
 
 def current_period(now: dt.datetime, zone: dt.tzinfo) -> str:
     return f"{now.astimezone(zone):%Y-%m}"
+
+
+def as_of_date(raw: str | None) -> dt.date | None:
+    """An `?as_of=` date (YYYY-MM-DD), None when absent or empty; anything else is a 422 page
+    saying so (a wrong date must not silently show today's numbers as if they were that day's)."""
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw.strip())
+    except ValueError:
+        raise ValidationFailedError(
+            f"核对日期 {raw[:20]!r} 格式错误,应为 YYYY-MM-DD",
+            f"the as-of date {raw[:20]!r} is not a date YYYY-MM-DD",
+            code="reconciliation.bad_as_of",
+        ) from None

@@ -4,6 +4,7 @@ codes: pure, so the API, the pages and the CLI give the same answer in words."""
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -129,10 +130,10 @@ def format_activation_code(code: str) -> str:
 
 
 def normalise_activation_code(text: str) -> str | None:
-    """What a worker typed as the code: case, spaces and dashes do not matter. None when it
-    cannot be a code at all (wrong length, a symbol the alphabet leaves out), which the form
-    says without looking anything up."""
-    code = text.translate(_CODE_SEPARATORS).upper()
+    """What a worker typed as the code: case, spaces, dashes and a Chinese input method's
+    full-width letters do not matter. None when it cannot be a code at all (wrong length, a
+    symbol the alphabet leaves out), which the form says without looking anything up."""
+    code = unicodedata.normalize("NFKC", text).translate(_CODE_SEPARATORS).upper()
     if len(code) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in code):
         return None
     return code

@@ -257,8 +257,9 @@ def signup(
         )
     except (activation.ActivationFailedError, throttle.TooManyAttemptsError) as exc:
         # Returning normally lets the unit of work commit the failure count; the code is not
-        # shown again.
-        errs.add_text(exc.message_zh, exc.message_en)
+        # shown again. Both languages: whoever helps the worker may read either.
+        en = exc.message_en[:1].upper() + exc.message_en[1:]
+        errs.messages += [en, exc.message_zh] if lang == "en" else [exc.message_zh, en]
         return _signup_page(
             request, id_number=id_number, errors=errs.messages, status_code=exc.status_code
         )

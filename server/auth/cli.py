@@ -83,6 +83,11 @@ def activation_codes(
         raise ValidationFailedError(
             "--team 与 --worker-id 只能用一个", "give --team or --worker-id, not both"
         )
+    if suffix == ".pdf":
+        from server.reports import activation_pdf
+
+        activation_pdf.ensure_font()  # no CJK font: say so before any code is issued
+    _check_writable(out)
     migrate.upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
@@ -102,12 +107,12 @@ def activation_codes(
                 reset_existing=reset,
                 via="cli",
             )
-            if result.issued:
-                # Written inside the unit of work: if the file cannot be written, no code is
-                # issued (and no older one voided) that nobody could hand out.
-                _write(out, _render(result, suffix))
     finally:
         engine.dispose()
+    if result.issued:
+        # After the commit: typesetting takes seconds for a big project, and on SQLite an open
+        # transaction would hold every other writer (a gate's upload) meanwhile.
+        _write(out, _render(result, suffix))
     for s in result.skipped:
         console.print(f"跳过 skipped: {s.name} {s.id_number_masked}: {s.reason_zh} / {s.reason_en}")
     if not result.issued:
@@ -119,6 +124,25 @@ def activation_codes(
         f"作废旧码 voided {result.voided}; 跳过 skipped {len(result.skipped)})\n"
         "激活码只在此文件中,请妥善保管 / the codes are in this file only: keep it safe"
     )
+
+
+def _check_writable(out: Path) -> None:
+    """Before any code is issued: a file that cannot be written would leave codes nobody has."""
+    if out.exists() and out.is_dir():
+        raise ValidationFailedError(f"--out: {out} 是文件夹", f"--out: {out} is a folder")
+    if not out.parent.is_dir():
+        raise ValidationFailedError(
+            f"--out: 文件夹 {out.parent} 不存在", f"--out: the folder {out.parent} does not exist"
+        )
+    try:
+        with out.open("ab"):
+            pass
+    except OSError as exc:
+        raise SiteGateError(
+            f"无法写入 {out}:{exc.strerror}", f"cannot write {out}: {exc.strerror}"
+        ) from None
+    if out.stat().st_size == 0:
+        out.unlink()  # made by the check itself: the file appears only with codes in it
 
 
 def _write(out: Path, data: bytes) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import MethodReturnValue, XPos, YPos
 
 from server.auth.activation import IssuedCode, IssueResult
 from server.auth.rules import MIN_LENGTH
@@ -83,6 +83,23 @@ class _Slips(FPDF):
         add_cjk_font(self, font)
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(auto=False)
+        self._broken: dict[tuple[str, float, float], list[str]] = {}
+
+    def paragraph(self, text: str, *, size: float, width: float, height: float) -> None:
+        """`multi_cell` for the instructions, broken into lines once: every slip repeats them,
+        and fpdf2's line breaking of CJK text is most of the typesetting time."""
+        key = (text, size, width)
+        self.set_font(FAMILY, size=size)
+        if key not in self._broken:
+            lines = self.multi_cell(
+                width, height, text, align="L", dry_run=True, output=MethodReturnValue.LINES
+            )
+            assert isinstance(lines, list)  # noqa: S101 - output=LINES gives the lines
+            self._broken[key] = [str(line) for line in lines]
+        x = self.get_x()
+        for line in self._broken[key]:
+            self.set_x(x)
+            self.cell(width, height, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def slip(self, top: float, text: SlipText) -> None:
         left, width = MARGIN, self.w - 2 * MARGIN
@@ -110,16 +127,10 @@ class _Slips(FPDF):
                   new_y=YPos.NEXT)  # fmt: skip
         self.ln(1)
         self.set_x(left + 3)
-        self.set_font(FAMILY, size=9)
-        self.multi_cell(
-            width - 6, 4.6, text.steps_zh, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
-        )
+        self.paragraph(text.steps_zh, size=9, width=width - 6, height=4.6)
         self.ln(0.8)
         self.set_x(left + 3)
-        self.set_font(FAMILY, size=8)
-        self.multi_cell(
-            width - 6, 4.0, text.steps_en, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
-        )
+        self.paragraph(text.steps_en, size=8, width=width - 6, height=4.0)
 
     def cut_line(self, y: float) -> None:
         self.set_draw_color(150, 150, 150)
@@ -184,8 +195,14 @@ class _Slips(FPDF):
         self.ln(6)
 
 
+def ensure_font() -> tuple[str, int]:
+    """The CJK font, or CjkFontMissingError (503): asked before codes are issued, so a server
+    that cannot print does not void anyone's code for slips it cannot make."""
+    return find_cjk_font()
+
+
 def activation_pdf(issue: IssueResult, *, font: tuple[str, int] | None = None) -> bytes:
-    pdf = _Slips(font or find_cjk_font())
+    pdf = _Slips(font or ensure_font())
     pdf.set_title(f"工人账号开通单 {issue.project_code}")
     pdf.set_creator("SiteGate")
     pdf.cover(issue)

@@ -25,6 +25,7 @@ from server.auth import activation, throttle
 from server.auth import rules as auth_rules
 from server.auth import service as auth_service
 from server.auth.scope import Action, Area, Resource
+from server.db.session import end_transaction
 from server.db.types import utcnow
 from server.errors import SiteGateError
 from server.registry.models import Project
@@ -130,6 +131,8 @@ def issue(
         return _site_page(
             request, session, project, errors=errs.messages, form=form, status_code=422
         )
+    if format != "xlsx":
+        activation_pdf.ensure_font()  # no font: say so (503) before any code is issued
     try:
         result = activation.issue_codes(
             session,
@@ -159,6 +162,9 @@ def issue(
             skipped=result.skipped,
             form=form,
         )
+    # The codes are kept before typesetting (2 s per 1,000 slips): on SQLite an open
+    # transaction would hold every other writer, a gate's upload too, for that long.
+    end_transaction(session)
     stamp = result.issued_at.strftime("%Y%m%d-%H%M")
     if format == "xlsx":
         data = activation_xlsx.activation_xlsx(result)

@@ -22,6 +22,7 @@ from models.enums import Role
 from server.auth import activation
 from server.auth.models import ActivationCode, AuditLog, User
 from server.registry.models import Project, Team, Worker
+from server.reports import activation_pdf, payslip_pdf
 from server.web.i18n import LANG_COOKIE
 from tests.factories import (
     PASSWORD,
@@ -432,6 +433,10 @@ class TestPages:
         assert site.w_account.name in r.text
 
     def test_the_pdf_of_slips(self, client: TestClient, site: Site) -> None:
+        try:
+            activation_pdf.ensure_font()
+        except payslip_pdf.CjkFontMissingError:
+            pytest.skip("no CJK font installed (apt-get install fonts-noto-cjk)")
         web_login(client, site.manager_a)
         token = page_csrf(client, f"/site/{site.a.id}/activation")
         r = client.post(
@@ -442,6 +447,21 @@ class TestPages:
         assert r.headers["content-type"] == "application/pdf"
         assert r.content.startswith(b"%PDF")
         assert "attachment" in r.headers["content-disposition"]
+
+    def test_without_a_font_nothing_is_issued(
+        self, client: TestClient, session: Session, site: Site, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        def missing() -> tuple[str, int]:
+            raise payslip_pdf.CjkFontMissingError("找不到中文字体", "no CJK font")
+
+        monkeypatch.setattr(activation_pdf, "ensure_font", missing)
+        web_login(client, site.manager_a)
+        token = page_csrf(client, f"/site/{site.a.id}/activation")
+        r = client.post(f"/site/{site.a.id}/activation", data={"csrf_token": token})
+        assert r.status_code == 503
+        assert "找不到中文字体" in r.text
+        session.expire_all()
+        assert session.scalar(select(func.count()).select_from(ActivationCode)) == 0
 
     def test_form_problems_are_listed_without_a_lookup(
         self, client: TestClient, session: Session, site: Site

@@ -121,6 +121,7 @@ class TestRefusals:
         [
             (["--out", "codes.txt", "--url", URL], ".pdf"),
             (["--out", "codes.pdf"], "SITEGATE_PUBLIC_URL"),
+            (["--out", "nowhere/codes.xlsx", "--url", URL], "nowhere"),
             (["--team", "没有的班", "--out", "codes.pdf", "--url", URL], "班组 没有的班"),
             (["--team", "钢筋班", "--worker-id", "1", "--out", "c.pdf", "--url", URL], "--team"),
         ],

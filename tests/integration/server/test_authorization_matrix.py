@@ -362,6 +362,7 @@ def matrix_app(
         mp.setattr(payslip_pdf, "payslip_pdf", _placeholder_pdf)
         mp.setattr(recon_pdf, "recon_pdf", _placeholder_pdf)
         mp.setattr(activation_pdf, "activation_pdf", _placeholder_pdf)
+        mp.setattr(activation_pdf, "ensure_font", lambda: ("placeholder.ttf", 0))
         yield app
 
 

@@ -8,7 +8,7 @@ pages with a worker account linked to their registry record.
 - A code is 8 symbols of an alphabet without 0/O/1/I/L (auth/rules.py), drawn with `secrets`,
   shown once. Only HMAC-SHA256(secret key, worker id + code) is stored: a copy of the database
   alone does not give the codes away (40 bits would fall to a plain hash), and a code only ever
-  fits the worker it was issued for.
+  fits the worker it was issued for. Changing SITEGATE_SECRET_KEY voids every unused code.
 - A new code for a worker voids their unused one; a code is valid `activation_code_days`
   (server/config.py, default 14) and works once.
 - A worker who has an account is skipped (and reported) unless the office asks to reset: their

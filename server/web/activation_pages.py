@@ -127,6 +127,10 @@ def issue(
             errs.add("activation.no_selection")
     elif scope != "all":
         errs.add("form.choice_invalid", field=errs.label("activation.scope"))
+    elif chosen or team_id.strip():
+        # Ticks or a team left under "everyone": refused rather than guessed, since issuing to
+        # everyone voids the unused codes of workers the manager did not mean.
+        errs.add("activation.scope_mismatch")
     if errs:
         return _site_page(
             request, session, project, errors=errs.messages, form=form, status_code=422
@@ -165,7 +169,8 @@ def issue(
     # The codes are kept before typesetting (2 s per 1,000 slips): on SQLite an open
     # transaction would hold every other writer, a gate's upload too, for that long.
     end_transaction(session)
-    stamp = result.issued_at.strftime("%Y%m%d-%H%M")
+    stamp = activation_pdf.local_time(result.issued_at, result.timezone)
+    stamp = stamp.replace("-", "").replace(" ", "-").replace(":", "")
     if format == "xlsx":
         data = activation_xlsx.activation_xlsx(result)
         return download(data, XLSX, f"{project.code}-激活码-{stamp}.xlsx")

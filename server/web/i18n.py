@@ -134,6 +134,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "请在表中勾选至少一名工人",
         "Tick at least one worker in the table",
     ),
+    "activation.scope_mismatch": (
+        "您勾选了工人或选择了班组,但发放范围是“所有没有账号的工人”:请选择对应的范围",
+        "You ticked workers or chose a team, but 'every worker without an account' is "
+        "selected: choose the matching option",
+    ),
     "activation.none": ("本项目还没有工人", "No workers on this project yet"),
     # errors
     "error.401": ("请先登录", "Please sign in"),

@@ -432,6 +432,20 @@ class TestPages:
         assert 'id="activation-notice"' in r.text
         assert site.w_account.name in r.text
 
+    def test_ticks_left_under_everyone_are_refused_not_guessed(
+        self, client: TestClient, session: Session, site: Site
+    ) -> None:
+        web_login(client, site.manager_a)
+        token = page_csrf(client, f"/site/{site.a.id}/activation")
+        r = client.post(
+            f"/site/{site.a.id}/activation",
+            data={"csrf_token": token, "scope": "all", "worker_id": str(site.w2.id)},
+        )
+        assert r.status_code == 422
+        assert "发放范围" in r.text
+        session.expire_all()
+        assert session.scalar(select(func.count()).select_from(ActivationCode)) == 0
+
     def test_the_pdf_of_slips(self, client: TestClient, site: Site) -> None:
         try:
             activation_pdf.ensure_font()

@@ -178,6 +178,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
 def include_routers(app: FastAPI) -> None:
     # Each area registers its router here, one line each.
+    from server.auth.router import codes_router as activation_codes_router
     from server.auth.router import router as auth_router
     from server.ingest.router import router as ingest_router
     from server.payroll.router import router as payroll_router
@@ -189,6 +190,7 @@ def include_routers(app: FastAPI) -> None:
     from server.web import pages as web_pages
 
     app.include_router(auth_router)
+    app.include_router(activation_codes_router)
     app.include_router(registry_router)
     app.include_router(ingest_router)
     app.include_router(payroll_router)

@@ -1,5 +1,5 @@
 """Server-side commands: serve, db upgrade, admin create-user / list-users / set-password /
-deactivate / activate."""
+deactivate / activate / activation-codes."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.enums import Role
+from server.auth import cli as auth_cli
 from server.auth import repository as auth_repo
 from server.auth import service as auth_service
 from server.auth.models import User
@@ -32,6 +33,7 @@ from sitegate_cli.errors import friendly_errors, report
 console = Console()
 db_app = typer.Typer(help="数据库 / database", no_args_is_help=True)
 admin_app = typer.Typer(help="管理 / administration", no_args_is_help=True)
+admin_app.command("activation-codes")(auth_cli.activation_codes)
 
 DatabaseUrl = Annotated[
     str | None,

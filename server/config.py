@@ -130,6 +130,11 @@ class Settings(BaseSettings):
     login_account_max_failures: int = Field(default=20, ge=1)
     login_max_block_s: int = Field(default=3600, ge=1)
     provision_max_failures: int = Field(default=10, ge=1)
+    # A worker's one-time activation code (server/auth/activation.py) is valid this many days.
+    activation_code_days: int = Field(default=14, ge=1, le=90)
+    # The address workers open on their phones, printed on activation slips with /activate
+    # (e.g. https://sitegate.example.cn); empty: the address the page or API was called on.
+    public_url: str = ""
     default_timezone: str = "Asia/Shanghai"
     # Off: one signature per contiguous run at ingest (the chain carries the proof to the rest);
     # on: every event's signature at ingest. verify_chain always checks every one.

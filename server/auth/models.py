@@ -1,4 +1,5 @@
-"""People's accounts, their project scope, sign-in sessions, device nonces and the audit log."""
+"""People's accounts, their project scope, sign-in sessions, device nonces, the audit log and the
+workers' activation codes."""
 
 from __future__ import annotations
 
@@ -110,3 +111,26 @@ class AuditLog(IdMixin, Base):
     entity: Mapped[str] = mapped_column(String(64))
     entity_id: Mapped[int | None] = mapped_column(BigId)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ActivationCode(IdMixin, Base):
+    """A one-time code a worker signs up with (ID number + code), issued by the site office for
+    one project. Only an HMAC of the code is stored (auth/activation.py): the code is shown
+    once, on the printed slip. A newer code for the worker voids an unused older one."""
+
+    __tablename__ = "activation_code"
+
+    worker_id: Mapped[int] = mapped_column(ForeignKey("worker.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))
+    issued_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    voided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The account the code created (or whose password it set), once used.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))

@@ -1,16 +1,18 @@
-"""Every account query the admin screens need."""
+"""Every account query the admin screens and the activation codes need."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.enums import Role
-from server.auth.models import AuthSession, User, UserProject
+from server.auth.models import ActivationCode, AuthSession, User, UserProject
 from server.registry import repository as registry_repo
+from server.registry.models import Assignment, Team, Worker
 
 
 def _like(text: str) -> str:
@@ -88,3 +90,86 @@ def active_admin_ids(session: Session) -> list[int]:
 
 def session_ids_of(session: Session, user_id: int) -> list[int]:
     return list(session.scalars(select(AuthSession.id).where(AuthSession.user_id == user_id)))
+
+
+# --- activation codes --------------------------------------------------------------------------
+
+# Bound values per IN list: well under SQLite's 32,766, and PostgreSQL plans stay small.
+_CHUNK = 500
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield list(ids[start : start + _CHUNK])
+
+
+def project_workers(
+    session: Session, project_id: int
+) -> list[tuple[Assignment, Worker, Team | None]]:
+    """Every worker assigned to the project (whatever the status), by team then name."""
+    stmt = (
+        select(Assignment, Worker, Team)
+        .join(Worker, Worker.id == Assignment.worker_id)
+        .outerjoin(Team, Team.id == Assignment.team_id)
+        .where(Assignment.project_id == project_id)
+        .order_by(Team.name.nulls_last(), Worker.name, Worker.id)
+    )
+    return [(a, w, t) for a, w, t in session.execute(stmt)]
+
+
+def accounts_of_workers(session: Session, worker_ids: Sequence[int]) -> dict[int, User]:
+    out: dict[int, User] = {}
+    for chunk in _chunks(worker_ids):
+        for user in session.scalars(select(User).where(User.worker_id.in_(chunk))):
+            if user.worker_id is not None:
+                out[user.worker_id] = user
+    return out
+
+
+def latest_codes(session: Session, worker_ids: Sequence[int]) -> dict[int, ActivationCode]:
+    """Each worker's most recently issued code, whatever its state."""
+    out: dict[int, ActivationCode] = {}
+    for chunk in _chunks(worker_ids):
+        stmt = (
+            select(ActivationCode)
+            .where(ActivationCode.worker_id.in_(chunk))
+            .order_by(ActivationCode.issued_at, ActivationCode.id)
+        )
+        for code in session.scalars(stmt):
+            out[code.worker_id] = code  # later rows replace earlier ones
+    return out
+
+
+def void_unused_codes(session: Session, worker_ids: Sequence[int], now: dt.datetime) -> int:
+    """Void every unused, not yet voided code of these workers; how many were."""
+    voided = 0
+    for chunk in _chunks(worker_ids):
+        result = session.execute(
+            update(ActivationCode)
+            .where(
+                ActivationCode.worker_id.in_(chunk),
+                ActivationCode.used_at.is_(None),
+                ActivationCode.voided_at.is_(None),
+            )
+            .values(voided_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        voided += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return voided
+
+
+def open_code_for_update(session: Session, worker_id: int) -> ActivationCode | None:
+    """The worker's newest code not voided (used or not), locked for this transaction: two
+    activations with the same code queue here and the second sees it used."""
+    return session.scalar(
+        select(ActivationCode)
+        .where(ActivationCode.worker_id == worker_id, ActivationCode.voided_at.is_(None))
+        .order_by(ActivationCode.issued_at.desc(), ActivationCode.id.desc())
+        .limit(1)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def worker_by_id_number(session: Session, id_number: str) -> Worker | None:
+    return session.scalar(select(Worker).where(Worker.id_number == id_number))

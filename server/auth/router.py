@@ -1,5 +1,6 @@
 """Sign-in (OAuth2 password flow), sign-out, who am I, changing one's own password, and account
-management for admins: list, read, change role/scope/active, set a temporary password.
+management for admins: list, read, change role/scope/active, set a temporary password; and the
+workers' activation codes: issued in bulk per project, used once at `POST /activate` (public).
 
 While an admin-set password is pending (`must_change_password`), every route but /me,
 /me/password and /logout answers 403 `auth.password_change_required` (server/deps.py).
@@ -13,12 +14,20 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
 from models.enums import Role
+from models.errors import ContractError
+from models.ids import parse_resident_id
+from server.auth import activation, throttle
 from server.auth import repository as auth_repo
 from server.auth import service as auth_service
-from server.auth import throttle
 from server.auth.schemas import (
+    ActivateIn,
+    ActivateOut,
+    ActivationCodesIn,
+    ActivationCodesOut,
+    IssuedCodeOut,
     PasswordChange,
     PasswordSet,
+    SkippedWorkerOut,
     TokenOut,
     UserCreate,
     UserOut,
@@ -28,11 +37,13 @@ from server.auth.schemas import (
 from server.auth.scope import Action, Resource
 from server.db.types import utcnow
 from server.deps import AccountAuth, CurrentUser, SessionDep, SettingsDep, authorized
-from server.errors import NotAuthenticatedError
+from server.errors import NotAuthenticatedError, ValidationFailedError
 from server.registry import repository as registry_repo
+from server.registry.models import Project
 from server.registry.schemas import Page
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+codes_router = APIRouter(prefix="/api/v1/projects", tags=["auth"])
 
 Limit = Annotated[int, Query(ge=1, le=registry_repo.MAX_LIMIT)]
 Offset = Annotated[int, Query(ge=0)]
@@ -174,3 +185,106 @@ def set_password(
         keep=current,
     )
     return user_out(found, auth_service.project_ids_of(session, found))
+
+
+# --- activation codes ------------------------------------------------------------------------
+
+
+@codes_router.post("/{project_id}/activation-codes", response_model=ActivationCodesOut)
+def issue_activation_codes(
+    request: Request,
+    body: ActivationCodesIn,
+    project: Annotated[Project, authorized(Resource.ACTIVATION, Action.WRITE)],
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+) -> ActivationCodesOut:
+    """One-time codes for the project's workers without an account (or a team's, or the
+    `worker_ids`), each replacing the worker's unused one; workers with an account are listed
+    under `skipped` unless `reset_existing`. The codes are in this answer only. Audited."""
+    result = activation.issue_codes(
+        session,
+        settings,
+        user,
+        project,
+        base_url=str(request.base_url),
+        now=utcnow(),
+        worker_ids=body.worker_ids,
+        team_id=body.team_id,
+        reset_existing=body.reset_existing,
+    )
+    return ActivationCodesOut(
+        project_id=result.project_id,
+        issued_at=result.issued_at,
+        expires_at=result.expires_at,
+        signup_url=result.signup_url,
+        issued=[
+            IssuedCodeOut(
+                worker_id=c.worker_id,
+                name=c.name,
+                id_number_masked=c.id_number_masked,
+                team=c.team,
+                code=c.code,
+                resets_account=c.resets_account,
+            )
+            for c in result.issued
+        ],
+        skipped=[
+            SkippedWorkerOut(
+                worker_id=s.worker_id,
+                name=s.name,
+                id_number_masked=s.id_number_masked,
+                team=s.team,
+                reason=s.reason.value,
+                message_zh=s.reason_zh,
+                message_en=s.reason_en,
+            )
+            for s in result.skipped
+        ],
+        voided=result.voided,
+    )
+
+
+@router.post("/activate", response_model=ActivateOut)
+def activate(
+    request: Request, body: ActivateIn, session: SessionDep, settings: SettingsDep
+) -> ActivateOut:
+    """A worker's sign-up, public: own ID number + the code from the slip + a new password
+    (the policy of `/me/password`). Creates the worker's account (username: the ID number) or,
+    for a reset code, sets its password; answers with a session token. A wrong ID number or
+    code, or an expired or used code, is one 401 `auth.activation_failed` that does not say
+    which; it counts as a failed sign-in (429 once blocked)."""
+    try:
+        id_number = parse_resident_id(body.id_number)
+    except ContractError as exc:
+        raise ValidationFailedError(
+            f"id_number:{exc.message_zh}",
+            f"id_number: {exc.message_en}",
+            code="auth.bad_id_number",
+            detail=[
+                {"field": "id_number", "message": exc.message_en, "message_zh": exc.message_zh}
+            ],
+        ) from None
+    address = throttle.client_address(request)
+    now = utcnow()
+    try:
+        user, created = activation.activate(
+            session,
+            settings,
+            id_number=id_number,
+            code=body.code,
+            password=body.password,
+            address=address,
+            now=now,
+        )
+    except activation.ActivationFailedError:
+        session.commit()  # keep the failure count although we answer 401
+        raise
+    throttle.sign_in_succeeded(session, user=user, address=address, now=now)
+    token, _ = auth_service.start_session(session, settings, user)
+    return ActivateOut(
+        access_token=token,
+        expires_in=settings.session_hours * 3600,
+        username=user.username,
+        created=created,
+    )

@@ -1,10 +1,13 @@
-"""Password policy and the throttling of failed attempts: pure, so the API, the pages and the
-CLI give the same answer in words."""
+"""Password policy, the throttling of failed attempts, and the format and expiry of activation
+codes: pure, so the API, the pages and the CLI give the same answer in words."""
 
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 MIN_LENGTH = 10
 MAX_LENGTH = 128
@@ -102,3 +105,64 @@ def record_failure(counter: Counter, limit: Limit, now: dt.datetime) -> Counter:
         return Counter(failures, start, counter.blocked_until, strikes)
     block = min(limit.block_s * 2 ** min(strikes, 30), limit.max_block_s)
     return Counter(0, None, now + dt.timedelta(seconds=block), strikes + 1)
+
+
+# --- activation codes ------------------------------------------------------------------------
+# A worker signs up with their ID number and a one-time code from the site office
+# (server/auth/activation.py).
+
+# 31 symbols without the ones people misread on a printed slip or a phone: 0/O, 1/I/L.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 8  # 31**8 ≈ 8.5e11 codes; guessing is also throttled like sign-ins
+_CODE_SEPARATORS = str.maketrans("", "", " -_.\u3000\u2014\u2013\uff0d")
+
+
+def new_activation_code(randbelow: Callable[[int], int]) -> str:
+    """A fresh code (no separator): `randbelow` is `secrets.randbelow` in service, a seeded
+    stand-in in tests."""
+    return "".join(CODE_ALPHABET[randbelow(len(CODE_ALPHABET))] for _ in range(CODE_LENGTH))
+
+
+def format_activation_code(code: str) -> str:
+    """As printed and shown: two groups of four, `ABCD-EFGH`, easier to read out and type."""
+    half = CODE_LENGTH // 2
+    return f"{code[:half]}-{code[half:]}"
+
+
+def normalise_activation_code(text: str) -> str | None:
+    """What a worker typed as the code: case, spaces, dashes and a Chinese input method's
+    full-width letters do not matter. None when it cannot be a code at all (wrong length, a
+    symbol the alphabet leaves out), which the form says without looking anything up."""
+    code = unicodedata.normalize("NFKC", text).translate(_CODE_SEPARATORS).upper()
+    if len(code) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in code):
+        return None
+    return code
+
+
+def activation_expires_at(issued_at: dt.datetime, *, valid_days: int) -> dt.datetime:
+    """A code is valid for `valid_days` whole days from the moment it was issued."""
+    return issued_at + dt.timedelta(days=valid_days)
+
+
+class CodeState(StrEnum):
+    LIVE = "live"
+    USED = "used"
+    VOIDED = "voided"  # a newer code was issued for the worker
+    EXPIRED = "expired"
+
+
+def activation_code_state(
+    *,
+    expires_at: dt.datetime,
+    used_at: dt.datetime | None,
+    voided_at: dt.datetime | None,
+    now: dt.datetime,
+) -> CodeState:
+    """Used and voided come first: a used code stays used after its expiry."""
+    if used_at is not None:
+        return CodeState.USED
+    if voided_at is not None:
+        return CodeState.VOIDED
+    if now >= expires_at:
+        return CodeState.EXPIRED
+    return CodeState.LIVE

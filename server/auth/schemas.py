@@ -101,3 +101,62 @@ class PasswordChange(BaseModel):
 
     current_password: str = Field(min_length=1, max_length=MAX_LENGTH)
     new_password: str = Field(min_length=1, max_length=MAX_LENGTH)
+
+
+# --- activation codes --------------------------------------------------------------------------
+
+
+class ActivationCodesIn(BaseModel):
+    """Which of the project's workers get a code: all (the default), a team, or chosen ids."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    worker_ids: list[int] | None = Field(default=None, max_length=20_000)
+    team_id: int | None = None
+    reset_existing: bool = Field(
+        default=False, description="also workers with an account: their code sets its password"
+    )
+
+
+class IssuedCodeOut(BaseModel):
+    worker_id: int
+    name: str
+    id_number_masked: str
+    team: str | None
+    code: str = Field(description="shown once: only its HMAC is stored")
+    resets_account: bool
+
+
+class SkippedWorkerOut(BaseModel):
+    worker_id: int
+    name: str
+    id_number_masked: str
+    team: str | None
+    reason: str
+    message_zh: str
+    message_en: str
+
+
+class ActivationCodesOut(BaseModel):
+    project_id: int
+    issued_at: dt.datetime
+    expires_at: dt.datetime
+    signup_url: str
+    issued: list[IssuedCodeOut]
+    skipped: list[SkippedWorkerOut]
+    voided: int = Field(description="earlier unused codes the new ones replaced")
+
+
+class ActivateIn(BaseModel):
+    """A worker's sign-up: own ID number, the code from the slip, a new password."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id_number: str = Field(min_length=1, max_length=32)
+    code: str = Field(min_length=1, max_length=32)
+    password: str = Field(min_length=1, max_length=MAX_LENGTH)  # the policy: auth/rules.py
+
+
+class ActivateOut(TokenOut):
+    username: str = Field(description="sign in with this from now on")
+    created: bool = Field(description="a new account (else the existing one's password was set)")

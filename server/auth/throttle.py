@@ -9,6 +9,13 @@ Four counters, each a row of `auth_throttle` (so every server process sees the s
   addresses where the owner signed in before (`auth_known_address`) are not held by it;
 - `prov:<address>` — wrong provisioning codes from one address.
 
+A worker's activation (ID number + one-time code, auth/activation.py) counts as a sign-in: a
+wrong attempt adds to `addr:<address>` and to `pair:<ID number>|<address>` (the ID number is the
+account's username once it exists), so neither codes nor passwords can be tried faster by
+alternating between the two forms. There is no count per worker over every address: with 31**8
+codes, per-address limits already make a guess hopeless, and such a count would let a stranger
+keep a worker from activating.
+
 Every block ends (rules.Limit doubles it up to a ceiling) and a success clears the pair's count.
 Blocked attempts answer 429 with Retry-After and do not verify the password at all.
 """
@@ -152,6 +159,13 @@ def _refuse(wait: int, *, who: str) -> TooManyAttemptsError:
             f"too many failed sign-ins from this address, try again in {wait} s",
             retry_after_s=wait,
         )
+    if who == "activation":
+        return TooManyAttemptsError(
+            f"开通账号失败次数过多,请 {wait} 秒后再试",
+            f"too many failed activations, try again in {wait} s",
+            retry_after_s=wait,
+            code="auth.activation_locked",
+        )
     if who == "provisioning":
         return TooManyAttemptsError(
             f"激活码错误次数过多,请 {wait} 秒后再试",
@@ -247,6 +261,28 @@ def locked_until(session: Session, user_id: int, now: dt.datetime) -> dt.datetim
         .limit(1)
     )
     return until
+
+
+def check_activation(session: Session, *, id_number: str, address: str, now: dt.datetime) -> None:
+    """Raise TooManyAttemptsError before the code is looked at, as check_sign_in does."""
+    for key in (_address_key(address), _pair_key(id_number, address)):
+        wait = rules.blocked_for(_load(session, key), now)
+        if wait:
+            raise _refuse(wait, who="activation")
+
+
+def activation_failed(
+    session: Session, settings: Settings, *, id_number: str, address: str, now: dt.datetime
+) -> int:
+    """Count a failed activation like a failed sign-in of the ID number; the seconds it is now
+    blocked for at this address (0: not blocked). Unknown ID numbers count alike."""
+    limits = limits_of(settings)
+    _fail(session, _address_key(address), limits.address, now)
+    return _fail(session, _pair_key(id_number, address), limits.pair, now)
+
+
+def activation_succeeded(session: Session, *, id_number: str, address: str) -> None:
+    session.execute(delete(AuthThrottle).where(AuthThrottle.key == _pair_key(id_number, address)))
 
 
 def check_provisioning(session: Session, *, address: str, now: dt.datetime) -> None:

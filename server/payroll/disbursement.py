@@ -248,6 +248,8 @@ def _value(line: DisbursementLine, fld: str, batch: DisbursementBatch) -> object
             return "" if line.days is None else _days_text(line.days)
         case "period":
             return line.period or batch.period
+        case "payer_account":
+            return batch.payer_account  # the project's wage account pays every line
     return ""  # status and paid_on: the bank's to fill
 
 

@@ -40,6 +40,12 @@ def batch_for(session: Session, sheet: WageSheet) -> writer.DisbursementBatch:
     project = session.get(Project, sheet.project_id)
     if project is None:
         raise NotFoundError("项目", "project")
+    if not sheet.payer_account.strip():
+        raise ValidationFailedError(
+            "工资表未记录付款账户(农民工工资专用账户)",
+            "the sheet has no paying account (the project's wage account) on record",
+            code="wages.no_wage_account",
+        )
     lines = [line for line in lines_of(session, sheet.id) if line.net_fen > 0]
     return writer.DisbursementBatch(
         project_code=project.code,

@@ -571,6 +571,14 @@ def lock_sheet(
 ) -> rules.LockCheck:
     """Sent → locked, when every line is settled; anyway only with a reason (kept on the sheet,
     where the reconciliation turns it into a finding)."""
+    project = session.get(Project, sheet.project_id)
+    if project is None or not (sheet.payer_account or project.wage_account_no).strip():
+        raise WageSheetError(
+            "项目未登记农民工工资专用账户,不能锁定:请先在项目设置中填写",
+            "the project has no wage account on record: enter it in the project's settings "
+            "before locking",
+            code="wages.no_wage_account",
+        )
     states = [
         rules.LineState(s)
         for s in session.scalars(select(WageLine.state).where(WageLine.sheet_id == sheet.id))
@@ -583,6 +591,9 @@ def lock_sheet(
         ).value
     except rules.WageRuleError as exc:
         raise rule_error(exc) from None
+    if not sheet.payer_account:  # recorded on the project after the sheet was built
+        sheet.payer_name, sheet.payer_bank = project.name, project.wage_account_bank
+        sheet.payer_account = project.wage_account_no
     sheet.locked_at = now_utc()
     sheet.locked_by = user.id if user else None
     sheet.lock_reason = None if check.clean else (reason or "").strip()

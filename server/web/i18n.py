@@ -47,6 +47,99 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "login.required": ("请填写用户名和密码", "Enter your username and password"),
     "login.signed_out": ("您已退出登录", "You are signed out"),
+    # a worker's sign-up with an activation code (web/activation_pages.py)
+    "login.activate_link": ("首次使用?用激活码开通账号", "First time? Activate with a code"),
+    "activate.title": ("开通工人账号", "Activate your worker account"),
+    "activate.intro": (
+        "输入本人身份证号和项目发给您的激活码(在开通单上),再设置密码。",
+        "Enter your own ID number and the code from the slip the site office gave you, "
+        "then choose a password.",
+    ),
+    "activate.code": ("激活码", "Activation code"),
+    "activate.code_hint": ("8 位字母和数字,如 ABCD-EFGH", "8 letters and digits, e.g. ABCD-EFGH"),
+    "activate.code_invalid": (
+        "激活码应为 8 位字母和数字,请照开通单输入",
+        "The code is 8 letters and digits: type it as printed on your slip",
+    ),
+    "activate.policy_hint": (
+        "至少 {n} 个字符,不能是身份证号,不能是常见密码",
+        "At least {n} characters, not your ID number, not a common password",
+    ),
+    "activate.submit": ("开通并登录", "Activate and sign in"),
+    "activate.have_account": ("已有账号?去登录", "Have an account? Sign in"),
+    "activate.done_title": ("账号已开通", "Your account is ready"),
+    "activate.username_is": ("您的用户名", "Your username"),
+    "activate.remember": (
+        "以后请用此用户名和刚设置的密码登录,查看自己的考勤和工资。",
+        "From now on sign in with this username and the password you just chose, to see "
+        "your own attendance and pay.",
+    ),
+    "nav.activation": ("工人开通", "Worker sign-up"),
+    "activation.title": ("工人账号开通", "Worker accounts"),
+    "activation.intro": (
+        "为没有账号的工人发放一次性激活码:打印开通单交给本人,工人用手机打开开通网址,输入身份证号"
+        "和激活码、设置密码,即可查看自己的考勤和工资。",
+        "Issue one-time codes to workers without an account: print the slips and hand each to "
+        "its worker, who opens the sign-up address on a phone, enters their ID number and the "
+        "code, chooses a password, and sees their own attendance and pay.",
+    ),
+    "activation.rules": (
+        "激活码有效 {n} 天,只能用一次;再次发放会作废该工人未使用的旧激活码。激活码只出现在下载的"
+        "文件中,系统不保存明文。",
+        "Codes are valid {n} days and work once; issuing again voids a worker's unused code. "
+        "The codes appear only in the downloaded file: the system keeps no copy.",
+    ),
+    "activation.sign_up_at": ("工人开通网址", "Workers sign up at"),
+    "activation.counts": (
+        "共 {total} 人:已开通 {accounts},激活码待使用 {live},未开通 {none}",
+        "{total} workers: {accounts} with an account, {live} with a code to use, {none} "
+        "without either",
+    ),
+    "activation.scope": ("发给", "Issue to"),
+    "activation.scope_all": (
+        "本项目所有没有账号的工人",
+        "Every worker of the project without an account",
+    ),
+    "activation.scope_team": ("一个班组:", "One team:"),
+    "activation.scope_selected": ("下表中勾选的工人", "The workers ticked below"),
+    "activation.reset": (
+        "包括已有账号的工人(其激活码将重设密码)",
+        "Include workers with an account (their code resets the password)",
+    ),
+    "activation.issue_pdf": (
+        "发放并下载开通单 PDF(打印)",
+        "Issue and download slips (PDF, to print)",
+    ),
+    "activation.issue_xlsx": ("发放并下载 XLSX(发送)", "Issue and download XLSX (to send)"),
+    "activation.confirm": (
+        "确定发放激活码?所选工人未使用的旧激活码将作废。",
+        "Issue codes? The chosen workers' unused codes stop working.",
+    ),
+    "activation.pick": ("选择", "Pick"),
+    "activation.state": ("账号", "Account"),
+    "activation.state.account": ("已开通", "Has an account"),
+    "activation.state.account_inactive": ("账号已停用", "Account deactivated"),
+    "activation.state.code_live": ("激活码待使用,{at} 前有效", "Code issued, valid until {at}"),
+    "activation.state.code_expired": ("激活码已过期", "Code expired"),
+    "activation.state.code_used": ("激活码已使用", "Code used"),
+    "activation.state.code_voided": ("激活码已作废", "Code voided"),
+    "activation.state.none": ("未开通", "No account"),
+    "activation.nothing": (
+        "没有发放任何激活码:所选工人都已有账号,或账号已停用。",
+        "No code issued: the chosen workers all have an account, or theirs was deactivated.",
+    ),
+    "activation.skipped": ("未发放", "Skipped"),
+    "activation.choose_team": ("请选择班组", "Choose a team"),
+    "activation.no_selection": (
+        "请在表中勾选至少一名工人",
+        "Tick at least one worker in the table",
+    ),
+    "activation.scope_mismatch": (
+        "您勾选了工人或选择了班组,但发放范围是“所有没有账号的工人”:请选择对应的范围",
+        "You ticked workers or chose a team, but 'every worker without an account' is "
+        "selected: choose the matching option",
+    ),
+    "activation.none": ("本项目还没有工人", "No workers on this project yet"),
     # errors
     "error.401": ("请先登录", "Please sign in"),
     "error.403": ("无权访问此页面", "You may not open this page"),

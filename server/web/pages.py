@@ -22,6 +22,7 @@ from server.deps import SESSION_COOKIE
 from server.errors import NotAuthenticatedError
 from server.web import csrf
 from server.web.account_pages import router as account_router
+from server.web.activation_pages import router as activation_router
 from server.web.admin_pages import router as admin_router
 from server.web.correction_pages import router as correction_router
 from server.web.errors import PageRoute
@@ -193,6 +194,7 @@ router.include_router(pay_router)
 router.include_router(inspect_router)
 router.include_router(me_router)
 router.include_router(account_router)
+router.include_router(activation_router)
 router.include_router(admin_router)
 
 

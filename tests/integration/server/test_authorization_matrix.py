@@ -10,7 +10,7 @@ a 5xx or carry the name of a worker or project the principal may not see.
 One world per module: every request runs inside a savepoint rolled back after it, so writes by
 allowed principals (a detached firm, a reconciliation run) never change what the next sees.
 Typesetting a PDF takes about a second (CJK font) and is the reports tests' subject, not this
-one's: here the three PDF renderers return a placeholder, after the routes have loaded,
+one's: here the four PDF renderers return a placeholder, after the routes have loaded,
 scoped and audited the data exactly as they do in service.
 """
 
@@ -34,7 +34,7 @@ from server.app import create_app
 from server.auth.policy import AREAS, POLICY, Access, Action, Area, Resource
 from server.config import Settings
 from server.deps import SESSION_COOKIE
-from server.reports import evidence_pdf, payslip_pdf, recon_pdf
+from server.reports import activation_pdf, evidence_pdf, payslip_pdf, recon_pdf
 from tests.conftest import bind_app
 from tests.integration.server.authz_support import Bundle, Principal, World, build_world
 
@@ -179,6 +179,7 @@ API: dict[tuple[str, str], Op] = {
     ("GET", "/api/v1/projects/{project_id}/workers/{worker_id}/evidence.pdf"): Op(
         Resource.EVIDENCE, query=MONTH
     ),
+    ("POST", "/api/v1/projects/{project_id}/activation-codes"): Op(Resource.ACTIVATION, W),
 }
 
 
@@ -195,6 +196,8 @@ EXTRA: dict[tuple[str, str], Op] = {
     ("POST", "/api/v1/findings/{finding_id}/actions"): Op(
         Resource.FINDING_WAIVER, W, body=(("action", "waive"), ("comment", "矩阵豁免"))
     ),
+    # A worker's sign-up with an activation code: public, like /auth/token.
+    ("POST", "/api/v1/auth/activate"): PUBLIC,
 }
 
 
@@ -225,6 +228,11 @@ PAGES: dict[tuple[str, str], Op] = {
     ("GET", "/docs"): PUBLIC,
     ("GET", "/docs/oauth2-redirect"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
+    ("GET", "/activate"): PUBLIC,
+    ("POST", "/activate"): PUBLIC,
+    ("GET", "/activate/done"): Op(area=Area.ME),
+    ("GET", f"{P}/activation"): _site(Resource.ACTIVATION),
+    ("POST", f"{P}/activation"): _site(Resource.ACTIVATION, W),
     ("GET", "/account/password"): SIGNED_IN,
     ("POST", "/account/password"): SIGNED_IN,
     ("GET", f"{P}/gates"): _site(Resource.DEVICES),
@@ -384,6 +392,8 @@ def matrix_app(
         mp.setattr(evidence_pdf, "evidence_pdf", _placeholder_pdf)
         mp.setattr(payslip_pdf, "payslip_pdf", _placeholder_pdf)
         mp.setattr(recon_pdf, "recon_pdf", _placeholder_pdf)
+        mp.setattr(activation_pdf, "activation_pdf", _placeholder_pdf)
+        mp.setattr(activation_pdf, "ensure_font", lambda: ("placeholder.ttf", 0))
         yield app
 
 

@@ -6,7 +6,7 @@ of a locked sheet, or a 补卡 correction, while its month is less than three ye
 events are left to the chain check. SQLite and PostgreSQL.
 
 Revision ID: 0012_ledger_retention
-Revises: 0011_chain_purpose
+Revises: 0008_activation_codes
 Create Date: 2026-12-02 00:00:00
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0012_ledger_retention"
-down_revision: str | Sequence[str] | None = "0011_chain_purpose"
+down_revision: str | Sequence[str] | None = "0008_activation_codes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -212,7 +212,7 @@ class TestColumns:
         layout = LAYOUTS["bank_a_result"]
         assert sheet(BATCH, layout).headers == (
             "户名", "证件号码", "收款账号", "收款行", "交易金额(元)", "代发月份", "交易日期",
-            "处理结果", "出勤天数", REMARK_HEADER,
+            "处理结果", "出勤天数", "付款账号", REMARK_HEADER,
         )  # fmt: skip
 
     def test_lines_in_row_order_with_remark(self) -> None:
@@ -259,7 +259,9 @@ class TestHostileText:
                 assert not value.startswith(("=", "+", "-", "@")), value
 
     def test_hostile_payer_and_project_stay_text(self) -> None:
-        b = DisbursementBatch("=1+1", "=HYPERLINK(1)", "@x", "-1", "+2", "2026-10", BATCH.lines)
+        b = DisbursementBatch(
+            "=1+1", "=HYPERLINK(1)", "@x", "110060000000000001", "+2", "2026-10", BATCH.lines
+        )  # fmt: skip
         ws = load_workbook(io.BytesIO(disbursement_xlsx(b))).active
         assert ws is not None
         assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)

@@ -33,7 +33,7 @@ from server.reports import (
 )
 from server.reports import router as evidence_api
 from server.rosters import service as roster_service
-from server.web import charts, queries
+from server.web import charts, queries, wage_pages
 from server.web.clock import now_utc
 from server.web.csrf import CsrfChecked
 from server.web.downloads import PDF, XLSX, download
@@ -134,6 +134,9 @@ def _month_page(
         prev=shift_period(period, -1),
         next=shift_period(period, 1),
         errors=errors,
+        # The month's 工资支付表 with their open disputes (server/web/wage_pages.py).
+        wage_rows=wage_pages.summaries(session, project.id, period),
+        show_link=True,
     )
 
 

@@ -227,6 +227,10 @@ class SheetDoc:
     def total_days(self) -> Decimal:
         return sum((line.days_value for line in self.lines), Decimal(0))
 
+    @property
+    def total_days_text(self) -> str:
+        return f"{self.total_days.normalize():f}" if self.lines else "0"
+
     def title_line(self) -> str:
         team = f" {self.team_name}" if self.team_name else ""
         return f"{self.project_name} {self.company_name}{team} {self.period} 工资支付表"

@@ -209,7 +209,7 @@ def wage_sheet_pdf(
             f"合计 Total {len(doc.lines)} 人",
             "",
             "",
-            f"{doc.total_days.normalize():f}",
+            doc.total_days_text,
             "",
             layout.yuan(doc.total("base_fen")),
             layout.yuan(doc.total("piece_fen") + doc.total("additions_fen")),

@@ -382,6 +382,59 @@ class TestTheMonth:
         assert _sheet(session, site).state == "draft"
 
 
+class TestEnglish:
+    def test_every_page_in_english(self, client: TestClient, session: Session, site: Site) -> None:
+        mt = _as(client, site.manager)
+        _build(client, site, mt)
+        sheet = _sheet(session, site)
+        la, lb = _line(session, sheet, site.a), _line(session, sheet, site.b)
+        items = f"{site.base}/{sheet.id}/lines/{la.id}/items"
+        _post(client, items, mt, category="piece", reason="rebar", quantity="2", unit="t",
+              unit_price="100")  # fmt: skip
+        _follow(client, _post(client, f"{site.base}/{sheet.id}/send", mt))
+        wt = _as(client, site.wb)
+        b_hash = _hash(client.get(f"/me/wages/{lb.id}"))
+        _post(client, f"/me/wages/{lb.id}/dispute", wt, shown_hash=b_hash, comment="short")
+        pages = {
+            site.manager: [
+                site.base,
+                f"{site.base}/{sheet.id}",
+                f"{site.base}/{sheet.id}/lines/{la.id}",
+                f"{site.base}/{sheet.id}/lines/{lb.id}",
+            ],
+            site.inspector: [
+                f"/inspect/{site.project.id}/{PERIOD}",
+                f"/inspect/{site.project.id}/{PERIOD}/wages",
+                f"/inspect/{site.project.id}/{PERIOD}/wages/{sheet.id}",
+                f"/inspect/{site.project.id}/{PERIOD}/wages/{sheet.id}/lines/{lb.id}",
+            ],
+            site.wa: ["/me/wages", f"/me/wages/{la.id}", "/me/pay"],
+            site.wb: [f"/me/wages/{lb.id}"],
+        }
+        seen: dict[str, str] = {}
+        for user, urls in pages.items():
+            _as(client, user)
+            client.cookies.set("sitegate_lang", "en")
+            for url in urls:
+                r = client.get(url)
+                assert r.status_code == 200, (url, r.text[:1000])
+                assert 'lang="en"' in r.text, url
+                seen[url] = r.text
+        assert "Confirm" in seen[f"/me/wages/{la.id}"]
+        assert "piece work" in seen[f"/me/wages/{la.id}"]
+        assert "Open disputes" in seen[f"{site.base}/{sheet.id}"]
+        assert "disputed" in seen[f"/inspect/{site.project.id}/{PERIOD}/wages/{sheet.id}"]
+        _as(client, site.manager)
+        client.cookies.set("sitegate_lang", "en")
+        r = _post(client, f"{site.base}/{sheet.id}/lock", _csrf(client))
+        assert r.status_code == 409
+        assert "give a reason to lock anyway" in r.text
+
+
+def _csrf(client: TestClient) -> str:
+    return csrf_of(client.get("/account/password").text)
+
+
 class TestHostileNames:
     def test_names_and_reasons_stay_text(self, client: TestClient, session: Session) -> None:
         script = "<script>alert(1)</script>"

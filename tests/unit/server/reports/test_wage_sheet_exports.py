@@ -203,6 +203,12 @@ class TestXlsx:
         assert ws.cell(row=first, column=2).value == "工人1"
         assert _fen(ws.cell(row=first, column=17).value) == 110511
         assert ws.cell(row=first, column=17).number_format == wage_sheet_xlsx.MONEY
+        # The styles set on the first row are copied to the others, the warning fill too.
+        last = first + len(MIXED) - 1
+        assert ws.cell(row=last, column=17).number_format == wage_sheet_xlsx.MONEY
+        assert ws.cell(row=last, column=13).alignment.wrap_text
+        assert ws.cell(row=last, column=20).fill.fgColor.rgb.endswith("FFF2CC")  # awaiting
+        assert ws.cell(row=first, column=20).fill.fill_type is None  # confirmed
         assert "计件 105.11" in str(ws.cell(row=first, column=13).value)
         assert "设备 GATE-A-IN #4711" in str(ws.cell(row=first, column=20).value)
         assert "待刷新" in str(ws.cell(row=first + 2, column=21).value)  # the stale line

@@ -6,6 +6,7 @@ the service's message and status, never a 500, and hostile names stay text."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from decimal import Decimal
@@ -21,6 +22,7 @@ from models.enums import CompanyRole, Role
 from server.auth.models import User
 from server.registry.models import Company, Project, Worker
 from server.reports import payslip_pdf, wage_sheet_xlsx
+from server.wages import confirm as wage_confirm
 from server.wages.models import WageLine, WageSheet
 from server.web.downloads import XLSX
 from tests.factories import (
@@ -359,6 +361,36 @@ class TestTheMonth:
         header = " ".join(str(c.value) for row in ws.iter_rows(max_row=6) for c in row if c.value)
         assert "强制锁定原因" in header
         assert "工人已返乡,电话确认" in header
+
+    def test_a_station_confirmation_names_its_device(
+        self, client: TestClient, session: Session, site: Site
+    ) -> None:
+        mt = _as(client, site.manager)
+        _build(client, site, mt)
+        sheet = _sheet(session, site)
+        _follow(client, _post(client, f"{site.base}/{sheet.id}/send", mt))
+        session.expire_all()
+        line = _line(session, sheet, site.a)
+        proof = wage_confirm.DeviceProof(
+            device_code="A3-KIOSK-1", seq=4711, event_hash="e" * 64, credential="id_card+face",
+            at=dt.datetime(2026, 11, 2, 2, 15, tzinfo=dt.UTC),
+        )  # fmt: skip
+        wage_confirm.confirm(session, line, shown_hash=line.shown_hash, user=None, device=proof)
+        session.commit()
+        row = re.search(
+            rf'<tr id="line-{line.id}".*?</tr>', client.get(f"{site.base}/{sheet.id}").text, re.S
+        )
+        assert row
+        assert "已确认" in row.group(0)
+        assert "11-02 10:15 · 设备 A3-KIOSK-1 #4711" in row.group(0)
+        history = client.get(f"{site.base}/{sheet.id}/lines/{line.id}").text
+        assert "设备 A3-KIOSK-1 #4711" in history
+        ws = _workbook(client.get(f"{site.base}/{sheet.id}.xlsx"))[wage_sheet_xlsx.LINES_SHEET]
+        confirmations = [c.value for c in ws["T"]]
+        assert "已确认 2026-11-02 10:15 设备 A3-KIOSK-1 #4711" in confirmations
+        _as(client, site.wa)
+        page = client.get(f"/me/wages/{line.id}").text
+        assert "设备 A3-KIOSK-1 #4711" in page
 
     def test_scope(self, client: TestClient, session: Session, site: Site) -> None:
         other = Site(session)

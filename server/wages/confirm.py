@@ -125,7 +125,7 @@ def parse_claimed_days(text: str | None) -> str | None:
             "days must be between 0 and 31, in halves (e.g. 21.5)",
             code="wages.bad_days",
         )
-    return str(value.normalize())
+    return f"{value.normalize():f}"  # "20", not normalize()'s "2E+1"
 
 
 def dispute(

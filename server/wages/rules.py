@@ -261,7 +261,8 @@ def line_hash(shown: Shown) -> str:
 
 def days_text(days: float) -> str:
     """Attended days as exact text: the roster counts in halves."""
-    return str(Decimal(str(days)).quantize(Decimal("0.5")).normalize()) if days else "0"
+    # Fixed-point: normalize() alone writes 20 days as "2E+1".
+    return f"{Decimal(str(days)).quantize(Decimal('0.5')).normalize():f}" if days else "0"
 
 
 # --------------------------------------------------------------------------------------------

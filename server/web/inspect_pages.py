@@ -36,7 +36,7 @@ from server.reports import (
 from server.reports import router as evidence_api
 from server.rosters import service as roster_service
 from server.wages import ledger as wage_ledger
-from server.web import charts, queries
+from server.web import charts, queries, wage_pages
 from server.web.clock import now_utc
 from server.web.csrf import CsrfChecked
 from server.web.downloads import PDF, XLSX, download
@@ -157,6 +157,9 @@ def _month_page(
         errors=errors,
         kind_label=lambda kind: kind_label(kind, lang),
         as_of=as_of.isoformat() if as_of else "",
+        # The month's 工资支付表 with their open disputes (server/web/wage_pages.py).
+        wage_rows=wage_pages.summaries(session, project.id, period),
+        show_link=True,
     )
 
 

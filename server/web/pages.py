@@ -30,6 +30,7 @@ from server.web.gate_pages import router as gate_router
 from server.web.i18n import LANG_COOKIE, LANGS, Lang, lang_of, translate
 from server.web.inspect_pages import router as inspect_router
 from server.web.me_pages import router as me_router
+from server.web.me_wage_pages import router as me_wage_router
 from server.web.pay_pages import router as pay_router
 from server.web.security import (
     LOGIN_CSRF_COOKIE,
@@ -43,6 +44,8 @@ from server.web.session import PageAuth, PageDb, PageUser
 from server.web.settings_pages import router as settings_router
 from server.web.site_pages import router as site_router
 from server.web.templating import render
+from server.web.wage_pages import inspect_router as inspect_wage_router
+from server.web.wage_pages import router as site_wage_router
 
 STATIC_DIR = str(Path(__file__).parent / "static")
 
@@ -191,8 +194,11 @@ router.include_router(settings_router)
 router.include_router(site_router)
 router.include_router(correction_router)
 router.include_router(pay_router)
+router.include_router(site_wage_router)
+router.include_router(inspect_wage_router)
 router.include_router(inspect_router)
 router.include_router(me_router)
+router.include_router(me_wage_router)
 router.include_router(account_router)
 router.include_router(activation_router)
 router.include_router(admin_router)

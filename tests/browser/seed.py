@@ -66,6 +66,9 @@ class Seeded:
     worker: Worker
     other_worker: Worker
     period: str
+    # A second worker account (张伟, the same firm as 王芳): the wage sheet test needs two.
+    colleague_user: User | None = None
+    colleague: Worker | None = None
 
 
 class _Chain:
@@ -258,10 +261,14 @@ def seed(session: Session) -> Seeded:
         session, "wang.worker", Role.WORKER, full_name=workers[1].name, worker_id=workers[1].id
     )
     _user(session, "zhao.admin", Role.ADMIN, full_name="赵管理员")
+    colleague_user = _user(
+        session, "zhang.worker", Role.WORKER, full_name=workers[0].name, worker_id=workers[0].id
+    )
     session.flush()
     return Seeded(
-        project, other, manager, inspector, worker_user, workers[1], other_worker, "2026-02"
-    )
+        project, other, manager, inspector, worker_user, workers[1], other_worker, "2026-02",
+        colleague_user, workers[0],
+    )  # fmt: skip
 
 
 def _payroll(

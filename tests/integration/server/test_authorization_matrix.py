@@ -34,7 +34,7 @@ from server.app import create_app
 from server.auth.policy import AREAS, POLICY, Access, Action, Area, Resource
 from server.config import Settings
 from server.deps import SESSION_COOKIE
-from server.reports import activation_pdf, evidence_pdf, payslip_pdf, recon_pdf
+from server.reports import activation_pdf, evidence_pdf, payslip_pdf, recon_pdf, wage_sheet_pdf
 from tests.conftest import bind_app
 from tests.integration.server.authz_support import Bundle, Principal, World, build_world
 
@@ -218,6 +218,7 @@ def _admin(action: Action = R) -> Op:
 
 
 P, I_ = "/site/{project_id}", "/inspect/{project_id}/{period}"
+SW, IW = f"{P}/wages/{{sheet_id:int}}", f"{I_}/wages/{{sheet_id:int}}"
 PAGES: dict[tuple[str, str], Op] = {
     ("GET", "/"): SIGNED_IN,
     ("GET", "/login"): PUBLIC,
@@ -273,6 +274,27 @@ PAGES: dict[tuple[str, str], Op] = {
     ("POST", f"{P}/reconciliation"): _site(Resource.RECONCILIATION, W),
     ("GET", f"{P}/reconciliation.xlsx"): _site(Resource.RECONCILIATION),
     ("GET", f"{P}/reconciliation.pdf"): _site(Resource.RECONCILIATION),
+    ("GET", f"{P}/wages"): _site(Resource.WAGE_SHEETS),
+    ("POST", f"{P}/wages"): _site(Resource.WAGE_SHEETS, W),
+    ("GET", SW): _site(Resource.WAGE_SHEETS),
+    ("GET", f"{SW}.xlsx"): _site(Resource.WAGE_SHEETS),
+    ("GET", f"{SW}.pdf"): _site(Resource.WAGE_SHEETS),
+    ("POST", f"{SW}/refresh"): _site(Resource.WAGE_SHEETS, W),
+    ("POST", f"{SW}/send"): _site(Resource.WAGE_SHEETS, W),
+    ("POST", f"{SW}/lock"): _site(Resource.WAGE_SHEETS, W),
+    ("GET", f"{SW}/lines/{{line_id}}"): _site(Resource.WAGE_SHEETS),
+    ("POST", f"{SW}/lines/{{line_id}}/items"): _site(Resource.WAGE_SHEETS, W),
+    ("POST", f"{SW}/lines/{{line_id}}/items/{{item_id}}/remove"): _site(Resource.WAGE_SHEETS, W),
+    ("POST", f"{SW}/lines/{{line_id}}/resolve"): _site(Resource.WAGE_SHEETS, W),
+    ("GET", f"{I_}/wages"): _inspect(Resource.WAGE_SHEETS),
+    ("GET", IW): _inspect(Resource.WAGE_SHEETS),
+    ("GET", f"{IW}.xlsx"): _inspect(Resource.WAGE_SHEETS),
+    ("GET", f"{IW}.pdf"): _inspect(Resource.WAGE_SHEETS),
+    ("GET", f"{IW}/lines/{{line_id}}"): _inspect(Resource.WAGE_SHEETS),
+    ("GET", "/me/wages"): _me(Resource.WAGE_LINES),
+    ("GET", "/me/wages/{line_id}"): _me(Resource.WAGE_LINES),
+    ("POST", "/me/wages/{line_id}/confirm"): Op(Resource.WAGE_LINES, W, Area.ME, own=True),
+    ("POST", "/me/wages/{line_id}/dispute"): Op(Resource.WAGE_LINES, W, Area.ME, own=True),
     ("GET", "/inspect/"): _inspect(),
     ("GET", I_): _inspect(Resource.RECONCILIATION),
     ("GET", f"{I_}/workers/{{worker_id}}"): _inspect(Resource.PAYSLIPS),
@@ -394,6 +416,7 @@ def matrix_app(
         mp.setattr(recon_pdf, "recon_pdf", _placeholder_pdf)
         mp.setattr(activation_pdf, "activation_pdf", _placeholder_pdf)
         mp.setattr(activation_pdf, "ensure_font", lambda: ("placeholder.ttf", 0))
+        mp.setattr(wage_sheet_pdf, "wage_sheet_pdf", _placeholder_pdf)
         yield app
 
 

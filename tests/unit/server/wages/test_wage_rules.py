@@ -79,8 +79,10 @@ class TestArithmetic:
             rules.make_item(ItemCategory.BACK_PAY, "x", amount_fen=rules.MAX_LINE_FEN + 1)
 
     @pytest.mark.parametrize(
-        ("days", "text"), [(0, "0"), (0.5, "0.5"), (21.0, "21"), (21.5, "21.5")]
-    )
+        ("days", "text"),
+        [(0, "0"), (0.5, "0.5"), (10.0, "10"), (20.0, "20"), (21.0, "21"), (21.5, "21.5"),
+         (30.0, "30")],
+    )  # fmt: skip
     def test_days_text_is_exact(self, days: float, text: str) -> None:
         assert rules.days_text(days) == text
 
@@ -198,3 +200,13 @@ class TestSheetStates:
         assert "1" in e.value.zh
         rules.may_lock(check, "工人已离场联系不上,按考勤发放")
         rules.may_lock(rules.lock_check([]), None)  # an empty sheet (nobody attended) locks
+
+
+class TestClaimedDays:
+    @pytest.mark.parametrize(
+        ("text", "out"), [("20", "20"), ("10", "10"), ("21.5", "21.5"), (" 3 ", "3"), ("", None)]
+    )
+    def test_fixed_point_text(self, text: str, out: str | None) -> None:
+        from server.wages.confirm import parse_claimed_days
+
+        assert parse_claimed_days(text) == out

@@ -196,6 +196,7 @@ class SheetLineInput:
     lock_reason: str | None = None
     sent_at: dt.datetime | None = None
     confirmed_at: dt.datetime | None = None
+    deductions_fen: Fen = 0  # advances, social insurance, tax withheld on the line
 
 
 # --------------------------------------------------------------------------------------------
@@ -442,6 +443,7 @@ def reconcile(
             unpaid_red=days_past > settings.unpaid_red_after_days or share_red,
             unpaid_count=len(unpaid),
             attended_count=len(with_attendance),
+            withheld_fen=_withheld(sheet_lines, w.worker_id),
         )
         mine = per_worker[w.worker_id]
         mine.extend(w_findings)
@@ -636,6 +638,11 @@ def _wrong_payer(
     ]
 
 
+def _withheld(sheet_lines: Mapping[int, SheetLineInput] | None, worker_id: int) -> Fen:
+    line = sheet_lines.get(worker_id) if sheet_lines else None
+    return line.deductions_fen if line is not None else 0
+
+
 def _worker_findings(
     w: WorkerMonthInput,
     lines: Sequence[PayrollLineInput],
@@ -647,11 +654,15 @@ def _worker_findings(
     unpaid_red: bool,
     unpaid_count: int,
     attended_count: int,
+    withheld_fen: Fen = 0,
 ) -> list[Finding]:
-    """Findings over all of a worker's lines for the month."""
+    """Findings over all of a worker's lines for the month. `withheld_fen`: what the worker's
+    wage sheet line deducted (an advance already paid, social insurance, tax): paid to or for
+    the worker, so it counts towards the amount due when UNDERPAID is weighed."""
     out: list[Finding] = []
     ok = [ln for ln in lines if ln.status is TransferStatus.SUCCESS]
     paid = sum(ln.net_fen for ln in ok)
+    paid_in_full = paid + withheld_fen
     expected = expected_fen(w, period)
 
     if w.attended_days > 0 and not ok and today > due:
@@ -680,8 +691,8 @@ def _worker_findings(
 
     if ok and expected:
         floor = Decimal(expected) * (1 - settings.underpaid_tolerance)
-        if paid < floor:
-            red = paid < Decimal(expected) * settings.underpaid_red_below
+        if paid_in_full < floor:
+            red = paid_in_full < Decimal(expected) * settings.underpaid_red_below
             out.append(
                 Finding(
                     FindingKind.UNDERPAID,

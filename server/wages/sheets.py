@@ -728,6 +728,7 @@ def recon_inputs(
                 lock_reason=sheet.lock_reason if locked else None,
                 sent_at=line.sent_at,
                 confirmed_at=line.confirmed_at,
+                deductions_fen=line.deductions_fen,
             ),
         )
     return out

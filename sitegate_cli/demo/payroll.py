@@ -1,6 +1,7 @@
 """The bank's 代发 result file for the month, in the canonical template, with realistic faults.
 
-Most workers are paid what the server's roster says they earned (daily rate × attended days);
+Most workers are paid what their locked wage sheet line says (or, without one, daily rate ×
+attended days);
 then one worker is left unpaid, one is underpaid (60 %), one is paid into the team leader's card,
 a ghost worker (valid ID number, not on the project) is paid, and one payment is late.
 """
@@ -64,9 +65,15 @@ def pick_faults(roster: MonthRoster, leader_ids: set[int], ghost: tuple[str, str
 
 
 def bank_file(
-    roster: MonthRoster, faults: Faults, *, pay_day: dt.date, bank_names: dict[int, str]
+    roster: MonthRoster,
+    faults: Faults,
+    *,
+    pay_day: dt.date,
+    bank_names: dict[int, str],
+    nets: dict[int, int] | None = None,
 ) -> tuple[bytes, dict[str, int]]:
-    """The XLSX bytes and how many lines of each kind it holds."""
+    """The XLSX bytes and how many lines of each kind it holds. `nets`: what the locked wage
+    sheets say each worker is to be paid (fen); without one, rate × days."""
     wb = load_workbook(io.BytesIO(template_xlsx_bytes()))
     ws = wb.active
     assert ws is not None  # noqa: S101
@@ -79,6 +86,8 @@ def bank_file(
         if days <= 0 or r.worker_id == faults.unpaid.worker_id:
             continue
         due = Decimal(r.wage_rate_fen) * Decimal(str(days))
+        if nets and r.worker_id in nets:
+            due = Decimal(nets[r.worker_id])
         net = due
         card = r.bank_card or ""
         when = paid_on

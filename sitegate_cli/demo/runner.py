@@ -48,7 +48,11 @@ from sitegate_cli.demo.seed import (
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
+    from edge.face import FaceMatcher
+    from server.rosters.service import MonthRoster
+    from sitegate_cli.demo.payroll import Faults
     from sitegate_cli.demo.site import EnrollmentStation, Gate
+    from sitegate_cli.demo.wages import WageRun
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_DIR = REPO / "var" / "demo"
@@ -398,6 +402,19 @@ def server_facts(factory: sessionmaker[Session], ids: Ids) -> dict[str, Any]:
 # --- payroll and reconciliation --------------------------------------------------------------
 
 
+def month_faults(
+    factory: sessionmaker[Session], ids: Ids, plan: MonthPlan, workers: list[WorkerSpec]
+) -> tuple[MonthRoster, Faults]:
+    """The month's roster and who the bank's result will wrong."""
+    from server.rosters import service as roster_service
+    from sitegate_cli.demo.payroll import pick_faults
+
+    with uow(factory) as s:
+        roster = roster_service.load_month(s, project_id=ids.project, period=plan.period)
+    leaders = {w.worker_id for w in workers if w.leader}
+    return roster, pick_faults(roster, leaders, ghost_person())
+
+
 def payroll_and_reconcile(
     factory: sessionmaker[Session],
     root: Path,
@@ -406,24 +423,26 @@ def payroll_and_reconcile(
     workers: list[WorkerSpec],
     progress: Progress,
     today: dt.date,
+    month: tuple[MonthRoster, Faults],
+    nets: dict[int, int],
 ) -> dict[str, Any]:
     from server.payroll import service as payroll_service
     from server.reconciliation import service as recon_service
-    from server.rosters import service as roster_service
-    from sitegate_cli.demo.payroll import bank_file, pick_faults
+    from sitegate_cli.demo.payroll import bank_file
 
     task = progress.add_task("工资代发与核对 / payroll import and reconciliation", total=4)
     y, m = (int(x) for x in plan.period.split("-"))
     pay_day = dt.date(y + m // 12, m % 12 + 1, 15)
-    with uow(factory) as s:
-        roster = roster_service.load_month(s, project_id=ids.project, period=plan.period)
+    roster, faults = month
     progress.advance(task)
-    leaders = {w.worker_id for w in workers if w.leader}
-    faults = pick_faults(roster, leaders, ghost_person())
     data, counts = bank_file(
-        roster, faults, pay_day=pay_day, bank_names={w.worker_id: w.bank_name for w in workers}
+        roster,
+        faults,
+        pay_day=pay_day,
+        bank_names={w.worker_id: w.bank_name for w in workers},
+        nets=nets,
     )
-    path = root / f"代发工资_{plan.period}.xlsx"
+    path = root / f"代发结果_{plan.period}.xlsx"
     path.write_bytes(data)
     progress.advance(task)
     with uow(factory) as s:
@@ -471,6 +490,95 @@ def payroll_and_reconcile(
         }
     progress.advance(task)
     return out
+
+
+def wage_cycle(
+    url: str,
+    factory: sessionmaker[Session],
+    root: Path,
+    ids: Ids,
+    plan: MonthPlan,
+    workers: list[WorkerSpec],
+    month: tuple[MonthRoster, Faults],
+    progress: Progress,
+    *,
+    station: EnrollmentStation | None,
+    matcher: FaceMatcher,
+    photos: dict[int, str],
+    scale: Scale,
+) -> WageRun:
+    """Each firm's 工资支付表 built, sent, answered (phone and station), resolved, locked, and
+    its 代发 instruction written: over the server's HTTP API, as the site would."""
+    from sitegate_cli.demo import wages as demo_wages
+
+    roster, faults = month
+    attended = [r for r in roster.rows if r.month.attended_days > 0]
+    firms = sorted({r.company_id for r in attended if r.company_id is not None})
+    by_id = {w.worker_id: w for w in workers}
+    run = demo_wages.WageRun()
+    task = progress.add_task("工资支付表与工人确认 / wage sheets and confirmations", total=4)
+    manager = demo_wages.Api.signed_in(url, DEMO_ACCOUNTS[1][0], DEMO_ACCOUNTS[1][1])
+    try:
+        run.sheets = demo_wages.build_and_send(manager, ids.project, plan.period, firms)
+        progress.advance(task)
+        # At the station: face workers with a line, ID card + face.
+        with_line = {x["worker_id"] for sheet in run.sheets for x in sheet["lines"]}
+        at_station = [
+            (by_id[w].name, by_id[w].id_number, photo)
+            for w, photo in photos.items()
+            if w in with_line
+        ][: max(2, scale.face_workers // 2)]
+        if station is not None:
+            run.station_confirmed = demo_wages.station_answers(station, at_station, matcher=matcher)
+        progress.advance(task)
+        # On the phone: workers who activate with a one-time code (the first disputes), and
+        # the demo worker's own account.
+        station_names = set(run.station_confirmed)
+        skip = {faults.unpaid.worker_id, faults.underpaid.worker_id}
+        phone = [
+            (r.worker_id, by_id[r.worker_id].id_number)
+            for r in attended
+            if r.worker_id in with_line and r.worker_id not in skip
+            and by_id[r.worker_id].name not in station_names
+        ]  # fmt: skip
+        phone = phone[: len(phone) - max(3, len(phone) // 8)]  # some never answer
+        run.phone_confirmed, run.disputed = demo_wages.phone_answers(
+            url, manager, ids.project, phone, dispute_one=True
+        )
+        demo = demo_wages.Api.signed_in(url, DEMO_ACCOUNTS[3][0], DEMO_ACCOUNTS[3][1])
+        try:
+            for line in demo.call("GET", "/api/v1/me/wage-lines"):
+                mine = demo.call("GET", f"/api/v1/me/wage-lines/{line['id']}")
+                demo.call(
+                    "POST",
+                    f"/api/v1/me/wage-lines/{line['id']}/confirm",
+                    json={"shown_hash": mine["shown_hash"]},
+                )
+                run.phone_confirmed.append(mine["name"])
+        finally:
+            demo.close()
+        progress.advance(task)
+        run.unanswered, run.files, run.total_fen, run.nets = demo_wages.resolve_and_lock(
+            manager, ids.project, run.sheets, root
+        )
+        progress.advance(task)
+    finally:
+        manager.close()
+    return run
+
+
+def wage_report(run: WageRun) -> dict[str, Any]:
+    return {
+        "sheets": len(run.sheets),
+        "lines": sum(len(s["lines"]) for s in run.sheets),
+        "phone_confirmed": len(run.phone_confirmed),
+        "station_confirmed": len(run.station_confirmed),
+        "station_names": run.station_confirmed,
+        "disputed": run.disputed,
+        "unanswered": run.unanswered,
+        "disbursement_files": run.files,
+        "disbursement_total_fen": run.total_fen,
+    }
 
 
 def create_accounts(factory: sessionmaker[Session], project_id: int, worker_id: int) -> None:
@@ -536,8 +644,19 @@ def summary_table(report: dict[str, Any]) -> Table:
         f"{REASON_ZH.get(k, k)} {k}: {n}" for k, n in sorted(facts["refusals"].items())
     )
     t.add_row("拒绝 / refused", refusals or "-")
+    wages = report["wages"]
+    t.add_row("工资支付表 / wage sheets",
+              f"{wages['sheets']} 张 sheets, {wages['lines']} 行 lines, 实发合计 net "
+              f"¥{wages['disbursement_total_fen'] / 100:,.2f}")  # fmt: skip
+    t.add_row("工人确认 / workers' confirmation",
+              f"手机 phone {wages['phone_confirmed']}, 闸机/登记站 station "
+              f"{wages['station_confirmed']} (签名链记录 signed chain records), "
+              f"异议 disputed: {wages['disputed'] or '-'} (已处理 resolved), "
+              f"未答复 unanswered {wages['unanswered']} "
+              "(锁定原因已记录 locked with a reason)")  # fmt: skip
+    t.add_row("代发指令 / bank instruction", ", ".join(wages["disbursement_files"]) or "-")
     t.add_row(
-        "代发文件 / bank file",
+        "银行回单 / bank result",
         f"{recon['lines']} 行 lines ({recon['matched']} 匹配 matched) → {recon['file']}",
     )
     counts = recon["counts"]
@@ -676,8 +795,6 @@ def run_demo(*, fast: bool, port: int | None, root: Path, console: Console) -> d
                     except Exception as exc:  # the worker stays card-only (no consent recorded)
                         log.warning("enrollment failed for %s: %s", w.name, exc)
                     progress.advance(task)
-                station.close()
-                station = None
 
             # 5. Gates: provisioned over HTTP, roster downloaded by their sync workers.
             task = progress.add_task("闸机注册与花名册下载 / provisioning gates", total=2)
@@ -723,9 +840,21 @@ def run_demo(*, fast: bool, port: int | None, root: Path, console: Console) -> d
             gates.clear()
             facts = server_facts(factory, ids)
 
-            # 7. Payroll and reconciliation.
-            recon = payroll_and_reconcile(factory, root, ids, plan, workers, progress, today)
-            create_accounts(factory, ids.project, recon["underpaid_worker_id"])
+            # 7. The month's pay: wage sheets, the workers' confirmations, the 代发 file.
+            pay_month = month_faults(factory, ids, plan, workers)
+            create_accounts(factory, ids.project, pay_month[1].underpaid.worker_id)
+            wages = wage_cycle(
+                server.url, factory, root, ids, plan, workers, pay_month, progress,
+                station=station, matcher=matcher,
+                photos={w.worker_id: str(pair_of[w.photo_person].gate)
+                        for w in workers if w.photo_person},
+                scale=scale,
+            )  # fmt: skip
+
+            # 8. The bank's result, and reconciliation.
+            recon = payroll_and_reconcile(
+                factory, root, ids, plan, workers, progress, today, pay_month, wages.nets
+            )
 
         report: dict[str, Any] = {
             "period": plan.period,
@@ -742,6 +871,7 @@ def run_demo(*, fast: bool, port: int | None, root: Path, console: Console) -> d
             "server": facts,
             "sim": sim,
             "recon": recon,
+            "wages": wage_report(wages),
             "elapsed_s": round(time.monotonic() - t_start, 1),
         }
         (root / "summary.json").write_text(

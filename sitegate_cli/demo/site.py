@@ -35,6 +35,9 @@ from edge.sync import SyncClient, SyncError, provision
 if TYPE_CHECKING:
     from drivers.base import Frame, Relay
     from edge.face import FaceMatcher
+    from edge.outbox import Outbox
+    from edge.roster_cache import RosterCache
+    from edge.sync import SyncWorker
     from sitegate_cli.demo.month import Pass
 
 M = TypeVar("M", bound=BaseModel)
@@ -310,6 +313,9 @@ class EnrollmentStation:
         self.reader = SamIdCardReader.open(self.sam.path, poll_interval_s=0.005)
         self.key = load_or_create_key(self.dir / "device.key")
         self.client: SyncClient | None = None
+        self.outbox: Outbox | None = None
+        self.roster: RosterCache | None = None
+        self.sync: SyncWorker | None = None
 
     def provision(self, code: str) -> None:
         resp = provision(self.server_url, code, self.key)
@@ -335,8 +341,65 @@ class EnrollmentStation:
             camera.close()
             self.sam.remove()
 
+    def confirm_wages(self, name: str, id_number: str, image: str, *, matcher: FaceMatcher) -> bool:
+        """At the same station, later in the month: the worker's ID card, then the live face
+        1:1, then "confirm" on the screen for each line awaiting them; a signed wage_confirm
+        record in this station's chain, uploaded at once. True when the server applied one."""
+        from edge.config import GateSettings
+        from edge.outbox import Outbox
+        from edge.roster_cache import RosterCache, roster_key
+        from edge.sync import SyncWorker
+        from edge.wage_confirm import Station
+        from models.device_auth import private_key_bytes
+        from models.enums import Direction
+
+        assert self.client is not None  # noqa: S101
+        if self.outbox is None:
+            self.outbox = Outbox(
+                self.dir / "outbox.sqlite3", device_id=self.client.device_code, key=self.key
+            )
+            self.roster = RosterCache(
+                self.dir / "roster.sqlite3", key=roster_key(private_key_bytes(self.key))
+            )
+            self.sync = SyncWorker(self.client, self.outbox, self.roster)
+        assert self.sync is not None  # noqa: S101
+        self.sam.present(make_resident_card(name, id_number, valid_to=dt.date(2036, 1, 1)))
+        camera = FileFrameSource(image, fps=20)
+        try:
+            station = Station(
+                id_reader=self.reader,
+                client=self.client,
+                outbox=self.outbox,
+                ui=_YesUI(),
+                direction=Direction.IN,
+                gate=GateSettings(),
+                camera=camera,
+                matcher=SerialMatcher(matcher),
+                upload=self.sync.flush_events,
+                card_timeout_s=5.0,
+            )
+            result = station.run()
+        finally:
+            camera.close()
+            self.sam.remove()
+        return any(c.applied for c in result.confirmed)
+
     def close(self) -> None:
         if self.client is not None:
             self.client.close()
+        if self.outbox is not None:
+            self.outbox.close()
+        if self.roster is not None:
+            self.roster.close()
         self.reader.close()
         self.sam.close()
+
+
+class _YesUI:
+    """The station's screen in the demo: the worker reads the line and taps 确认."""
+
+    def show(self, zh: str, en: str) -> None:
+        pass
+
+    def ask_confirm(self, offer: object, text: str) -> bool:
+        return True

@@ -181,3 +181,44 @@ def test_nothing_left_running(demo: dict[str, Any]) -> None:
     ).read_bytes().decode(errors="replace")
     with pytest.raises(httpx.HTTPError):
         httpx.get(summary["url"] + "/docs", timeout=2.0)
+
+
+def test_the_month_ran_through_the_wage_sheet(demo: dict[str, Any]) -> None:
+    """Sheets locked, lines confirmed on the phone and at the station (device records in the
+    station's chain), one dispute resolved, the 代发 instruction written, and the bank's result
+    checked against what the workers confirmed."""
+    summary, db = demo["summary"], Path(demo["summary"]["database"])
+    wages = summary["wages"]
+    assert wages["sheets"] >= 2
+    assert wages["phone_confirmed"] > 0
+    assert wages["disputed"]
+    states = dict(server_rows(db, "SELECT state, count(*) FROM wage_sheet GROUP BY state"))
+    assert set(states) <= {"locked", "paid"}
+    via = dict(
+        server_rows(
+            db,
+            "SELECT confirmed_via, count(*) FROM wage_line WHERE state = 'confirmed' "
+            "GROUP BY confirmed_via",
+        )
+    )
+    assert via.get("web", 0) == wages["phone_confirmed"]
+    if FACES.is_dir():
+        assert via.get("device", 0) == wages["station_confirmed"] > 0
+        seqs = server_rows(
+            db,
+            "SELECT l.confirmed_device, l.confirmed_seq, e.purpose, e.subject_hash = "
+            "l.confirmed_hash FROM wage_line l JOIN device d ON d.code = l.confirmed_device "
+            "JOIN gate_event e ON e.device_id = d.id AND e.seq = l.confirmed_seq "
+            "WHERE l.confirmed_via = 'device'",
+        )
+        assert seqs
+        assert all(purpose == "wage_confirm" and same for _, _, purpose, same in seqs)
+    assert server_rows(db, "SELECT count(*) FROM wage_line WHERE state = 'resolved'") == [(1,)]
+    for path in wages["disbursement_files"]:
+        assert Path(path).stat().st_size > 1000
+    total = server_rows(db, "SELECT sum(net_total_fen) FROM wage_sheet")[0][0]
+    assert total == wages["disbursement_total_fen"]
+    kinds = {k["kind"] for k in summary["recon"]["kinds"]}
+    assert "PAID_NOT_AS_CONFIRMED" in kinds  # the underpaid worker had confirmed more
+    assert "NO_PAYROLL_SHEET" not in kinds
+    assert "工资支付表 / wage sheets" in demo["stdout"]

@@ -73,6 +73,27 @@ def of(result: ReconResult, kind: FindingKind) -> list[tuple[FindingKind, Warnin
     return [k for k in kinds(result.findings) if k[0] is kind]
 
 
+class TestWithheldOnTheSheet:
+    """An advance, social insurance or tax deducted on the worker's line was paid to or for
+    the worker: UNDERPAID weighs the bank's net plus what the line withheld."""
+
+    K = FindingKind.UNDERPAID
+
+    def test_an_agreed_advance_is_not_underpayment(self) -> None:
+        w = worker()  # expected ¥10,000
+        line = sheet(w, net=500_000, deductions_fen=500_000)
+        assert of(run([w], [pay(w, 500_000)], sheets=line), self.K) == []
+
+    def test_without_the_sheet_it_is(self) -> None:
+        w = worker()
+        assert of(run([w], [pay(w, 500_000)]), self.K) == [(self.K, ORANGE)]
+
+    def test_short_of_what_was_withheld_still_is(self) -> None:
+        w = worker()
+        line = sheet(w, net=500_000, deductions_fen=400_000)  # ¥1,000 missing either way
+        assert of(run([w], [pay(w, 500_000)], sheets=line), self.K) == [(self.K, ORANGE)]
+
+
 class TestPaidNotAsConfirmed:
     K = FindingKind.PAID_NOT_AS_CONFIRMED
 

@@ -50,6 +50,7 @@ from models.enums import (  # noqa: E402
     GateResult,
     WageKind,
 )
+from models.ids import resident_id_check_char
 from server.db import migrate  # noqa: E402
 from server.db.session import make_engine, make_sessionmaker  # noqa: E402
 from server.ingest.models import GateEventRow  # noqa: E402
@@ -116,7 +117,10 @@ def fresh_database(backend: str, tmp: Path) -> str:
 
 
 def _id_number(n: int) -> str:
-    return f"{n:017d}X"  # unique per run; the registry validates, a bulk seed does not need to
+    """A valid resident ID number, unique per n (the 代发 writer checks them)."""
+    born = dt.date(1970, 1, 1) + dt.timedelta(days=n // 500)
+    first17 = f"110101{born:%Y%m%d}{(n % 500) * 2 + 1:03d}"
+    return first17 + resident_id_check_char(first17)
 
 
 def seed(engine: Engine, size: int, tag: str, firms: int = 10) -> tuple[int, int]:

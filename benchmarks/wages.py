@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,7 +38,7 @@ from server.db import migrate  # noqa: E402
 from server.db.session import make_engine, make_sessionmaker  # noqa: E402
 from server.payroll.service import worker_month_input  # noqa: E402
 from server.reconciliation import rules as recon_rules  # noqa: E402
-from server.registry.models import Company, Worker  # noqa: E402
+from server.registry.models import Company, Project, Worker  # noqa: E402
 from server.rosters import service as roster_service  # noqa: E402
 from server.wages import rules, sheets  # noqa: E402
 from server.wages.disbursement import disbursement_file  # noqa: E402
@@ -75,6 +75,10 @@ def ours(session: Session, project_id: int, company_id: int) -> dict[str, float]
         body = disbursement_file(session, holder["s"], layout="canonical", fmt="xlsx")
         assert len(body) > 1000  # noqa: S101
 
+    def write_csv() -> None:
+        body = disbursement_file(session, holder["s"], layout="canonical", fmt="csv")
+        assert len(body) > 1000  # noqa: S101
+
     out["build"] = _timed(build)
     out["send"] = _timed(send)
     # Every worker confirms (not timed: that is 5,000 people on their phones).
@@ -86,6 +90,7 @@ def ours(session: Session, project_id: int, company_id: int) -> dict[str, float]
     session.commit()
     out["lock"] = _timed(lock)
     out["file"] = _timed(write)
+    out["file_csv"] = _timed(write_csv)
     out["lines"] = float(holder["s"].line_count)
     return out
 
@@ -181,6 +186,19 @@ def bench(backend: str, workers: int, sample: int) -> None:
         try:
             t = time.perf_counter()
             project_id, events = roster_bench.seed(engine, workers, f"W{workers}", firms=1)
+            with engine.begin() as conn:  # a wage account and every worker's own card
+                conn.execute(
+                    update(Project)
+                    .where(Project.id == project_id)
+                    .values(wage_account_no="51050142610800001234", wage_account_bank="建设银行")
+                )
+                ids = conn.execute(select(Worker.id)).scalars().all()
+                conn.execute(
+                    update(Worker)
+                    .where(Worker.id == bindparam("wid"))
+                    .values(bank_card=bindparam("card"), bank_name="工商银行"),
+                    [{"wid": i, "card": f"6222{i:015d}"} for i in ids],
+                )
             seeded = time.perf_counter() - t
             with make_sessionmaker(engine)() as session:
                 company_id = session.scalars(select(Company.id)).one()
@@ -202,6 +220,9 @@ def bench(backend: str, workers: int, sample: int) -> None:
     verdict = "met" if total_a <= 2.0 else "NOT met"
     print(f"{'total':8} {total_a:9.3f} {total_b:13.2f}~ {total_b / total_a:7.1f}×   "
           f"target ≤ 2 s: {verdict}")  # fmt: skip
+    csv_total = total_a - a["file"] + a["file_csv"]
+    print(f"(the 代发 file as CSV instead: {a['file_csv']:.3f} s, total {csv_total:.3f} s; "
+          f"load {os.getloadavg()[0]:.1f})")
 
 
 def main() -> None:

@@ -11,9 +11,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from models.enums import WageKind
@@ -28,6 +28,10 @@ from server.registry.models import Company, Project, ProjectCompany, Team, Worke
 from server.rosters import service as roster_service
 from server.wages import rules
 from server.wages.models import WageItem, WageLine, WageLineEvent, WageSheet
+
+# The tables themselves, for set-based writes through Core (no ORM unit-of-work per row).
+_LINES = cast(Table, WageLine.__table__)
+_EVENTS = cast(Table, WageLineEvent.__table__)
 
 
 class WageSheetError(ValidationFailedError):
@@ -282,7 +286,13 @@ def build_sheet(
             }
         )
     if values:
-        session.execute(insert(WageLine), values)
+        # Core executemany (insertmanyvalues), not the ORM's bulk path: 5,000 lines in one go.
+        now = now_utc()
+        session.execute(
+            insert(_LINES),
+            [{"created_at": now, "updated_at": now, "stale": False, "shown_hash": "", **v}
+             for v in values],
+        )  # fmt: skip
     _update_totals(session, sheet)
     audit(
         session,
@@ -552,8 +562,18 @@ def send_sheet(session: Session, sheet: WageSheet, *, user: User | None) -> int:
             }
         )
     if updates:
-        session.execute(update(WageLine), updates)
-        session.execute(insert(WageLineEvent), events)
+        table = _LINES
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("line_id"))
+            .values(
+                shown_hash=bindparam("hash"), state=bindparam("to"), sent_at=bindparam("at"),
+                updated_at=bindparam("at"),
+            ),
+            [{"line_id": u["id"], "hash": u["shown_hash"], "to": u["state"], "at": at}
+             for u in updates],
+        )  # fmt: skip
+        session.execute(insert(_EVENTS), events)
     audit(
         session,
         user,

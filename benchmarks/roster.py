@@ -50,7 +50,7 @@ from models.enums import (  # noqa: E402
     GateResult,
     WageKind,
 )
-from models.ids import resident_id_check_char
+from models.ids import resident_id_check_char  # noqa: E402
 from server.db import migrate  # noqa: E402
 from server.db.session import make_engine, make_sessionmaker  # noqa: E402
 from server.ingest.models import GateEventRow  # noqa: E402

@@ -1,5 +1,7 @@
 """On a 360 px phone: the site manager imports the bank's 代发 result for March and runs the
-month's reconciliation from the page, and sees what it found."""
+month's reconciliation from the page, and sees what it found. (January: a month no other
+browser test corrects, since importing or reconciling a month closes it to 补卡 without a second
+approval.)"""
 
 from __future__ import annotations
 
@@ -43,19 +45,19 @@ def test_site_manager_imports_the_bank_result_and_reconciles_on_a_phone(
     lines = (
         DisbursementLine(
             row_no=1, name=paid_name, id_number=None, bank_card=paid_card,
-            bank_name="中国建设银行", net_fen=3000_00, period="2026-03",
+            bank_name="中国建设银行", net_fen=3000_00, period="2026-01",
         ),
         DisbursementLine(  # paid to someone nobody registered on the project
             row_no=2, name="陌生收款人", id_number=make_id_number(),
             bank_card="6217000000000000777", bank_name="中国建设银行", net_fen=500_00,
-            period="2026-03",
+            period="2026-01",
         ),
     )  # fmt: skip
     batch = DisbursementBatch(
         site.project.code, site.project.name, "北京城建安居建设有限公司",
-        site.project.wage_account_no, site.project.wage_account_bank, "2026-03", lines,
+        site.project.wage_account_no, site.project.wage_account_bank, "2026-01", lines,
     )  # fmt: skip
-    result = tmp_path / "2026-03-代发结果.xlsx"
+    result = tmp_path / "2026-01-代发结果.xlsx"
     result.write_bytes(fill_status(disbursement_xlsx(batch), "xlsx", CANONICAL, batch))
 
     _phone(browser)
@@ -66,12 +68,12 @@ def test_site_manager_imports_the_bank_result_and_reconciles_on_a_phone(
         browser.driver.find_element(By.ID, "payroll-file").send_keys(str(result))
         browser.click("payroll-submit")
         assert "已导入 2 行(匹配工人 1 行" in browser.text("import-done")
-        assert "2026-03-代发结果.xlsx" in browser.text("payroll-imports")
+        assert "2026-01-代发结果.xlsx" in browser.text("payroll-imports")
         _fits(browser)
         browser.shot("site_manager-payroll-phone", width=PHONE, mobile=True)
         _phone(browser)  # the screenshot resets the emulated screen
 
-        browser.click("reconcile-2026-03")
+        browser.click("reconcile-2026-01")
         assert browser.driver.find_elements(By.ID, "not-reconciled")
         browser.click("run-recon")
         assert "核对完成" in browser.text("run-done")

@@ -660,6 +660,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "wages.via_device": ("设备 {code} #{seq}", "device {code} #{seq}"),
     "wages.download_xlsx": ("下载 Excel", "Download XLSX"),
     "wages.download_pdf": ("打印 PDF", "Printable PDF"),
+    "wages.disbursement": ("代发文件", "Bank instruction (代发)"),
+    "wages.disbursement_help": (
+        "按银行格式生成本表的代发文件(含完整身份证号和银行卡号,下载会被记录);"
+        "实发为零的行不列入。银行回单导入后在“工资核对”中核对。",
+        "The sheet as the bank's 代发 instruction, in the bank's layout (full ID and card "
+        "numbers: every download is recorded); lines with nothing to pay are left out. Import "
+        "the bank's result and reconcile it under Reconciliation.",
+    ),
+    "wages.disbursement_xlsx": ("下载代发文件 Excel", "Download XLSX"),
+    "wages.disbursement_csv": ("下载代发文件 CSV", "Download CSV"),
+    "wages.disbursement_row": ("序号", "No."),
     "wages.paying_account": ("代发账户", "Paying account"),
     "wages.sent_at": ("发送时间", "Sent"),
     "wages.locked_at": ("锁定时间", "Locked"),

@@ -1,7 +1,10 @@
 """工资支付表 pages: the site manager compiles, sends and locks a firm's monthly sheet, adds and
 removes items and resolves disputes (/site/{project}/wages/...); the inspector reads the month's
 sheets, sees open disputes until they are resolved, and downloads the sheets
-(/inspect/{project}/{period}/wages/...). Both download the sheet as XLSX and as printable PDF.
+(/inspect/{project}/{period}/wages/...). Both download the sheet as XLSX and as printable PDF;
+once the sheet is locked the site manager also downloads the bank 代发 instruction, in the
+canonical template or a bank's layout (server/wages/disbursement.py, audited: it carries full
+ID and card numbers).
 
 Every figure and every state change is the wages service's (server/wages); a refusal it raises
 (SiteGateError, zh + en) is shown on the page the form came from, with its status code.
@@ -15,20 +18,26 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from models.money import Fen
+from server.auth import scope
 from server.auth.models import User
-from server.auth.scope import Action, Area, Resource
+from server.auth.scope import Access, Action, Area, Resource
+from server.auth.service import audit
 from server.errors import SiteGateError
+from server.payroll.disbursement import DisbursementError
+from server.payroll.parsers import load_layouts
+from server.payroll.parsers.row import FIELD_BY_NAME
 from server.registry.models import Company, Project, ProjectCompany, Team
 from server.reports import wage_sheet, wage_sheet_pdf, wage_sheet_xlsx
 from server.rosters import service as roster_service
 from server.wages import confirm as wage_confirm
+from server.wages import disbursement as wage_disbursement
 from server.wages import rules, sheets
 from server.wages.models import WageLine, WageLineEvent, WageSheet
 from server.web import queries
@@ -48,6 +57,8 @@ inspect_router = APIRouter(prefix="/inspect", route_class=PageRoute)
 SheetsRead = Annotated[Project, page_authorized(Area.SITE, Resource.WAGE_SHEETS)]
 SheetsWrite = Annotated[Project, page_authorized(Area.SITE, Resource.WAGE_SHEETS, Action.WRITE)]
 InspectSheets = Annotated[Project, page_authorized(Area.INSPECT, Resource.WAGE_SHEETS)]
+# The 代发 file names every worker's full ID and card number: FULL_IDS, as the API's route.
+Disburse = Annotated[Project, page_authorized(Area.SITE, Resource.FULL_IDS)]
 
 CATEGORIES = {c.value: c for c in rules.ItemCategory}
 LINE_STATES = {s.value: s for s in rules.LineState}
@@ -267,9 +278,11 @@ def _sheet_page(
     errors: list[str] | None = None,
     form: dict[str, str] | None = None,
     status_code: int = 200,
+    refusal: DisbursementRefusal | None = None,
 ) -> Response:
     doc = wage_sheet.load(session, sheet)
     check = doc.lock_check
+    user: User | None = getattr(request.state, "page_user", None)
     return render(
         request,
         "wages/sheet.html",
@@ -288,6 +301,13 @@ def _sheet_page(
         tz=project.timezone,
         errors=errors or [],
         form=form or {},
+        # Offered once the sheet is final (locked or paid), to whoever may see full numbers.
+        disburse=where == "site"
+        and doc.state in (rules.SheetState.LOCKED, rules.SheetState.PAID)
+        and user is not None
+        and scope.grant(user, Resource.FULL_IDS) is not Access.NONE,
+        layouts=disbursement_layouts(),
+        refusal=refusal,
     )
 
 
@@ -388,6 +408,91 @@ def lock(
     except SiteGateError as exc:
         return _sheet_failed(request, project, session, sheet_id, exc, {"reason": reason})
     return _to_sheet(project, sheet_id, "wages.locked")
+
+
+# --- the bank 代发 instruction of a locked sheet ---------------------------------------------
+
+
+def disbursement_layouts() -> list[tuple[str, str]]:
+    """(name, title) of the layouts a 代发 file is written in: the canonical template first,
+    then the banks' of bank_layouts.yaml."""
+    return [(name, layout.title or name) for name, layout in load_layouts().items()]
+
+
+@dataclass(frozen=True)
+class DisbursementProblem:
+    """One bad line of a refused instruction, named by the worker as the sheet shows them."""
+
+    row_no: int | None
+    name: str
+    field_zh: str
+    field_en: str
+    message_zh: str
+    message_en: str
+
+
+@dataclass(frozen=True)
+class DisbursementRefusal:
+    """Why no 代发 file was written (zh + en), with every bad line when it is the lines."""
+
+    message_zh: str
+    message_en: str
+    layout: str
+    problems: list[DisbursementProblem] = field(default_factory=list)
+
+
+def _problems(session: Session, sheet: WageSheet, exc: SiteGateError) -> list[DisbursementProblem]:
+    if not isinstance(exc, DisbursementError) or not isinstance(exc.detail, list):
+        return []
+    # The writer numbers the lines it was given; the same batch again names them.
+    names = {ln.row_no: ln.name for ln in wage_disbursement.batch_for(session, sheet).lines}
+    out = []
+    for p in exc.detail:
+        fld = p.get("field") or ""
+        spec = FIELD_BY_NAME.get(fld)
+        out.append(
+            DisbursementProblem(
+                row_no=p.get("row_no"),
+                name=names.get(p.get("row_no"), "-"),
+                field_zh=spec.header_zh if spec else fld,
+                field_en=spec.label_en if spec else fld,
+                message_zh=str(p.get("message_zh", "")),
+                message_en=str(p.get("message_en", "")),
+            )
+        )
+    return out
+
+
+@router.get("/{project_id}/wages/{sheet_id:int}/disbursement.{ext}")
+def disbursement(
+    request: Request,
+    project: Disburse,
+    session: PageDb,
+    user: ManagerUser,
+    sheet_id: int,
+    ext: str,
+    layout: Annotated[str, Query(max_length=64)] = "canonical",
+) -> Response:
+    """The sheet as the bank's 代发 instruction; a refusal (not locked, a line without a
+    registered card, an unknown layout) is shown on the sheet page, zh and en, not a 500."""
+    sheet = _sheet(session, project, sheet_id)
+    try:
+        body = wage_disbursement.disbursement_file(session, sheet, layout=layout, fmt=ext)
+        name = wage_disbursement.file_name(session, sheet, layout=layout, fmt=ext)
+    except SiteGateError as exc:
+        session.rollback()
+        sheet = _sheet(session, project, sheet_id)
+        refusal = DisbursementRefusal(
+            exc.message_zh, exc.message_en, layout, _problems(session, sheet, exc)
+        )
+        return _sheet_page(
+            request, project, session, sheet, where="site", refusal=refusal,
+            status_code=exc.status_code,
+        )  # fmt: skip
+    audit(session, user, "wages.disbursement", "wage_sheet", sheet.id, project_id=project.id,
+          detail={"layout": layout, "format": ext, "via": "web"})  # fmt: skip
+    media = XLSX if ext == "xlsx" else f"text/csv; charset={wage_disbursement.csv_charset(layout)}"
+    return download(body, media, name)
 
 
 # --- a line: its items, its dispute, its history ---------------------------------------------

@@ -39,6 +39,8 @@ SHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 class LiveSite:
     url: str
     data: Seeded
+    # The server's SQLite file, for a test that reads what the pages wrote (a sheet's 代发 batch).
+    database_url: str = ""
 
 
 def _free_port() -> int:
@@ -79,7 +81,7 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
             raise RuntimeError("live server did not start")
         time.sleep(0.05)
     try:
-        yield LiveSite(f"http://127.0.0.1:{port}", data)
+        yield LiveSite(f"http://127.0.0.1:{port}", data, url)
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -1,10 +1,13 @@
 """What a bank sends back for a 代发 instruction written by server/payroll/disbursement.py: the
-same file with the status column filled in (the unit, page and browser tests share it)."""
+same file with the status column filled in (the unit, page and browser tests share it), and, for
+the tests of what a reconciliation finds, the same file with a cell of some lines changed (an
+amount the bank paid otherwise, another paying account)."""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 
 from openpyxl import load_workbook
 
@@ -17,28 +20,54 @@ def success_word(layout: BankLayout) -> str:
     return words[0] if words else "成功"
 
 
-def fill_status(
-    data: bytes, kind: str, layout: BankLayout, batch: DisbursementBatch, word: str | None = None
+def _rewrite(
+    data: bytes,
+    kind: str,
+    layout: BankLayout,
+    batch: DisbursementBatch,
+    field: str,
+    values: Mapping[int, str],
 ) -> bytes:
-    """`data` (the instruction, "xlsx" or "csv") with every line's status set to `word` (the
-    layout's own word for success by default)."""
+    """`data` with `field` of the lines numbered (row_no) as the keys of `values` set to them."""
     grid = sheet(batch, layout)
-    col = grid.fields.index("status")
-    word = word or success_word(layout)
-    last = grid.header_row + batch.count  # Excel row of the last line
+    col = grid.fields.index(field)
+    # The writer puts the lines right under the header in row_no order.
+    position = {ln.row_no: i for i, ln in enumerate(sorted(batch.lines, key=lambda ln: ln.row_no))}
     if kind == "xlsx":
         wb = load_workbook(io.BytesIO(data))
         ws = wb.active
         assert ws is not None
-        for r in range(grid.header_row + 1, last + 1):
-            ws.cell(row=r, column=col + 1).value = word
+        for row_no, value in values.items():
+            ws.cell(row=grid.header_row + 1 + position[row_no], column=col + 1).value = value
         out = io.BytesIO()
         wb.save(out)
         return out.getvalue()
     encoding, delimiter = csv_encoding(layout), layout.delimiter or ","
     rows = list(csv.reader(io.StringIO(data.decode(encoding), newline=""), delimiter=delimiter))
-    for r in range(grid.header_row, last):
-        rows[r][col] = word
+    for row_no, value in values.items():
+        rows[grid.header_row + position[row_no]][col] = value
     buf = io.StringIO(newline="")
     csv.writer(buf, lineterminator="\r\n", delimiter=delimiter).writerows(rows)
     return buf.getvalue().encode(encoding)
+
+
+def fill_status(
+    data: bytes, kind: str, layout: BankLayout, batch: DisbursementBatch, word: str | None = None
+) -> bytes:
+    """`data` (the instruction, "xlsx" or "csv") with every line's status set to `word` (the
+    layout's own word for success by default)."""
+    word = word or success_word(layout)
+    return _rewrite(data, kind, layout, batch, "status", {ln.row_no: word for ln in batch.lines})
+
+
+def set_field(
+    data: bytes,
+    kind: str,
+    layout: BankLayout,
+    batch: DisbursementBatch,
+    field: str,
+    values: Mapping[int, str],
+) -> bytes:
+    """`data` with one canonical field ("net_amount", "payer_account", ...) of some lines, by
+    their row_no, set to the text given, as a bank's result would say it."""
+    return _rewrite(data, kind, layout, batch, field, values)

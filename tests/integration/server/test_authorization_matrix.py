@@ -282,6 +282,8 @@ PAGES: dict[tuple[str, str], Op] = {
     ("POST", f"{SW}/refresh"): _site(Resource.WAGE_SHEETS, W),
     ("POST", f"{SW}/send"): _site(Resource.WAGE_SHEETS, W),
     ("POST", f"{SW}/lock"): _site(Resource.WAGE_SHEETS, W),
+    # The bank 代发 file: full ID and card numbers, as the API's twin.
+    ("GET", f"{SW}/disbursement.{{ext}}"): _site(Resource.FULL_IDS),
     ("GET", f"{SW}/lines/{{line_id}}"): _site(Resource.WAGE_SHEETS),
     ("POST", f"{SW}/lines/{{line_id}}/items"): _site(Resource.WAGE_SHEETS, W),
     ("POST", f"{SW}/lines/{{line_id}}/items/{{item_id}}/remove"): _site(Resource.WAGE_SHEETS, W),

@@ -347,6 +347,7 @@ def refresh_sheet(session: Session, sheet: WageSheet, *, user: User | None) -> i
     }
     lines = {line.worker_id: line for line in lines_of(session, sheet.id)}
     items = items_by_line(session, [line.id for line in lines.values()])
+    cards = _workers(session, list(rows))  # the registered card may have been added since
     changed = 0
     for worker_id, row in rows.items():
         figures = _figures(row, sheet.period)
@@ -372,6 +373,8 @@ def refresh_sheet(session: Session, sheet: WageSheet, *, user: User | None) -> i
             _recompute(session, sheet, line, [], user=user, action="add")
             changed += 1
             continue
+        card = cards[worker_id]
+        figures |= {"bank_card": card.bank_card or "", "bank_name": card.bank_name}
         if any(getattr(line, k) != v for k, v in figures.items()) or line.stale:
             for k, v in figures.items():
                 setattr(line, k, v)
@@ -598,6 +601,19 @@ def lock_sheet(
             "the project has no wage account on record: enter it in the project's settings "
             "before locking",
             code="wages.no_wage_account",
+        )
+    no_card = session.scalars(
+        select(WageLine.name).where(
+            WageLine.sheet_id == sheet.id, WageLine.net_fen > 0, WageLine.bank_card == ""
+        )
+    ).all()
+    if no_card:  # 总包代发 pays into the worker's own card: it must be on record first
+        names = "、".join(no_card[:10]) + ("…" if len(no_card) > 10 else "")
+        raise WageSheetError(
+            f"{len(no_card)} 名工人未登记本人银行卡({names}):请登记后点“按考勤表刷新”再锁定",
+            f"{len(no_card)} workers have no bank card on record ({names}): register their "
+            "cards, refresh the sheet from the roster, then lock",
+            code="wages.no_bank_card",
         )
     states = [
         rules.LineState(s)

@@ -27,6 +27,20 @@ def test_site_manager_now_board(browser: Browser) -> None:
     browser.shot("site_manager-now")
 
 
+def _month_closed(browser: Browser, project_id: int, period: str) -> bool:
+    from sqlalchemy.orm import Session
+
+    from server.db.session import make_engine
+    from server.rosters import closing
+
+    engine = make_engine(browser.site.database_url)
+    try:
+        with Session(engine) as session:
+            return closing.month_closed(session, project_id=project_id, period=period) is not None
+    finally:
+        engine.dispose()
+
+
 def test_site_manager_workers_path(browser: Browser, tmp_path: object) -> None:
     site = browser.site.data
     pid = site.project.id
@@ -68,8 +82,12 @@ def test_site_manager_workers_path(browser: Browser, tmp_path: object) -> None:
     reason = browser.driver.find_element(By.ID, "corr-reason")
     reason.clear()
     reason.send_keys("闸机故障,班组长证明")
+    closed = _month_closed(browser, pid, "2026-03")  # reconciled or paid by an earlier test?
     browser.click("corr-submit")
-    assert "补卡已记录" in browser.page_text()
+    if closed:  # then it waits for another manager's approval (a closed month)
+        assert "须由本项目另一位管理人员审批" in browser.page_text()
+    else:
+        assert "补卡已记录" in browser.page_text()
     assert "闸机故障" in browser.text("corrections")
 
     # Register: errors first, then a valid worker, then 进场.

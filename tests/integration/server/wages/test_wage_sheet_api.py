@@ -233,3 +233,23 @@ def test_history_is_kept(client: TestClient, session: Session) -> None:
     s = session.scalars(select(WageSheet)).all()
     assert s
     assert session.scalars(select(WageLineEvent)).all()
+
+
+def test_no_lock_without_the_workers_own_card(client: TestClient, session: Session) -> None:
+    """总包代发 pays into the worker's own card: a line with pay and no card blocks the lock
+    until the card is registered and the sheet refreshed."""
+    site = Site(session)
+    site.a.bank_card = None
+    session.flush()
+    mh = login(client, site.manager)
+    sheet = _build(client, site, mh)
+    client.post(f"{site.base}/{sheet['id']}/send", headers=mh)
+    r = client.post(f"{site.base}/{sheet['id']}/lock", json={"reason": "公示无异议"}, headers=mh)
+    assert r.status_code == 422
+    assert r.json()["code"] == "wages.no_bank_card"
+    assert "张三" in r.json()["message_zh"]
+    site.a.bank_card = "6222020200112299999"
+    session.flush()
+    assert client.post(f"{site.base}/{sheet['id']}/refresh", headers=mh).status_code == 200
+    r = client.post(f"{site.base}/{sheet['id']}/lock", json={"reason": "公示无异议"}, headers=mh)
+    assert r.status_code == 200

@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
-from fpdf import FPDF, FontFace
+from fpdf import FontFace
 from fpdf.enums import Align, TableCellFillMode, WrapMode, XPos, YPos
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,7 +24,7 @@ from models.money import Fen, format_yuan
 from server.auth.models import User
 from server.reconciliation.models import FindingEvent
 from server.reconciliation.service import CHAIN_BREAK, FindingView, ReconSummary
-from server.reports.cjk_pdf import FAMILY, add_cjk_font
+from server.reports.cjk_pdf import FAMILY, LandscapeReport
 from server.reports.payslip_pdf import find_cjk_font
 from server.reports.reconciliation_xlsx import (
     FINDING_STATUS_TEXT,
@@ -76,26 +76,9 @@ def _days(value: float) -> str:
     return f"{value:g}"
 
 
-class _Doc(FPDF):
-    def __init__(self, font: tuple[str, int], footer_text: str) -> None:
-        super().__init__(orientation="L", unit="mm", format="A4")
-        add_cjk_font(self, font)
-        self.footer_text = footer_text
-        self.set_auto_page_break(auto=True, margin=15)
-        self.set_margins(12, 12, 12)
-
-    def footer(self) -> None:
-        # A loose printed page must still say which report it belongs to and where it sits.
-        self.set_y(-10)
-        self.set_font(FAMILY, size=7)
-        self.cell(0, 5, f"{self.footer_text} · 第 {self.page_no()} 页 / 共 {{nb}} 页", align="C")
-
-    def heading(self, text: str) -> None:
-        if self.will_page_break(20):  # never a heading alone at the foot of a page
-            self.add_page()
-        self.ln(3)
-        self.set_font(FAMILY, size=12)
-        self.cell(0, 8, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+class _Doc(LandscapeReport):
+    def heading(self, text: str, *, size: float = 12, height: float = 8) -> None:
+        super().heading(text, size=size, height=height)
         self.set_font(FAMILY, size=8)
 
     def grid(

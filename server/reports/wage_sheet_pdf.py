@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from fpdf import FPDF, FontFace
+from fpdf import FontFace
 from fpdf.enums import Align, TableCellFillMode, WrapMode, XPos, YPos
 
 from server.reports import wage_sheet as layout
-from server.reports.cjk_pdf import FAMILY, add_cjk_font
+from server.reports.cjk_pdf import FAMILY, LandscapeReport
 from server.reports.payslip_pdf import find_cjk_font
 from server.reports.wage_sheet_xlsx import header_lines, note_of
 from server.wages import rules
@@ -54,26 +54,12 @@ DISPUTE_COLUMNS: tuple[tuple[str, float, Align], ...] = (
 _WAITING = (rules.LineState.DRAFT, rules.LineState.AWAITING, rules.LineState.DISPUTED)
 
 
-class _Doc(FPDF):
+class _Doc(LandscapeReport):
     def __init__(self, font: tuple[str, int], footer_text: str) -> None:
-        super().__init__(orientation="L", unit="mm", format="A4")
-        add_cjk_font(self, font)
-        self.footer_text = footer_text
-        self.set_auto_page_break(auto=True, margin=14)
-        self.set_margins(12, 12, 12)
+        super().__init__(font, footer_text, bottom_mm=14)
 
-    def footer(self) -> None:
-        # A loose printed page still says which sheet it belongs to and where it sits.
-        self.set_y(-10)
-        self.set_font(FAMILY, size=7)
-        self.cell(0, 5, f"{self.footer_text} · 第 {self.page_no()} 页 / 共 {{nb}} 页", align="C")
-
-    def heading(self, text: str) -> None:
-        if self.will_page_break(20):  # never a heading alone at the foot of a page
-            self.add_page()
-        self.ln(2)
-        self.set_font(FAMILY, size=11)
-        self.cell(0, 7, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    def heading(self, text: str, *, size: float = 11, height: float = 7) -> None:
+        super().heading(text, size=size, height=height)
 
     def grid(
         self,

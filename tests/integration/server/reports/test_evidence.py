@@ -388,9 +388,9 @@ class TestApi:
             assert "考勤凭证" in r.json()["message_zh"]
             return
         views = session.scalars(
-            select(AuditLog).where(
-                AuditLog.action == "view_evidence", AuditLog.user_id == people[who].id
-            )
+            select(AuditLog)
+            .where(AuditLog.action == "view_evidence", AuditLog.user_id == people[who].id)
+            .order_by(AuditLog.id)  # PostgreSQL returns rows in no set order without it
         ).all()
         assert [v.detail["format"] for v in views] == ["json", "xlsx"]
         assert all(v.entity_id == worker.id and v.project_id == project.id for v in views)

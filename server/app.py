@@ -145,11 +145,23 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
 
+def _start_pdf_font_copy() -> None:
+    """Begin making the small CJK font copy in the background (server/reports/cjk_font.py), so
+    the first PDFs after a start are not the ones that wait for it; without a font, nothing."""
+    from server.reports import cjk_font, payslip_pdf
+
+    try:
+        cjk_font.fast_font(payslip_pdf.find_cjk_font())
+    except payslip_pdf.CjkFontMissingError:
+        return
+
+
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        _start_pdf_font_copy()
         yield
         if owns_engine:
             app.state.engine.dispose()

@@ -13,12 +13,11 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, XPos, YPos
 
 from server.auth.activation import IssuedCode, IssueResult
 from server.auth.rules import MIN_LENGTH
-from server.reports.cjk_pdf import FAMILY, add_cjk_font
+from server.reports.cjk_pdf import FAMILY, CjkPdf, add_cjk_font
 from server.reports.payslip_pdf import find_cjk_font
 
 SLIPS_PER_PAGE = 3
@@ -77,7 +76,7 @@ def slip_text(issue: IssueResult, slip: IssuedCode) -> SlipText:
     )
 
 
-class _Slips(FPDF):
+class _Slips(CjkPdf):
     def __init__(self, font: tuple[str, int]) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         add_cjk_font(self, font)

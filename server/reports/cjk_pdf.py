@@ -5,22 +5,52 @@ from __future__ import annotations
 
 from fpdf import FPDF, XPos, YPos
 
+from server.reports import cjk_font
+
 FAMILY = "cjk"
+_FULL = "cjk-full"
 
 
-def add_cjk_font(pdf: FPDF, font: tuple[str, int]) -> None:
-    """Register `font` (path, index) as the family "cjk".
-
-    A .ttc holds several faces; the index picks the Simplified Chinese one (see find_cjk_font).
-    """
+def _add(pdf: FPDF, family: str, font: tuple[str, int]) -> None:
+    # A .ttc holds several faces; the index picks the Simplified Chinese one (find_cjk_font).
     path, index = font
     if path.lower().endswith(".ttc"):
-        pdf.add_font(FAMILY, "", path, collection_font_number=index)
+        pdf.add_font(family, "", path, collection_font_number=index)
     else:
-        pdf.add_font(FAMILY, "", path)
+        pdf.add_font(family, "", path)
 
 
-class LandscapeReport(FPDF):
+class CjkPdf(FPDF):
+    """A PDF whose family "cjk" is the small copy of the CJK font when it is ready
+    (server/reports/cjk_font.py), with the full font read only when a character outside the
+    copy is printed, and then only for that character."""
+
+    _full_font: tuple[str, int] | None = None
+
+    def get_fallback_font(self, char: str, style: str = "") -> str | None:
+        if self._full_font is None:
+            return None
+        if _FULL not in self.fonts:
+            _add(self, _FULL, self._full_font)
+        cmap = getattr(self.fonts[_FULL], "cmap", {})
+        return _FULL if ord(char) in cmap else None
+
+
+def add_cjk_font(pdf: CjkPdf, font: tuple[str, int]) -> None:
+    """Register `font` (path, index) as the family "cjk", through its small copy when ready."""
+    fast = cjk_font.fast_font(font)
+    if fast is None:
+        _add(pdf, FAMILY, font)
+        return
+    _add(pdf, FAMILY, (fast, 0))
+    pdf._full_font = font
+    # fpdf2 asks get_fallback_font only while some fallback is named; naming the full font's
+    # id before it is read (it is added on the first character that needs it) keeps the full
+    # font unread for the documents that never need it.
+    pdf._fallback_font_ids = [_FULL]
+
+
+class LandscapeReport(CjkPdf):
     """A4 landscape with the CJK font, a footer naming the document and its page, and headings
     that never sit alone at the foot of a page."""
 

@@ -8,19 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fpdf import FPDF, FontFace
+from fpdf import FontFace
 from fpdf.enums import TableCellFillMode, WrapMode, XPos, YPos
 
 from server.ingest.evidence import WorkerEvidence
 from server.reports import evidence as layout
-from server.reports.cjk_pdf import add_cjk_font
+from server.reports.cjk_pdf import CjkPdf, add_cjk_font
 from server.reports.payslip_pdf import find_cjk_font
 
 _HEAD = FontFace(emphasis="", fill_color=(221, 235, 247))
 _BAD = FontFace(fill_color=(252, 228, 214))
 
 
-class _Doc(FPDF):
+class _Doc(CjkPdf):
     def __init__(self, font: tuple[str, int], generated: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         add_cjk_font(self, font)

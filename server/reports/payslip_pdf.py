@@ -13,13 +13,12 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from models.money import Fen, format_yuan
 from server.errors import SiteGateError
 from server.payroll.service import PaySlip
-from server.reports.cjk_pdf import add_cjk_font
+from server.reports.cjk_pdf import CjkPdf, add_cjk_font
 
 FONT_ENV = "SITEGATE_CJK_FONT"
 # (path, index inside a .ttc): Simplified Chinese face first.
@@ -109,7 +108,7 @@ def _days(value: float | None) -> str:
     return "-" if value is None else f"{value:g}"
 
 
-class _Slip(FPDF):
+class _Slip(CjkPdf):
     def __init__(self, font: tuple[str, int]) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         add_cjk_font(self, font)

@@ -3,7 +3,10 @@
 The system's Noto Sans CJK collection holds 65,000 glyphs: fpdf2 takes ~1.2 s to read it and
 ~1 s to cut the document's subset from it, on every PDF, so a one-page pay slip took 2–4 s on
 this machine. A copy holding only ASCII, Latin-1, the punctuation and symbols, and the GB2312
-characters (about 11,000 code points, 1.6 MB) reads in 0.1 s and subsets in 0.15 s.
+characters (about 11,000 code points) reads in 0.1 s; its outlines are converted from CFF to
+TrueType (quadratic) because fpdf2 cuts a TrueType subset about four times faster than a CFF
+one (1,000 distinct characters: 1.5 s against 5.5 s under load), and a month's report prints
+many names.
 
 Making the copy takes ~30 s (fontTools), so it is made once per font file in the background
 (the first PDFs use the full font meanwhile) and kept in the cache folder, keyed by the font's
@@ -20,12 +23,13 @@ import tempfile
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
 CACHE_ENV = "SITEGATE_FONT_CACHE"
 # Bumped when the character set below changes, so an old copy is not reused.
-SUBSET_VERSION = 1
+SUBSET_VERSION = 2
 
 _lock = threading.Lock()
 _building: set[Path] = set()
@@ -63,7 +67,7 @@ def subset_path(font: tuple[str, int]) -> Path:
     path, index = font
     stat = Path(path).stat()
     key = f"{Path(path).resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{index}|{SUBSET_VERSION}"
-    return cache_dir() / f"cjk-{hashlib.sha256(key.encode()).hexdigest()[:16]}.otf"
+    return cache_dir() / f"cjk-{hashlib.sha256(key.encode()).hexdigest()[:16]}.ttf"
 
 
 def build_subset(font: tuple[str, int], dest: Path, chars: set[int] | None = None) -> Path:
@@ -81,8 +85,10 @@ def build_subset(font: tuple[str, int], dest: Path, chars: set[int] | None = Non
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=common_chars() if chars is None else chars)
     subsetter.subset(face)
+    if "CFF " in face:
+        _to_truetype(face)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".cjk-", suffix=".otf")
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".cjk-", suffix=".ttf")
     try:
         with os.fdopen(fd, "wb") as out:
             face.save(out)
@@ -92,6 +98,45 @@ def build_subset(font: tuple[str, int], dest: Path, chars: set[int] | None = Non
         Path(tmp).unlink(missing_ok=True)
         raise
     return dest
+
+
+def _to_truetype(face: Any) -> None:
+    """Replace the CFF outlines by TrueType ones (cubic curves approximated by quadratics to
+    within one font unit), with the tables a glyf font needs in place of the CFF ones."""
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import newTable
+
+    order = face.getGlyphOrder()
+    source = face.getGlyphSet()
+    glyphs = {}
+    for name in order:
+        pen = TTGlyphPen(source)
+        source[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
+        glyphs[name] = pen.glyph()
+    face["loca"] = newTable("loca")
+    glyf = face["glyf"] = newTable("glyf")
+    glyf.glyphOrder = order
+    glyf.glyphs = glyphs
+    for tag in ("CFF ", "VORG"):
+        if tag in face:
+            del face[tag]
+    maxp = face["maxp"] = newTable("maxp")
+    maxp.tableVersion = 0x00010000
+    for field in (
+        "maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
+        "maxStackElements", "maxSizeOfInstructions", "maxComponentElements",
+    ):  # fmt: skip
+        setattr(maxp, field, 0)
+    maxp.maxZones = 1
+    maxp.numGlyphs = len(order)
+    face["head"].glyphDataFormat = 0
+    post = face["post"]
+    post.formatType = 2.0
+    post.extraNames = []
+    post.mapping = {}
+    post.glyphOrder = order
+    face.sfntVersion = "\x00\x01\x00\x00"
 
 
 def fast_font(font: tuple[str, int], *, start: bool = True) -> str | None:

@@ -23,6 +23,7 @@ from server.objections import rules as objection_rules
 from server.objections import service as objection_service
 from server.registry.models import Project
 from server.rosters import service as roster_service
+from server.web import queries
 from server.web.clock import now_utc
 from server.web.csrf import CsrfChecked
 from server.web.errors import PageNotFoundError, PageRoute
@@ -50,6 +51,9 @@ def open_objection(
     text: Annotated[str, Form()] = "",
     back: Annotated[str, Form()] = "pay",
 ) -> Response:
+    if not project_id.strip():  # the form of a worker on one project may leave it out
+        mine = queries.my_assignments(session, user.worker_id or 0)
+        project_id = str(mine[0][1].id) if mine else ""
     if not project_id.isdigit():
         raise PageNotFoundError()
     try:

@@ -135,7 +135,7 @@ def my_evidence(
     return download(data, media, evidence_api.file_name(evidence, ext))
 
 
-PAY_MONTHS = 12  # months back from this one that a card is shown for without a payment
+PAY_MONTHS = 12  # finished months a card is shown for without a payment
 
 
 @dataclass(frozen=True)
@@ -151,11 +151,15 @@ class PayMonth:
 
 
 def _months_on(a: Assignment, today: dt.date) -> list[str]:
-    """The wage months of an assignment up to this one (at most PAY_MONTHS)."""
+    """The finished wage months of an assignment (at most PAY_MONTHS back). The running month
+    gets a card once something is paid for it: until it ends there is nothing to compare."""
     if a.entered_on is None:
         return []
-    first = max(a.entered_on.replace(day=1), _shift(today.replace(day=1), -(PAY_MONTHS - 1)))
-    last = today.replace(day=1) if a.left_on is None else min(a.left_on, today).replace(day=1)
+    this_month = today.replace(day=1)
+    first = max(a.entered_on.replace(day=1), _shift(this_month, -PAY_MONTHS))
+    last = _shift(this_month, -1)
+    if a.left_on is not None:
+        last = min(last, a.left_on.replace(day=1))
     out = []
     while first <= last:
         out.append(first.strftime("%Y-%m"))

@@ -21,7 +21,7 @@ from server.reconciliation import service as recon_service
 from server.reconciliation import worker_month
 from server.registry.models import Project, Worker
 from server.reports import notice_pdf
-from tests.factories import make_device, make_user
+from tests.factories import make_assignment, make_device, make_project, make_user
 from tests.integration.server.rosters.roster_support import add_event, local
 from tests.integration.server.web.conftest import NOW, PERIOD, World
 from tests.integration.server.web.helpers import page_csrf, web_login
@@ -54,7 +54,10 @@ class TestPayCards:
         a, x = world.a, world.x
         _days(session, a, x, _feb(10))  # 10 days x ¥350 = ¥3,500 expected; ¥3,000 paid
         _days(session, a, x, [dt.date(2026, 1, 5), dt.date(2026, 1, 6)])  # January: nothing paid
-        _days(session, a, x, [dt.date(2026, 3, 2)])  # this month: pay day in April
+        _days(session, a, x, [dt.date(2026, 3, 2)])  # the running month: no card yet
+        late = make_project(session, name="丙项目", pay_day=25)  # February's pay day: 25 March
+        make_assignment(session, late, x)
+        _days(session, late, x, _feb(3))
         session.commit()
         web_login(client, world.worker_x)
         html = client.get("/me/pay").text
@@ -67,13 +70,13 @@ class TestPayCards:
         jan = _card(html, a.id, "2026-01")
         assert "未发放" in jan
         assert "¥700.00" in jan  # 2 days x ¥350 owed
-        mar = _card(html, a.id, "2026-03")
-        assert "未到发薪日" in mar
-        assert "shortfall" not in mar
+        not_yet = _card(html, late.id, PERIOD)
+        assert "未到发薪日" in not_yet
+        assert "发薪日 2026-03-25" in not_yet
+        assert "shortfall" not in not_yet
+        assert f'id="pay-{a.id}-2026-03"' not in html
         # newest first
-        assert html.index('id="pay-%d-2026-03"' % a.id) < html.index(
-            'id="pay-%d-2026-02"' % a.id
-        ) < html.index('id="pay-%d-2026-01"' % a.id)
+        assert html.index(f'id="pay-{a.id}-2026-02"') < html.index(f'id="pay-{a.id}-2026-01"')
 
         # The inspector's table says the same of February.
         row = next(

@@ -202,9 +202,11 @@ def validate(raw: Mapping[str, str]) -> tuple[NoticeFields | None, list[Issue]]:
         issues,
     )
     pay_day = parse_pay_day(raw.get("pay_day", ""), issues)
-    if name and not phones.get("officer_phone") and "officer_phone" not in {
-        i.field for i in issues
-    }:
+    if (
+        name
+        and not phones.get("officer_phone")
+        and "officer_phone" not in {i.field for i in issues}
+    ):
         issues.append(
             Issue(
                 "officer_phone",

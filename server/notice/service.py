@@ -49,9 +49,7 @@ def save(session: Session, *, project_id: int, fields: NoticeFields, user: User)
         setattr(row, name, value)
     row.updated_by_user_id = user.id
     session.flush()
-    changed = {
-        k: v for k, v in dataclasses.asdict(fields).items() if getattr(before, k) != v
-    }
+    changed = {k: v for k, v in dataclasses.asdict(fields).items() if getattr(before, k) != v}
     auth_service.audit(
         session, user, "notice.update", "notice_board", row.id, project_id=project_id,
         detail={"changed": sorted(changed)},

@@ -78,16 +78,12 @@ def notice_pdf(poster: NoticePoster, *, font: tuple[str, int] | None = None) -> 
     pdf.set_font(FAMILY, size=44)
     pdf.cell(0, 22, "维权信息告示牌", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FAMILY, size=16)
-    pdf.cell(
-        0, 9, "Workers' rights notice board", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT
-    )
+    pdf.cell(0, 9, "Workers' rights notice board", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FAMILY, size=20)
     pdf.multi_cell(0, 11, poster.project_name, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     if poster.project_address:
         pdf.set_font(FAMILY, size=13)
-        pdf.multi_cell(
-            0, 7, poster.project_address, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT
-        )
+        pdf.multi_cell(0, 7, poster.project_address, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(4)
     pdf.set_draw_color(0, 0, 0)
     pdf.set_line_width(0.8)
@@ -109,7 +105,7 @@ def notice_pdf(poster: NoticePoster, *, font: tuple[str, int] | None = None) -> 
         pdf.set_font(FAMILY, size=11)
         pdf.set_x(MARGIN)
         pdf.cell(label_w, 6, line.label_en, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.ln(3)
+        pdf.ln(2)
     pdf.ln(2)
     pdf.set_font(FAMILY, size=14)
     pdf.multi_cell(

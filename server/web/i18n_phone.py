@@ -81,7 +81,7 @@ PHONE_MESSAGES: dict[str, tuple[str, str]] = {
         "这里填写的内容显示在工人手机的「维权信息」页面,并可打印为 A3 告示牌。电话可填手机、"
         "带区号的座机(如 010-12345678)或 12333 这样的服务号码。",
         "Art. 34 of the Regulations on Ensuring Payment of Wages to Migrant Workers requires a "
-        'rights notice board on site. What you fill in here shows on the workers\' "Where to '
+        "rights notice board on site. What you fill in here shows on the workers' \"Where to "
         'complain" page and prints as an A3 poster. Phones: a mobile, a landline with its area '
         "code (e.g. 010-12345678) or a service number such as 12333.",
     ),

@@ -187,7 +187,9 @@ class TestNoticeBoard:
         client.cookies.clear()
         web_login(client, world.worker_x)
         html = client.get("/me/notice").text
-        board = re.search(rf'<dl class="notice-board" id="notice-board-{a.id}">.*?</dl>', html, re.S)
+        board = re.search(
+            rf'<dl class="notice-board" id="notice-board-{a.id}">.*?</dl>', html, re.S
+        )
         assert board
         hrefs = re.findall(r'href="(tel:[^"]+)"', board.group(0))
         assert hrefs == [

@@ -120,5 +120,7 @@ def test_worker_sees_the_shortfall_and_whom_to_call(browser: Browser) -> None:
         browser.open(f"/site/{pid}/objections")
         assert name in browser.text("objections")
         assert "二月工资少发" in browser.text("objections")
+        form = browser.driver.find_element(By.CSS_SELECTOR, "#objections form.reply-form")
+        assert form.rect["x"] + form.rect["width"] <= WIDTH
     finally:
         browser.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

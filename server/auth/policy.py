@@ -41,7 +41,8 @@ class Resource(StrEnum):
     ACTIVATION = "activation"  # one-time codes a worker signs up with (ID number + code)
     PAYSLIPS = "payslips"  # 工资清单 of one worker
     EVIDENCE = "evidence"  # 考勤凭证 of one worker
-    NOTICE = "notice"  # the project's notice board (维权信息告示牌)
+    NOTICE = "notice"  # the project's notice board (维权信息告示牌): edited by the site
+    OBJECTIONS = "objections"  # 考勤/工资有异议: a worker's objection to a month, the reply
     USERS = "users"  # accounts
     AUDIT = "audit"  # the audit log
 
@@ -96,7 +97,8 @@ POLICY: dict[Resource, dict[Role, Access]] = {
     Resource.ACTIVATION: {ADM: W, MGR: W, INS: N, WKR: N},
     Resource.PAYSLIPS: {ADM: R, MGR: R, INS: R, WKR: OWN},
     Resource.EVIDENCE: {ADM: R, MGR: R, INS: R, WKR: OWN},
-    Resource.NOTICE: {ADM: R, MGR: R, INS: R, WKR: OWN},
+    Resource.NOTICE: {ADM: W, MGR: W, INS: R, WKR: OWN},
+    Resource.OBJECTIONS: {ADM: W, MGR: W, INS: R, WKR: OWN_W},
     Resource.USERS: {ADM: W, MGR: N, INS: N, WKR: N},
     Resource.AUDIT: {ADM: R, MGR: R, INS: N, WKR: N},
 }

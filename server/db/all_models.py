@@ -2,6 +2,8 @@
 
 from server.auth import models as auth_models
 from server.ingest import models as ingest_models
+from server.notice import models as notice_models
+from server.objections import models as objection_models
 from server.payroll import models as payroll_models
 from server.reconciliation import models as reconciliation_models
 from server.registry import models as registry_models
@@ -11,6 +13,8 @@ from server.wages import models as wage_models
 __all__ = [
     "auth_models",
     "ingest_models",
+    "notice_models",
+    "objection_models",
     "payroll_models",
     "reconciliation_models",
     "registry_models",

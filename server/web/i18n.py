@@ -11,6 +11,8 @@ from typing import Literal
 
 from fastapi import Request
 
+from server.web.i18n_phone import PHONE_MESSAGES
+
 Lang = Literal["zh", "en"]
 LANG_COOKIE = "sitegate_lang"
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -963,6 +965,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "recon.worker": ("工人", "Worker"),
     "recon.workers": ("工人明细", "Workers"),
 }
+
+
+# The worker's phone pages, notice board and objections (issue 12) keep their texts apart.
+MESSAGES.update(PHONE_MESSAGES)
 
 
 def lang_of(request: Request) -> Lang:

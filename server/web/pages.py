@@ -31,6 +31,8 @@ from server.web.i18n import LANG_COOKIE, LANGS, Lang, lang_of, translate
 from server.web.inspect_pages import router as inspect_router
 from server.web.me_pages import router as me_router
 from server.web.me_wage_pages import router as me_wage_router
+from server.web.notice_pages import router as notice_router
+from server.web.objection_pages import router as objection_router
 from server.web.pay_pages import router as pay_router
 from server.web.security import (
     LOGIN_CSRF_COOKIE,
@@ -188,8 +190,11 @@ def set_lang(request: Request, code: str, next: str = "/") -> Response:
     return response
 
 
-# Gates first: /inspect/{id}/gates would otherwise be read as /inspect/{id}/{period}.
+# Gates first: /inspect/{id}/gates would otherwise be read as /inspect/{id}/{period}; the
+# same for /inspect/{id}/objections.
 router.include_router(gate_router)
+router.include_router(objection_router)
+router.include_router(notice_router)
 router.include_router(settings_router)
 router.include_router(site_router)
 router.include_router(correction_router)

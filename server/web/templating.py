@@ -9,10 +9,13 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import object_session
 from starlette.responses import HTMLResponse
 
+from models.enums import Role
 from models.money import format_yuan
 from server.auth.models import AuthSession, User
+from server.registry.models import Worker
 from server.web.i18n import LANG_COOKIE, MESSAGES, lang_of, pick, translator
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -39,6 +42,19 @@ TEMPLATES.env.filters["num"] = _num
 TEMPLATES.env.filters["local"] = _local
 
 
+def display_name(user: User | None) -> str:
+    """Who the header says is signed in: a worker account by its worker's registered name (an
+    account made by hand may carry only the role as its name), anyone else by the account."""
+    if user is None:
+        return ""
+    if user.role == Role.WORKER and user.worker_id is not None:
+        session = object_session(user)
+        worker = session.get(Worker, user.worker_id) if session is not None else None
+        if worker is not None and worker.name:
+            return worker.name
+    return user.full_name or user.username
+
+
 def render(
     request: Request, template: str, *, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
@@ -52,6 +68,7 @@ def render(
         "t_other": translator("en" if lang == "zh" else "zh"),
         "pick": lambda zh, en: pick(lang, zh, en),
         "user": user,
+        "who_name": display_name(user),
         "csrf_token": auth.csrf_token if auth else "",
         "flash": msg if msg in MESSAGES else None,
         "lang_cookie": LANG_COOKIE,

@@ -69,6 +69,10 @@ class Seeded:
     # A second worker account (张伟, the same firm as 王芳): the wage sheet test needs two.
     colleague_user: User | None = None
     colleague: Worker | None = None
+    # A worker paid short in February (赵磊), whose account carries only the role as its name,
+    # as the demo's does: the phone test (test_browser_worker_phone.py).
+    short_user: User | None = None
+    short_worker: Worker | None = None
 
 
 class _Chain:
@@ -264,10 +268,13 @@ def seed(session: Session) -> Seeded:
     colleague_user = _user(
         session, "zhang.worker", Role.WORKER, full_name=workers[0].name, worker_id=workers[0].id
     )
+    short_user = _user(
+        session, "zhao.worker", Role.WORKER, full_name="工人", worker_id=workers[6].id
+    )
     session.flush()
     return Seeded(
         project, other, manager, inspector, worker_user, workers[1], other_worker, "2026-02",
-        colleague_user, workers[0],
+        colleague_user, workers[0], short_user, workers[6],
     )  # fmt: skip
 
 

@@ -18,6 +18,7 @@ from models.enums import Direction, Role
 from server.auth import service as auth_service
 from server.auth.models import User
 from server.config import Settings
+from server.objections.models import Objection
 from server.reconciliation import service as recon_service
 from server.reconciliation.models import Finding
 from server.registry.models import CardBinding, Company, GateConfirmer, Project, Worker
@@ -118,6 +119,11 @@ def _project_rows(
             reason=f"{NAMES[wkey]}忘带卡",
         )
         session.add(correction)
+        objection = Objection(
+            project_id=project.id, worker_id=worker.id, period=PERIOD, kind="pay",
+            text=f"{NAMES[wkey]}的异议",
+        )  # fmt: skip
+        session.add(objection)
         session.flush()
         made[wkey] = worker
         per_worker[wkey] = {
@@ -126,6 +132,7 @@ def _project_rows(
             "uid": uid,
             # approving it answers 409 (it counts already, not pending): past the scope check
             "correction_id": str(correction.id),
+            "objection_id": str(objection.id),
         }
     session.flush()
     common["confirmer_id"] = str(confirmer.id)

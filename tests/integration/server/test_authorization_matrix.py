@@ -10,7 +10,7 @@ a 5xx or carry the name of a worker or project the principal may not see.
 One world per module: every request runs inside a savepoint rolled back after it, so writes by
 allowed principals (a detached firm, a reconciliation run) never change what the next sees.
 Typesetting a PDF takes about a second (CJK font) and is the reports tests' subject, not this
-one's: here the four PDF renderers return a placeholder, after the routes have loaded,
+one's: here the PDF renderers return a placeholder, after the routes have loaded,
 scoped and audited the data exactly as they do in service.
 """
 
@@ -34,7 +34,14 @@ from server.app import create_app
 from server.auth.policy import AREAS, POLICY, Access, Action, Area, Resource
 from server.config import Settings
 from server.deps import SESSION_COOKIE
-from server.reports import activation_pdf, evidence_pdf, payslip_pdf, recon_pdf, wage_sheet_pdf
+from server.reports import (
+    activation_pdf,
+    evidence_pdf,
+    notice_pdf,
+    payslip_pdf,
+    recon_pdf,
+    wage_sheet_pdf,
+)
 from tests.conftest import bind_app
 from tests.integration.server.authz_support import Bundle, Principal, World, build_world
 
@@ -312,6 +319,14 @@ PAGES: dict[tuple[str, str], Op] = {
     ("GET", "/me/pay/{project_id:int}/{period}"): _me(Resource.PAYSLIPS),
     ("GET", "/me/pay/{project_id:int}/{period}.pdf"): _me(Resource.PAYSLIPS),
     ("GET", "/me/notice"): _me(Resource.NOTICE),
+    ("POST", "/me/objections"): Op(Resource.OBJECTIONS, W, Area.ME, own=True),
+    ("GET", f"{P}/notice"): _site(Resource.NOTICE),
+    ("POST", f"{P}/notice"): _site(Resource.NOTICE, W),
+    ("GET", f"{P}/notice.pdf"): _site(Resource.NOTICE),
+    ("GET", f"{P}/objections"): _site(Resource.OBJECTIONS),
+    # answering an objection of the project (an empty reply: 422, past the scope check)
+    ("POST", f"{P}/objections/{{objection_id}}/reply"): _site(Resource.OBJECTIONS, W),
+    ("GET", "/inspect/{project_id}/objections"): _inspect(Resource.OBJECTIONS),
     ("GET", "/admin/users"): _admin(),
     ("GET", "/admin/users/new"): _admin(W),
     ("POST", "/admin/users/new"): _admin(W),
@@ -419,6 +434,7 @@ def matrix_app(
         mp.setattr(activation_pdf, "activation_pdf", _placeholder_pdf)
         mp.setattr(activation_pdf, "ensure_font", lambda: ("placeholder.ttf", 0))
         mp.setattr(wage_sheet_pdf, "wage_sheet_pdf", _placeholder_pdf)
+        mp.setattr(notice_pdf, "notice_pdf", _placeholder_pdf)
         yield app
 
 

@@ -31,6 +31,7 @@ from server.web.i18n import LANG_COOKIE, LANGS, Lang, lang_of, translate
 from server.web.inspect_pages import router as inspect_router
 from server.web.me_pages import router as me_router
 from server.web.me_wage_pages import router as me_wage_router
+from server.web.now_pages import router as now_router
 from server.web.pay_pages import router as pay_router
 from server.web.security import (
     LOGIN_CSRF_COOKIE,
@@ -46,6 +47,7 @@ from server.web.site_pages import router as site_router
 from server.web.templating import render
 from server.web.wage_pages import inspect_router as inspect_wage_router
 from server.web.wage_pages import router as site_wage_router
+from server.web.worker_list_pages import router as worker_list_router
 
 STATIC_DIR = str(Path(__file__).parent / "static")
 
@@ -191,6 +193,8 @@ def set_lang(request: Request, code: str, next: str = "/") -> Response:
 # Gates first: /inspect/{id}/gates would otherwise be read as /inspect/{id}/{period}.
 router.include_router(gate_router)
 router.include_router(settings_router)
+router.include_router(now_router)
+router.include_router(worker_list_router)
 router.include_router(site_router)
 router.include_router(correction_router)
 router.include_router(pay_router)

@@ -89,7 +89,8 @@ class Team(IdMixin, TimestampMixin, Base):
 
 
 def _name_key_default(ctx: DefaultExecutionContext) -> str:
-    return name_sort_key(str(ctx.get_current_parameters().get("name") or ""))
+    params = ctx.get_current_parameters()  # type: ignore[no-untyped-call]  # untyped upstream
+    return name_sort_key(str(params.get("name") or ""))
 
 
 class Worker(IdMixin, TimestampMixin, Base):

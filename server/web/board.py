@@ -103,9 +103,9 @@ def refs_of(board: roster_service.DailyRoster) -> dict[int, roster_service.Worke
         refs[r.worker_id] = r
     for a in board.anomalies:
         refs[a.worker.worker_id] = a.worker
-    for x in (*board.refusals, *board.confirmations):
-        if x.worker is not None:
-            refs[x.worker.worker_id] = x.worker
+    for ref in [r.worker for r in board.refusals] + [c.worker for c in board.confirmations]:
+        if ref is not None:
+            refs[ref.worker_id] = ref
     return refs
 
 

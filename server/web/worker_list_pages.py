@@ -32,7 +32,7 @@ from server.web.csrf import CsrfChecked
 from server.web.downloads import XLSX, download
 from server.web.errors import PageRoute
 from server.web.forms import FormErrors
-from server.web.i18n import lang_of, pick
+from server.web.i18n import Lang, lang_of, pick
 from server.web.session import ManagerUser, PageDb, page_authorized
 from server.web.templating import render
 
@@ -150,7 +150,7 @@ def _apply(
     infos: list[queries.AssignmentInfo],
     action: str,
     on: dt.date,
-    lang: str,
+    lang: Lang,
 ) -> dict[int, str]:
     """The registry service's enter / leave for each worker; worker id -> why it could not."""
     problems: dict[int, str] = {}

@@ -214,7 +214,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "now.export": ("导出当日考勤 Excel", "Export the day as XLSX"),
     # the board's lists (tabs) and day picker
     "now.lists": ("名单", "Lists"),
-    "now.tab.on_site": ("当前在场", "On site now"),
+    "now.tab.on_site": ("当前在场人数", "Headcount on site"),
     "now.tab.on_site_past": ("日终仍在场", "Still inside at day end"),
     "now.tab.arrived": ("今日进场", "Came today"),
     "now.tab.left": ("今日离场", "Left today"),

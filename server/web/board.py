@@ -68,6 +68,15 @@ class BoardFilter:
             and (not self.trade or (ref.trade or "-") == self.trade)
         )
 
+    def caption(self) -> str:
+        """'单位 company 乙劳务 · 工种 trade 木工' for the export's top line; '' when no filter."""
+        parts = (
+            ("单位 company", self.company),
+            ("班组 team", self.team),
+            ("工种 trade", self.trade),
+        )
+        return " · ".join(f"{label} {v}" for label, v in parts if v)
+
     def query(self) -> dict[str, str]:
         return {k: v for k, v in dataclasses.asdict(self).items() if v}
 

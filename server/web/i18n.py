@@ -189,10 +189,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "level.green": ("绿色", "Green"),
     # site: now
     "now.title": ("现场概况", "On site now"),
-    "now.headcount": ("当前在场人数", "Headcount on site"),
     "now.arrivals": ("今日进场", "Arrivals today"),
     "now.departures": ("今日离场", "Departures today"),
-    "now.refused_count": ("今日拒绝通行", "Refused today"),
     "now.by_group": ("按单位 / 班组 / 工种", "By company / team / trade"),
     "now.chart": ("今日在场人数变化", "Headcount over the day"),
     "now.gates": ("闸机状态", "Gates"),
@@ -254,7 +252,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cred.manual": ("人工确认", "manual check"),
     "mode.card_confirmed": ("刷卡+管理人员确认", "card + manager confirmation"),
     "mode.card_confirmed_by": ("刷卡+管理人员确认({name})", "card + confirmed by {name}"),
-    "now.confirmed_count": ("今日管理人员确认通行", "Passed on confirmation today"),
     "now.confirmed": (
         "今日刷卡+管理人员确认通行记录",
         "Passes on card + manager confirmation today",

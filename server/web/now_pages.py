@@ -138,7 +138,7 @@ def now_export(
     # the filter in the file name, letters and digits only (a team may be named "A/B")
     suffix = "".join("-" + "".join(c for c in v if c.isalnum()) for v in f.query().values())
     return download(
-        daily_xlsx.daily_xlsx(board),
+        daily_xlsx.daily_xlsx(board, scope=f.caption()),
         XLSX,
         f"{board.project_code}-{board.day}{suffix}-当日考勤.xlsx",
     )

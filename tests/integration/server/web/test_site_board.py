@@ -160,6 +160,7 @@ class TestFilter:
         r = client.get(link)
         assert r.status_code == 200
         wb = load_workbook(io.BytesIO(r.content))
+        assert f"筛选 / Only: 单位 company {board.wood.name}" in str(wb["在场 On site"]["A2"].value)
         on_site = " ".join(str(c.value) for row in wb["在场 On site"].iter_rows() for c in row)
         assert "李四" in on_site
         assert "阿强" not in on_site

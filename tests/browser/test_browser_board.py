@@ -99,3 +99,21 @@ def test_the_workers_list_fits(sized: tuple[Browser, int]) -> None:
     assert browser.driver.find_elements(By.CSS_SELECTOR, "#workers input[name=worker_id]")
     _fits(browser, screen)
     browser.shot(f"site_manager-workers-{screen}", width=screen, mobile=screen < 700)
+
+
+def test_batch_entry_asks_first_and_names_who_cannot(browser: Browser) -> None:
+    """The checkboxes and buttons post the batch; the confirmation page names each worker and,
+    since the seed's workers have all entered already, why none can enter again (nothing is
+    changed: the live site is shared by the other browser tests)."""
+    browser.sign_in("zhang.manager")
+    browser.open(f"/site/{browser.site.data.project.id}/workers")
+    boxes = browser.driver.find_elements(By.CSS_SELECTOR, "#workers input[name=worker_id]")[:2]
+    names = [b.find_element(By.XPATH, "../following-sibling::td[1]/a").text for b in boxes]
+    for box in boxes:
+        box.click()
+    browser.click("batch-enter")
+    listed = browser.text("batch-list")
+    for name in names:
+        assert name in listed
+    assert listed.count("该工人已进场") == 2
+    assert not browser.driver.find_elements(By.ID, "batch-confirm")

@@ -18,11 +18,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.engine.default import DefaultExecutionContext
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from models.enums import AssignmentStatus, CompanyRole, Direction, WageKind
 from server.db.base import Base, BigId, IdMixin, TimestampMixin
 from server.db.types import UTCDateTime
+from server.registry.rules import name_sort_key
 
 
 def str_enum(cls: type[Any], name: str) -> Enum:
@@ -86,6 +88,11 @@ class Team(IdMixin, TimestampMixin, Base):
     )
 
 
+def _name_key_default(ctx: DefaultExecutionContext) -> str:
+    params = ctx.get_current_parameters()  # type: ignore[no-untyped-call]  # untyped upstream
+    return name_sort_key(str(params.get("name") or ""))
+
+
 class Worker(IdMixin, TimestampMixin, Base):
     """Real-name identity as read off the ID card (实名制)."""
 
@@ -107,6 +114,14 @@ class Worker(IdMixin, TimestampMixin, Base):
     face_consent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     blocklisted: Mapped[bool] = mapped_column(Boolean, default=False)
     blocklist_reason: Mapped[str] = mapped_column(String(256), default="")
+    # The pinyin sort key of `name` (server/registry/rules.py), kept in step with it: set by the
+    # validator below on every ORM write, and by the column default on bulk INSERTs (import).
+    name_key: Mapped[str] = mapped_column(String(255), default=_name_key_default, server_default="")
+
+    @validates("name")
+    def _keep_name_key(self, _key: str, value: str) -> str:
+        self.name_key = name_sort_key(value)
+        return value
 
 
 class FaceTemplate(IdMixin, TimestampMixin, Base):

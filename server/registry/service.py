@@ -582,7 +582,10 @@ def leave(
 ) -> Assignment:
     """退场. Face templates go too when no other project holds the worker (RULES: privacy)."""
     if assignment.status != AssignmentStatus.ACTIVE:
-        raise ConflictError("该工人未在场,不能退场", "the worker is not on site; cannot leave")
+        raise ConflictError(
+            "该工人未进场或已退场,不能退场",
+            "the worker has not entered (or has left); cannot leave",
+        )
     if assignment.entered_on is not None and on < assignment.entered_on:
         raise _field_error(
             "left_on", "退场日期早于进场日期", "the exit date is before the entry date"

@@ -69,9 +69,10 @@ def _who(w: roster_service.WorkerRef | None) -> list[object]:
 class _Layout:
     """Writes one sheet: the common top lines, the header, rows with typed cells."""
 
-    def __init__(self, board: roster_service.DailyRoster) -> None:
+    def __init__(self, board: roster_service.DailyRoster, scope: str = "") -> None:
         self.board = board
         self.zone = ZoneInfo(board.timezone)
+        self.scope = scope
 
     def local(self, at: dt.datetime | None) -> dt.datetime | None:
         # Excel cells hold no zone: the project's local wall time, the zone named on top
@@ -98,7 +99,8 @@ class _Layout:
             f"统计时间 / As of: {self.local(b.now):%Y-%m-%d %H:%M}    "
             f"时区 / Time zone: {b.timezone}    "
             f"在场 on site {b.headcount} · 进场 arrivals {b.arrivals} · "
-            f"离场 departures {b.departures} · 未到 not come {len(b.not_come)}",
+            f"离场 departures {b.departures} · 未到 not come {len(b.not_come)}"
+            + (f"    筛选 / Only: {self.scope}" if self.scope else ""),
             ncols,
             height=30,
         )
@@ -213,9 +215,11 @@ def _anomalies(ws: Worksheet, lay: _Layout) -> None:
     lay.sheet(ws, "异常 Anomalies", headers, widths, rows)
 
 
-def daily_workbook(board: roster_service.DailyRoster) -> Workbook:
+def daily_workbook(board: roster_service.DailyRoster, scope: str = "") -> Workbook:
+    """`scope`: the board was narrowed (to a firm, team or trade), named on every sheet so
+    its counts are not read as the whole project's."""
     wb = Workbook()
-    lay = _Layout(board)
+    lay = _Layout(board, scope)
     first = wb.active
     ws = first if isinstance(first, Worksheet) else wb.create_sheet()
     ws.title = "在场 On site"
@@ -226,7 +230,7 @@ def daily_workbook(board: roster_service.DailyRoster) -> Workbook:
     return wb
 
 
-def daily_xlsx(board: roster_service.DailyRoster) -> bytes:
+def daily_xlsx(board: roster_service.DailyRoster, scope: str = "") -> bytes:
     buf = io.BytesIO()
-    daily_workbook(board).save(buf)
+    daily_workbook(board, scope).save(buf)
     return buf.getvalue()

@@ -913,6 +913,8 @@ class DailyRoster:
     corrections: tuple[CorrectionRecord, ...]
     hourly: tuple[tuple[dt.datetime, int], ...]  # on-site headcount at each full hour so far
     confirmations: tuple[Confirmation, ...] = ()  # granted on card + manager confirmation
+    # who is inside at each mark of `hourly`: a board narrowed to a firm or team redraws it
+    hourly_inside: tuple[frozenset[int], ...] = ()
 
     @property
     def headcount(self) -> int:
@@ -1131,12 +1133,14 @@ def daily(session: Session, *, project_id: int, day: dt.date, now: dt.datetime) 
 
     refusals, confirmations = _attempts(session, project_id, day_start, day_end, refs)
     hourly: list[tuple[dt.datetime, int]] = []
-    all_sessions = [s for ss in sessions.values() for s in ss]
+    hourly_inside: list[frozenset[int]] = []
     for h in range(25):
         mark = day_start.astimezone(dt.UTC) + dt.timedelta(hours=h)  # real hours, DST-safe
         if mark > now or mark > day_end:
             break
-        hourly.append((mark.astimezone(zone), sum(1 for s in all_sessions if _inside(s, mark))))
+        inside = frozenset(w for w, ss in sessions.items() if any(_inside(s, mark) for s in ss))
+        hourly.append((mark.astimezone(zone), len(inside)))
+        hourly_inside.append(inside)
 
     return DailyRoster(
         project_id=project.id,
@@ -1155,4 +1159,5 @@ def daily(session: Session, *, project_id: int, day: dt.date, now: dt.datetime) 
         corrections=tuple(c for c in records if day_start <= c.at < day_end),
         hourly=tuple(hourly),
         confirmations=tuple(confirmations),
+        hourly_inside=tuple(hourly_inside),
     )

@@ -89,6 +89,18 @@ def nice_max(value: float) -> float:
     return float(10 ** (exp + 1))
 
 
+def whole_max(value: float) -> float:
+    """An axis maximum for counts of people: four equal whole steps (1, 2, 5 × 10^n each), so no
+    grid line reads 0.25 of a person. 1 -> 4 (0, 1, 2, 3, 4); 37 -> 40; 100 -> 100."""
+    exp = 0
+    while True:
+        for m in (1, 2, 2.5, 5):
+            step = m * 10**exp
+            if step == int(step) and 4 * step >= value:
+                return float(4 * step)
+        exp += 1
+
+
 def _y_axis(chart: Chart, top: float, fmt: str = "{:g}") -> None:
     for i in range(5):
         v = top * i / 4
@@ -104,10 +116,12 @@ def line_chart(
     x_labels: Sequence[tuple[float, str]],
     titles: Sequence[str],
     css: str = "s1",
+    whole: bool = False,
 ) -> Chart:
-    """One step-free line with a filled area, e.g. headcount over the day."""
+    """One step-free line with a filled area, e.g. headcount over the day (`whole`: the values
+    count people, so the axis steps are whole numbers)."""
     chart = Chart()
-    top = nice_max(max(ys, default=0))
+    top = (whole_max if whole else nice_max)(max(ys, default=0))
     _y_axis(chart, top)
     x0, x1 = x_range
     span = (x1 - x0) or 1.0

@@ -32,6 +32,7 @@ from server.web.inspect_pages import router as inspect_router
 from server.web.me_pages import router as me_router
 from server.web.me_wage_pages import router as me_wage_router
 from server.web.notice_pages import router as notice_router
+from server.web.now_pages import router as now_router
 from server.web.objection_pages import router as objection_router
 from server.web.pay_pages import router as pay_router
 from server.web.security import (
@@ -48,6 +49,7 @@ from server.web.site_pages import router as site_router
 from server.web.templating import render
 from server.web.wage_pages import inspect_router as inspect_wage_router
 from server.web.wage_pages import router as site_wage_router
+from server.web.worker_list_pages import router as worker_list_router
 
 STATIC_DIR = str(Path(__file__).parent / "static")
 
@@ -196,6 +198,8 @@ router.include_router(gate_router)
 router.include_router(objection_router)
 router.include_router(notice_router)
 router.include_router(settings_router)
+router.include_router(now_router)
+router.include_router(worker_list_router)
 router.include_router(site_router)
 router.include_router(correction_router)
 router.include_router(pay_router)

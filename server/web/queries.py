@@ -12,9 +12,10 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
+from models.enums import AssignmentStatus
 from server.auth.models import User
 from server.ingest.models import ChainBreak
 from server.payroll.models import PayrollLine
@@ -159,31 +160,114 @@ class AssignmentInfo:
 # --- workers -----------------------------------------------------------------------------------
 
 
-def search_workers(
-    session: Session, project_id: int, q: str = "", limit: int = 200
-) -> list[AssignmentInfo]:
-    stmt = (
-        select(Assignment, Worker, Company.name, Team.name)
-        .join(Worker, Worker.id == Assignment.worker_id)
-        .outerjoin(Company, Company.id == Assignment.company_id)
-        .outerjoin(Team, Team.id == Assignment.team_id)
-        .where(Assignment.project_id == project_id)
-        .order_by(Worker.name, Worker.id)
-        .limit(limit)
-    )
-    q = q.strip()
+@dataclass(frozen=True)
+class WorkerFilter:
+    """The workers list's filters; `None` / "" means "any"."""
+
+    q: str = ""
+    company_id: int | None = None
+    team_id: int | None = None
+    status: AssignmentStatus | None = None
+    contract: bool | None = None  # labour contract recorded
+    training: bool | None = None  # safety training recorded
+    consent: bool | None = None  # face recognition consent
+
+
+@dataclass(frozen=True)
+class WorkerPage:
+    rows: list[AssignmentInfo]
+    total: int  # matching workers on every page
+    page: int  # 1-based, clamped to the pages there are
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _worker_conditions(project_id: int, f: WorkerFilter) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = [Assignment.project_id == project_id]
+    q = f.q.strip()
     if q:
         like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conds = [
+        alts = [
             Worker.name.ilike(like, escape="\\"),
             Team.name.ilike(like, escape="\\"),
             Company.name.ilike(like, escape="\\"),
             Assignment.trade.ilike(like, escape="\\"),
         ]
         if q.isalnum() and len(q) <= 4:  # the last digits of an ID number, as on a card
-            conds.append(Worker.id_number.like("%" + q.upper()))
-        stmt = stmt.where(or_(*conds))
+            alts.append(Worker.id_number.like("%" + q.upper()))
+        conds.append(or_(*alts))
+    if f.company_id is not None:
+        conds.append(Assignment.company_id == f.company_id)
+    if f.team_id is not None:
+        conds.append(Assignment.team_id == f.team_id)
+    if f.status is not None:
+        conds.append(Assignment.status == f.status)
+    for flag, column in (
+        (f.contract, Assignment.contract_signed_on),
+        (f.training, Assignment.safety_trained_on),
+    ):
+        if flag is not None:
+            conds.append(column.is_not(None) if flag else column.is_(None))
+    if f.consent is not None:
+        conds.append(Worker.face_consent.is_(f.consent))
+    return conds
+
+
+def list_workers(
+    session: Session, project_id: int, f: WorkerFilter, *, page: int = 1, per_page: int = 50
+) -> WorkerPage:
+    """One page of the project's workers in pinyin order of the name (the stored
+    `worker.name_key`, server/registry/rules.py), and how many match in all."""
+    conds = _worker_conditions(project_id, f)
+    joined = (
+        select(Assignment.id)
+        .join(Worker, Worker.id == Assignment.worker_id)
+        .outerjoin(Company, Company.id == Assignment.company_id)
+        .outerjoin(Team, Team.id == Assignment.team_id)
+        .where(*conds)
+    )
+    total = session.scalar(select(func.count()).select_from(joined.subquery())) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    stmt = (
+        select(Assignment, Worker, Company.name, Team.name)
+        .join(Worker, Worker.id == Assignment.worker_id)
+        .outerjoin(Company, Company.id == Assignment.company_id)
+        .outerjoin(Team, Team.id == Assignment.team_id)
+        .where(*conds)
+        .order_by(Worker.name_key, Worker.name, Worker.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    rows = [AssignmentInfo(a, w, c or "-", t or "-") for a, w, c, t in session.execute(stmt)]
+    return WorkerPage(rows, total, page, per_page)
+
+
+def workers_on_project(
+    session: Session, project_id: int, worker_ids: list[int]
+) -> list[AssignmentInfo]:
+    """The chosen workers' assignments on this project, in list order; ids of other projects'
+    workers are not found (the caller names them)."""
+    if not worker_ids:
+        return []
+    stmt = (
+        select(Assignment, Worker, Company.name, Team.name)
+        .join(Worker, Worker.id == Assignment.worker_id)
+        .outerjoin(Company, Company.id == Assignment.company_id)
+        .outerjoin(Team, Team.id == Assignment.team_id)
+        .where(Assignment.project_id == project_id, Assignment.worker_id.in_(worker_ids))
+        .order_by(Worker.name_key, Worker.name, Worker.id)
+    )
     return [AssignmentInfo(a, w, c or "-", t or "-") for a, w, c, t in session.execute(stmt)]
+
+
+def project_companies(session: Session, project_id: int) -> list[Company]:
+    """The firms with workers on the project (the workers list's firm filter)."""
+    ids = select(Assignment.company_id).where(Assignment.project_id == project_id).distinct()
+    return list(session.scalars(select(Company).where(Company.id.in_(ids)).order_by(Company.name)))
 
 
 def worker_on_project(session: Session, project_id: int, worker_id: int) -> AssignmentInfo | None:

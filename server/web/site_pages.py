@@ -1,4 +1,6 @@
-"""Site manager pages (/site/...): the "now" board, workers, roster import, the month grid.
+"""Site manager pages (/site/...): the project choice, a worker's profile, register, edit,
+entry/exit, 补卡, roster import, the month grid. The 现场 board is server/web/now_pages.py and
+the workers list server/web/worker_list_pages.py.
 
 Each page names what it shows or changes (server/auth/policy.py) through `page_authorized`:
 the site area (admins and site managers), then the project in scope (else 404), then the
@@ -26,9 +28,9 @@ from server.registry import importer as registry_importer
 from server.registry import schemas as registry_schemas
 from server.registry import service as registry_service
 from server.registry.models import Project, Team, Worker
-from server.reports import daily_xlsx, roster_xlsx, workers_xlsx
+from server.reports import roster_xlsx
 from server.rosters import service as roster_service
-from server.web import charts, queries
+from server.web import queries
 from server.web.clock import now_utc
 from server.web.csrf import CsrfChecked
 from server.web.downloads import XLSX, download
@@ -56,84 +58,6 @@ def choose_project(request: Request, user: ManagerUser, session: PageDb) -> Resp
     if len(projects) == 1:
         return RedirectResponse(f"/site/{projects[0].id}/now", status_code=303)
     return render(request, "site/projects.html", projects=projects)
-
-
-@router.get("/{project_id}/now")
-def now_page(request: Request, project: AttendanceProject, session: PageDb) -> Response:
-    now = now_utc(request)
-    zone = roster_service.project_settings(project).zone
-    board = roster_service.daily(
-        session, project_id=project.id, day=now.astimezone(zone).date(), now=now
-    )
-    day_start = dt.datetime.combine(board.day, dt.time(0), zone)
-    curve = [*board.hourly, (now, board.headcount)]
-    xs = [(t - day_start).total_seconds() / 3600 for t, _ in curve]
-    chart = charts.line_chart(
-        xs,
-        [float(n) for _, n in curve],
-        x_range=(0, 24),
-        titles=[f"{t.astimezone(zone):%H:%M} · {n}" for t, n in curve],
-        x_labels=[(h, f"{h:02d}:00") for h in range(0, 25, 3)],
-    )
-    return render(
-        request,
-        "site/now.html",
-        project=project,
-        board=board,
-        groups=queries.group_counts(board),
-        gates=queries.gate_states(session, project.id, now),
-        refusals=list(reversed(board.refusals)),  # latest first
-        chart=chart,
-        tz=project.timezone,
-    )
-
-
-@router.get("/{project_id}/now.xlsx")
-def now_export(
-    request: Request, project: AttendanceProject, session: PageDb, day: str | None = None
-) -> Response:
-    """当日考勤 as XLSX (server/reports/daily_xlsx) for `day` (YYYY-MM-DD), default today."""
-    now = now_utc(request)
-    today = now.astimezone(roster_service.project_settings(project).zone).date()
-    try:
-        the_day = dt.date.fromisoformat(day) if day else today
-    except ValueError:
-        the_day = today  # a mangled link still gives the board a manager expects
-    board = roster_service.daily(session, project_id=project.id, day=the_day, now=now)
-    return download(
-        daily_xlsx.daily_xlsx(board), XLSX, f"{board.project_code}-{the_day}-当日考勤.xlsx"
-    )
-
-
-@router.get("/{project_id}/workers")
-def workers_page(
-    request: Request, project: WorkersProject, session: PageDb, q: str = ""
-) -> Response:
-    return render(
-        request,
-        "site/workers.html",
-        project=project,
-        rows=queries.search_workers(session, project.id, q),
-        q=q,
-        mask_id=mask_id_number,
-    )
-
-
-@router.get("/{project_id}/workers.xlsx")
-def workers_export(
-    request: Request,
-    project: WorkersProject,
-    session: PageDb,
-    user: ManagerUser,
-    masked: bool = False,
-) -> Response:
-    """花名册 in the import template's columns (server/reports/workers_xlsx); a full export is
-    audited by the registry service, like "show the full number"."""
-    export = registry_service.export_workers(
-        session, user, project, masked=masked, now=now_utc(request)
-    )
-    suffix = "" if export.full else "-脱敏"
-    return download(workers_xlsx.workers_xlsx(export), XLSX, f"{project.code}-花名册{suffix}.xlsx")
 
 
 @router.get("/{project_id}/workers/{worker_id:int}")

@@ -22,9 +22,11 @@ def test_site_manager_now_board(browser: Browser) -> None:
     assert int(browser.text("headcount")) > 0
     assert int(browser.text("arrivals")) >= int(browser.text("headcount"))
     assert "离线" in browser.text("gates")  # gate 2 has been silent for two hours
-    assert "人证不符" in browser.text("refusals")
     assert browser.driver.find_elements(By.CSS_SELECTOR, "figure.chart svg path.line")
     browser.shot("site_manager-now")
+    # the refusals, with their reasons, are in the 异常 tab
+    browser.follow(browser.driver.find_element(By.ID, "tab-anomalies"))
+    assert "人证不符" in browser.text("refusals")
 
 
 def _month_closed(browser: Browser, project_id: int, period: str) -> bool:

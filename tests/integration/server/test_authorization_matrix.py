@@ -260,6 +260,8 @@ PAGES: dict[tuple[str, str], Op] = {
     ("GET", f"{P}/month.xlsx"): _site(Resource.ATTENDANCE),
     ("GET", f"{P}/workers"): _site(Resource.WORKERS),
     ("GET", f"{P}/workers.xlsx"): _site(Resource.WORKERS),
+    ("POST", f"{P}/workers/batch"): _site(Resource.WORKERS, W),
+    ("POST", f"{P}/workers/batch/confirm"): _site(Resource.WORKERS, W),
     ("GET", f"{P}/workers/{{worker_id:int}}"): _site(Resource.WORKERS),
     ("POST", f"{P}/workers/{{worker_id:int}}/full-id"): _site(Resource.WORKERS),
     ("GET", f"{P}/workers/new"): _site(Resource.WORKERS, W),

@@ -481,6 +481,12 @@ class TestNowBoardNamesTheConfirmer:
         assert "刷卡+管理人员确认(旧队长)" in passes  # deactivated since: still named
         assert passes.index("旧队长") < passes.index("张经理")  # latest first
         assert "王小明" in passes
+        # the refusals are in the 异常 tab, with the reason in words
+        html = client.get(f"/site/{confirmed_day.world.a.id}/now?list=anomalies").text
+        assert "C0FFEE" not in html
+        # three refusals, and 王小明's first IN closed by his second one (missing OUT)
+        assert re.search(r'id="anomaly-count">4<', html)
+        assert "缺出场记录" in html[html.index('id="list-anomalies"') :]
         refusals = html[html.index('id="refusals"') :]
         refusals = refusals[: refusals.index("</table>")]
         assert "刷卡+管理人员确认(李班长)" in refusals
@@ -492,7 +498,7 @@ class TestNowBoardNamesTheConfirmer:
     def test_english(self, client: TestClient, confirmed_day: Confirmers) -> None:
         web_login(client, confirmed_day.world.manager_a)
         client.cookies.set(LANG_COOKIE, "en")
-        html = client.get(f"/site/{confirmed_day.world.a.id}/now").text
+        html = client.get(f"/site/{confirmed_day.world.a.id}/now?list=anomalies").text
         assert "|by:" not in html
         assert "card + confirmed by 张经理" in html
         assert "card + confirmed by 李班长" in html

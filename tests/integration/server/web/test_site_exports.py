@@ -77,8 +77,11 @@ class TestNowExport:
         assert f"filename*=UTF-8''{quote(name)}" in r.headers["content-disposition"]
         wb = load_workbook(io.BytesIO(r.content))
         assert str(wb.worksheets[0]["A1"].value).startswith(f"{world.a.name} 2026-03-18")
-        # a mangled day falls back to today instead of an error page
-        assert client.get(f"/site/{world.a.id}/now.xlsx?day=junk").status_code == 200
+        # a mangled or future day is a 422 saying so, not today's file under another name
+        bad = client.get(f"/site/{world.a.id}/now.xlsx?day=junk")
+        assert bad.status_code == 422
+        assert "YYYY-MM-DD" in bad.text
+        assert client.get(f"/site/{world.a.id}/now.xlsx?day=2026-03-19").status_code == 422
 
     def test_scope(self, client: TestClient, world: World) -> None:
         web_login(client, world.manager_a)

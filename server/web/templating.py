@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse
 
 from models.money import format_yuan
 from server.auth.models import AuthSession, User
-from server.web.i18n import LANG_COOKIE, MESSAGES, lang_of, pick, translator
+from server.web.i18n import LANG_COOKIE, MESSAGES, kind_label, lang_of, pick, translator
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
@@ -51,6 +51,7 @@ def render(
         "t": translator(lang),
         "t_other": translator("en" if lang == "zh" else "zh"),
         "pick": lambda zh, en: pick(lang, zh, en),
+        "kind_label": lambda kind: kind_label(kind, lang),
         "user": user,
         "csrf_token": auth.csrf_token if auth else "",
         "flash": msg if msg in MESSAGES else None,

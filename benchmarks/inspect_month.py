@@ -1,6 +1,7 @@
 """The inspector's month page (/inspect/{project}/{period}) on a demo-sized month, through the app.
 
     uv run python benchmarks/inspect_month.py [--workers 300] [--views 20] [--resolves 5]
+                                              [--sheetless]
 
 Seeded as benchmarks/roster.py seeds a project (N workers, 2 gates, about 60 granted gate
 records per worker in October 2026), then: every worker gets a registered bank card, and the
@@ -46,7 +47,7 @@ from server.db.session import make_engine, make_sessionmaker  # noqa: E402
 from server.payroll.models import PayrollImport, PayrollLine  # noqa: E402
 from server.reconciliation import service as recon_service  # noqa: E402
 from server.reconciliation.models import Finding  # noqa: E402
-from server.registry.models import Assignment, Device, Worker  # noqa: E402
+from server.registry.models import Assignment, Device, Project, Worker  # noqa: E402
 
 PERIOD = roster_bench.PERIOD
 NOW = dt.datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(dt.UTC)
@@ -54,13 +55,20 @@ PASSWORD = "bench-inspect-1"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def seed(url: str, workers: int) -> tuple[int, str]:
-    """The month, paid with faults and reconciled. Returns (project id, inspector username)."""
+def seed(url: str, workers: int, sheetless: bool = False) -> tuple[int, str]:
+    """The month, paid with faults and reconciled. Returns (project id, inspector username).
+
+    The demo's month has its wage sheet (工资支付表); this seed has none, so NO_PAYROLL_SHEET
+    is switched off unless `sheetless` (then every worker has that yellow finding)."""
     migrate.upgrade(url)
     engine = make_engine(url)
     pid, _events = roster_bench.seed(engine, workers, "7")
     factory = make_sessionmaker(engine)
     with factory() as s:
+        if not sheetless:
+            project = s.get(Project, pid)
+            assert project is not None
+            project.settings = {"reconciliation": {"require_wage_sheet": False}}
         key = public_key_hex(new_private_key())
         s.execute(update(Device).where(Device.project_id == pid).values(public_key=key))
         wids = list(
@@ -109,11 +117,12 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=300)
     ap.add_argument("--views", type=int, default=20)
     ap.add_argument("--resolves", type=int, default=5)
+    ap.add_argument("--sheetless", action="store_true", help="also NO_PAYROLL_SHEET per worker")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'inspect_bench.sqlite3'}"
         t = time.perf_counter()
-        pid, username = seed(url, args.workers)
+        pid, username = seed(url, args.workers, args.sheetless)
         print(f"seeded {args.workers} workers in {time.perf_counter() - t:.1f} s")
         app = create_app(Settings(database_url=url))
         app.state.web_clock = lambda: NOW

@@ -51,7 +51,7 @@ from server.registry.models import Assignment, Device, Project, Worker  # noqa: 
 
 PERIOD = roster_bench.PERIOD
 NOW = dt.datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(dt.UTC)
-PASSWORD = "bench-inspect-1"
+PASSWORD = "bench-inspect-1"  # noqa: S105 - a throwaway benchmark database
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -108,7 +108,7 @@ def seed(url: str, workers: int, sheetless: bool = False) -> tuple[int, str]:
 
 def percentiles(ms: list[float]) -> str:
     ms = sorted(ms)
-    p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
+    p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
     return f"median {statistics.median(ms):7.1f} ms · p95 {p95:7.1f} ms · max {ms[-1]:7.1f} ms"
 
 
@@ -146,16 +146,23 @@ def main() -> None:
             print(f"month page  ({len(first.text) // 1024} KiB): {percentiles(views)}")
             engine = make_engine(url)
             with make_sessionmaker(engine)() as s:
-                ids = list(s.scalars(select(Finding.id).where(
-                    Finding.project_id == pid, Finding.status == "open").limit(args.resolves)))
+                ids = list(
+                    s.scalars(
+                        select(Finding.id)
+                        .where(Finding.project_id == pid, Finding.status == "open")
+                        .limit(args.resolves)
+                    )
+                )
             engine.dispose()  # fmt: skip
             resolves: list[float] = []
             for fid in ids:
                 token = TOKEN.search(client.get(path).text)
                 assert token
                 t = time.perf_counter()
-                r = client.post(f"{path}/findings/{fid}", data={
-                    "action": "resolve", "comment": "已核实", "csrf_token": token.group(1)})
+                r = client.post(
+                    f"{path}/findings/{fid}",
+                    data={"action": "resolve", "comment": "已核实", "csrf_token": token.group(1)},
+                )
                 resolves.append((time.perf_counter() - t) * 1000)  # fmt: skip
                 assert r.status_code == 200, r.text[:500]
             if resolves:

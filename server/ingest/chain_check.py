@@ -65,7 +65,9 @@ def _ack_problems(session: Session, device: Device) -> list[str]:
     count, top, at_high = repository.stored_summary(
         session, device.id, device.highest_contiguous_seq
     )
-    acked = AckedState(device.acked_count or 0, device.highest_contiguous_seq, device.chain_tip_hash)
+    acked = AckedState(
+        device.acked_count or 0, device.highest_contiguous_seq, device.chain_tip_hash
+    )
     return [p.kind for p in ack_problems(acked, StoredState(count, top, at_high))]
 
 
@@ -265,7 +267,8 @@ def _run(session: Session, project_id: int) -> None:
         # The ack part once more, now: records a gate uploaded during the check are not a
         # count mismatch (the rows were read chunk by chunk, the device row at the start).
         device = session.get(Device, device_id, populate_existing=True)
-        assert device is not None
+        if device is None:  # removed during the check: nothing more to say about it
+            continue
         problems = [p for p in report.problems if p.kind not in ACK_KINDS]
         dropped = sum(1 for p in report.problems if p.kind in ACK_KINDS)
         ack_now = _ack_problems(session, device)
@@ -278,9 +281,7 @@ def _run(session: Session, project_id: int) -> None:
                 "events": report.events,
                 "intact": count == 0,
                 "problems_total": count,
-                "problems": [
-                    {"seq": p.seq, "kind": p.kind} for p in problems[:PROBLEMS_KEPT]
-                ]
+                "problems": [{"seq": p.seq, "kind": p.kind} for p in problems[:PROBLEMS_KEPT]]
                 + [{"seq": device.highest_contiguous_seq, "kind": k} for k in ack_now]
                 + [{"seq": b.seq, "kind": b.kind} for b in report.recorded_breaks[:PROBLEMS_KEPT]],
             }

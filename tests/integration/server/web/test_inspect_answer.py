@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from server.ingest import service as ingest_service
 from server.ingest.models import ChainCheck
-from server.web.i18n import LANG_COOKIE
 from server.reconciliation.models import Finding
+from server.web.i18n import LANG_COOKIE
 from tests.integration.server.web.helpers import csrf_of, page_csrf, web_login
 from tests.integration.server.web.inspect_support import PERIOD, RedMonth, red_month, table_rows
 
@@ -157,7 +157,9 @@ class TestBackgroundRecheck:
         jobs[0]()  # the background work, here in the test
         # What a full verification finds (the seeded records carry placeholder hashes and
         # signatures): every one of its problems, counted by the background run.
-        expected = sum(ingest_service.verify_chain(session, g.id).problems_total for g in month.gates)
+        expected = sum(
+            ingest_service.verify_chain(session, g.id).problems_total for g in month.gates
+        )
         assert expected >= 32
         state = client.get(check).json()
         assert state | {"started_at": "", "finished_at": ""} == {
@@ -174,7 +176,8 @@ class TestBackgroundRecheck:
         assert f"发现 {expected} 处问题(校验于 2026-" in page
         assert 'id="chain-check-start"' in page  # may be run again
         stored = session.scalar(select(ChainCheck).where(ChainCheck.project_id == month.project.id))
-        assert stored is not None and stored.state == "done"
+        assert stored is not None
+        assert stored.state == "done"
 
     def test_refused_without_csrf(self, client: TestClient, month: RedMonth) -> None:
         web_login(client, month.inspector)
@@ -212,7 +215,8 @@ class TestResolveInPlace:
         row = next(
             x for x in table_rows(page, "stored-findings") if x.attrs["id"] == f"f-{finding.id}"
         )
-        assert "已解决" in row.cells[4] and "已处理:已解决" in row.cells[4]
+        assert "已解决" in row.cells[4]
+        assert "已处理:已解决" in row.cells[4]
         assert "已退回本人卡" in row.cells[3]
         assert elapsed < 5, elapsed
 
@@ -241,7 +245,8 @@ class TestResolveInPlace:
             headers={"Accept": "application/json"},
         )
         assert bad.status_code in (409, 422)
-        assert bad.json()["ok"] is False and bad.json()["message"]
+        assert bad.json()["ok"] is False
+        assert bad.json()["message"]
 
 
 class TestWorkerPage:

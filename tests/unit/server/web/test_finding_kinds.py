@@ -19,7 +19,8 @@ class TestKindLabel:
     def test_every_kind_has_words(self, kind: str) -> None:
         zh, en = MESSAGES[f"kind.{kind}"]
         assert CJK.search(zh), zh
-        assert en and not CJK.search(en), en
+        assert en
+        assert not CJK.search(en), en
         assert kind_label(kind, "zh") == zh
         assert kind_label(kind, "en") == en
         assert kind not in (zh, en)  # words, not the code

@@ -258,11 +258,12 @@ def _run(session: Session, project_id: int) -> None:
     total_problems = 0
     for n, device_id in enumerate(device_ids):
         base = done_before
+
+        def progress(seen: int, base: int = base) -> None:
+            write(events_done=base + seen)
+
         report = ingest_service.verify_chain(
-            session,
-            device_id,
-            progress=lambda seen, base=base: write(events_done=base + seen),
-            progress_every=PROGRESS_EVERY,
+            session, device_id, progress=progress, progress_every=PROGRESS_EVERY
         )
         # The ack part once more, now: records a gate uploaded during the check are not a
         # count mismatch (the rows were read chunk by chunk, the device row at the start).

@@ -67,7 +67,8 @@ def test_inspector_path(browser: Browser) -> None:
     browser.follow(browser.driver.find_element(By.LINK_TEXT, "李强"))  # unpaid
     assert browser.text("day-grid")
     assert "*" in browser.text("id-number")
-    assert "未发放" in browser.page_text()
+    assert "未发工资" in browser.text("worker-status")  # the finding is the status
+    assert "未发工资" in browser.text("worker-blocking")
     pdf = browser.driver.find_element(By.ID, "payslip-pdf").get_attribute("href")
     assert pdf
     assert pdf.endswith("/payslip.pdf")

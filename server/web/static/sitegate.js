@@ -22,7 +22,8 @@ document.addEventListener("DOMContentLoaded", function () {
       if (ev.submitter && ev.submitter.name) { data.append(ev.submitter.name, ev.submitter.value); }
       buttons.forEach(function (b) { b.disabled = true; });
       if (note) { note.textContent = form.getAttribute("data-saving") || "…"; }
-      fetch(form.action, {
+      // form.action would be the buttons named "action": the attribute is the address.
+      fetch(form.getAttribute("action"), {
         method: "POST", body: data, credentials: "same-origin",
         headers: { "Accept": "application/json" }
       }).then(function (r) {

@@ -543,7 +543,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "inspect.done.waive": ("已处理:已豁免", "Done: waived"),
     "inspect.done.reopen": ("已处理:已重新打开", "Done: reopened"),
     "inspect.saving": ("正在提交…", "Saving…"),
-    "inspect.worker_status_finding": ("有预警", "Has a finding"),
     "chain.state_help": (
         "按入库时的确认记录判断(确认条数、最高连续序号及其哈希、入库时发现的断链),"
         "打开页面时不逐条重算;需要时点「全部重新校验」在后台逐条核验。",
@@ -553,7 +552,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "chain.stored": ("库中条数", "Stored"),
     "chain.acked": ("已确认条数", "Acknowledged"),
-    "chain.high_seq": ("最高连续序号", "Highest contiguous seq"),
     "chain.recorded_breaks": ("入库时断链 {n} 处", "{n} breaks met on ingest"),
     "chain.recheck": ("全部重新校验", "Re-check every record"),
     "chain.recheck_title": ("逐条重新校验", "Full re-check"),

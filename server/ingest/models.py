@@ -1,4 +1,4 @@
-"""Gate events as received, and the chain breaks found on ingest."""
+"""Gate events as received, the chain breaks found on ingest, and the on-demand full chain check."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     ColumnElement,
     Float,
@@ -102,6 +103,33 @@ class ChainBreak(IdMixin, Base):
     expected: Mapped[str] = mapped_column(String(128), default="")
     got: Mapped[str] = mapped_column(String(128), default="")
     detected_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ChainCheck(IdMixin, Base):
+    """The latest full re-check of a project's gate chains (server/ingest/chain_check.py): one
+    row per project, so its progress and result survive a reload and are the same for every
+    server process. `state` running / done / failed; a running check whose `beat_at` is old
+    (its process died) may be started again."""
+
+    __tablename__ = "chain_check"
+    __table_args__ = (UniqueConstraint("project_id"),)
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(16), default="running")
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    beat_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    started_by: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    gates_total: Mapped[int] = mapped_column(BigId, default=0)
+    gates_done: Mapped[int] = mapped_column(BigId, default=0)
+    events_total: Mapped[int] = mapped_column(BigId, default=0)
+    events_done: Mapped[int] = mapped_column(BigId, default=0)
+    problems_total: Mapped[int] = mapped_column(BigId, default=0)
+    # Per gate: {"device_id", "code", "events", "intact", "problems_total", "problems": [...]}
+    result: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    error: Mapped[str] = mapped_column(String(500), default="")
 
 
 # Columns stored as the values of an enum (VARCHAR, no CHECK constraint on either backend).

@@ -24,6 +24,7 @@ Decisions worth knowing (the edge codes against them):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import format_datetime
 from typing import Any
@@ -740,9 +741,18 @@ def enroll(
 # --- chain verification -----------------------------------------------------------------------
 
 
-def verify_chain(session: Session, device_id: int) -> ChainReport:
+def verify_chain(
+    session: Session,
+    device_id: int,
+    *,
+    progress: Callable[[int], None] | None = None,
+    progress_every: int = 2000,
+) -> ChainReport:
     """Recompute every stored event's hash from its columns, verify its signature with the
-    device's key and check each link; what an inspector trusts, not the chain_ok flags."""
+    device's key and check each link; what an inspector trusts, not the chain_ok flags.
+
+    `progress(records_seen)` is called every `progress_every` records (the background re-check
+    writes it down, server/ingest/chain_check.py)."""
     device = session.get(Device, device_id, populate_existing=True)  # the key as stored now
     if device is None:
         raise SiteGateError("设备不存在", "device not found", code="not_found", status_code=404)
@@ -764,6 +774,8 @@ def verify_chain(session: Session, device_id: int) -> ChainReport:
 
     for row in repository.chain_rows(session, device.id):
         count += 1
+        if progress is not None and count % progress_every == 0:
+            progress(count)
         first = row.seq if first is None else first
         last = row.seq
         fields = dict(row._mapping)

@@ -89,7 +89,10 @@ class _Doc(LandscapeReport):
         rows: Iterable[tuple[Sequence[str], Sequence[FontFace | None]]],
         total: Sequence[str] | None = None,
     ) -> None:
-        """A wrapped table; the heading repeats on every page it spans."""
+        """A wrapped table; the heading repeats on every page it spans. A cell is filled only by
+        its own style: fpdf2 takes the table's base style from the current fill colour, so the
+        level colour of the facts above would otherwise fill every cell."""
+        self.set_fill_color(0)  # the default (no fill in the base style)
         with self.table(
             col_widths=tuple(widths),
             width=sum(widths),

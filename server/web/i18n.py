@@ -617,6 +617,59 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "inspect.day_grid": ("每日考勤", "Days"),
     "inspect.payments": ("代发记录", "Payments"),
     "inspect.rule_notes": ("计算口径", "How the numbers are counted"),
+    "inspect.rows_problems": (
+        "只显示有问题的工人:{n} 人(共 {total} 人)",
+        "Workers with a problem: {n} (of {total})",
+    ),
+    "inspect.rows_all": ("全部工人 {total} 人", "All {total} workers"),
+    "inspect.rows_show_all": ("显示全部工人", "Show every worker"),
+    "inspect.rows_show_problems": ("只看有问题的工人", "Only workers with a problem"),
+    "inspect.no_problem_rows": ("本月没有有问题的工人", "No worker has a problem this month"),
+    "inspect.open_count": (
+        "未处理预警:红 {red} · 橙 {orange} · 黄 {yellow}",
+        "Open findings: red {red} · orange {orange} · yellow {yellow}",
+    ),
+    "inspect.done.resolve": ("已处理:已解决", "Done: resolved"),
+    "inspect.done.waive": ("已处理:已豁免", "Done: waived"),
+    "inspect.done.reopen": ("已处理:已重新打开", "Done: reopened"),
+    "inspect.saving": ("正在提交…", "Saving…"),
+    "chain.state_help": (
+        "按入库时的确认记录判断(确认条数、最高连续序号及其哈希、入库时发现的断链),"
+        "打开页面时不逐条重算;需要时点「全部重新校验」在后台逐条核验。",
+        "From what ingest acknowledged (the count, the highest contiguous seq and its hash, the "
+        "breaks met on ingest), not re-hashed on every view; 'Re-check every record' verifies "
+        "each record in the background.",
+    ),
+    "chain.stored": ("库中条数", "Stored"),
+    "chain.acked": ("已确认条数", "Acknowledged"),
+    "chain.recorded_breaks": ("入库时断链 {n} 处", "{n} breaks met on ingest"),
+    "chain.recheck": ("全部重新校验", "Re-check every record"),
+    "chain.recheck_title": ("逐条重新校验", "Full re-check"),
+    "chain.recheck_running": (
+        "正在校验:闸机 {g} / {gt} 台,记录 {e} / {et} 条",
+        "Checking: gate {g} of {gt}, record {e} of {et}",
+    ),
+    "chain.recheck_started": ("已开始逐条重新校验", "The full re-check has started"),
+    "chain.recheck_already": (
+        "逐条重新校验已在进行中,未重复启动",
+        "A full re-check is already running; no second one was started",
+    ),
+    "chain.recheck_ok": (
+        "全部 {n} 条记录校验通过(校验于 {at})",
+        "All {n} records verified (checked {at})",
+    ),
+    "chain.recheck_bad": (
+        "发现 {n} 处问题(校验于 {at})",
+        "{n} problems found (checked {at})",
+    ),
+    "chain.recheck_failed": ("校验未完成:{error}", "The check did not finish: {error}"),
+    "chain.recheck_stalled": (
+        "上次校验已中断(无进度),可重新开始",
+        "The last check stopped making progress; it may be started again",
+    ),
+    "chain.recheck_never": ("尚未逐条重新校验过", "Never fully re-checked"),
+    "chain.recheck_refresh": ("刷新进度", "Refresh"),
+    "chain.recheck_started_at": ("开始于 {at}", "started {at}"),
     "pay.period": ("工资月份", "For month"),
     "pay.net": ("实发(元)", "Net (yuan)"),
     "pay.gross": ("应发(元)", "Gross (yuan)"),
@@ -1074,6 +1127,12 @@ def translator(lang: Lang) -> Callable[..., str]:
         return translate(key, lang, **kwargs)
 
     return t
+
+
+def kind_label(kind: str, lang: Lang) -> str:
+    """A finding kind in words (`kind.*`); a kind without words shows as its code."""
+    key = f"kind.{kind}"
+    return translate(key, lang) if key in MESSAGES else kind
 
 
 def pick(lang: Lang, zh: str, en: str) -> str:

@@ -14,14 +14,15 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.responses import Response
 
 from models.enums import WarningLevel
 from server.auth import scope
 from server.auth.scope import Action, Area, Resource
 from server.errors import SiteGateError
-from server.ingest import service as ingest_service
+from server.ingest import chain_check
+from server.ingest.ack_check import ACK_PROBLEM_TEXT
 from server.payroll import service as payroll_service
 from server.reconciliation import service as recon_service
 from server.registry.models import Project
@@ -36,13 +37,13 @@ from server.reports import (
 from server.reports import router as evidence_api
 from server.rosters import service as roster_service
 from server.wages import ledger as wage_ledger
-from server.web import charts, queries, wage_pages
+from server.web import chain_pages, charts, month_view, queries, wage_pages
 from server.web.clock import now_utc
 from server.web.csrf import CsrfChecked
 from server.web.downloads import PDF, XLSX, download
 from server.web.errors import PageNotFoundError, PageRoute
 from server.web.forms import FormErrors
-from server.web.i18n import MESSAGES, Lang, lang_of, translate
+from server.web.i18n import lang_of, translate
 from server.web.pay_pages import recon_summary
 from server.web.period import (
     DEFAULT_ZONE,
@@ -67,12 +68,6 @@ SlipProject = Annotated[Project, page_authorized(Area.INSPECT, Resource.PAYSLIPS
 EvidenceProject = Annotated[Project, page_authorized(Area.INSPECT, Resource.EVIDENCE)]
 LedgerProject = Annotated[Project, page_authorized(Area.INSPECT, Resource.PAYROLL)]
 FindingProject = Annotated[Project, page_authorized(Area.INSPECT, Resource.FINDINGS, Action.WRITE)]
-
-
-def kind_label(kind: str, lang: Lang) -> str:
-    """A finding kind in words (i18n `kind.*`); a kind without words shows as its code."""
-    key = f"kind.{kind}"
-    return translate(key, lang) if key in MESSAGES else kind
 
 
 def _today(request: Request, project: Project) -> dt.date:
@@ -122,25 +117,29 @@ def _month_page(
 ) -> Response:
     summary = recon_summary(session, project, period, today=_today(request, project), as_of=as_of)
     lang = lang_of(request)
-    rows = [r for r in summary.rows if r.expected_fen or r.paid_fen or r.attended_days]
+    show_all = request.query_params.get("rows") == "all"
+    on_roster = {r.worker_id for r in summary.rows}
+    kinds = month_view.open_kinds(summary.findings)
+    flagged = month_view.problem_rows(summary.rows, kinds)
+    rows = list(summary.rows) if show_all else flagged
+    # The chart shows the rows the table shows (only those with a problem by default), after
+    # the findings and the table: 300 bars must not push the answer down the page.
+    charted = [r for r in rows if r.expected_fen or r.paid_fen or r.attended_days]
     chart = charts.paired_bars(
-        [r.name for r in rows],
-        [(r.expected_fen or 0) / 100 for r in rows],
-        [r.paid_fen / 100 for r in rows],
+        [r.name for r in charted],
+        [(r.expected_fen or 0) / 100 for r in charted],
+        [r.paid_fen / 100 for r in charted],
         legend=(translate("inspect.expected", lang), translate("inspect.paid", lang)),
         titles=[
             (
                 f"{r.name} {r.attended_days:g}d · {(r.expected_fen or 0) / 100:,.2f}",
                 f"{r.name} · {r.paid_fen / 100:,.2f}",
             )
-            for r in rows
+            for r in charted
         ],
     )
-    chains = [
-        ingest_service.verify_chain(session, device_id)
-        for device_id in queries.device_ids(session, project.id)
-    ]
     reconciled = summary.last_run_at is not None or bool(summary.findings)
+    done = request.query_params.get("done", "")
     return render(
         request,
         "inspect/project_month.html",
@@ -151,15 +150,26 @@ def _month_page(
         reconciled=reconciled,
         chart=chart,
         history=queries.finding_history(session, [f.id for f in summary.findings]),
-        chains=chains,
+        # What ingest and the checkpoints established (no record re-hashed on a view), and the
+        # latest full re-check, run on demand in the background (server/ingest/chain_check.py).
+        chains=chain_check.gate_states(session, project.id),
+        check=chain_check.latest(session, project.id),
+        now=now_utc(request),
+        ack_text=ACK_PROBLEM_TEXT,
         prev=shift_period(period, -1),
         next=shift_period(period, 1),
         errors=errors,
-        kind_label=lambda kind: kind_label(kind, lang),
         as_of=as_of.isoformat() if as_of else "",
         # The month's 工资支付表 with their open disputes (server/web/wage_pages.py).
         wage_rows=wage_pages.summaries(session, project.id, period),
         show_link=True,
+        table_rows=rows,
+        flagged_count=len(flagged),
+        show_all=show_all,
+        kinds=month_view.serious_kinds(kinds),
+        on_roster=on_roster,
+        done_id=int(done) if done.isdigit() else 0,
+        open_counts={level.value: n for level, n in summary.counts.items()},
     )
 
 
@@ -187,6 +197,12 @@ def worker_month(
         for f in recon_service.findings_for(session, project_id=project.id, period=period)
         if f.worker_id == worker_id
     ]
+    # A red or orange open finding is the worker's status: never "paid in full" beside it.
+    blocking = [
+        f
+        for f in findings
+        if f.status == "open" and f.level in (WarningLevel.RED, WarningLevel.ORANGE)
+    ]
     return render(
         request,
         "inspect/worker_month.html",
@@ -195,6 +211,7 @@ def worker_month(
         slip=slip,
         row=row,
         findings=findings,
+        blocking=blocking,
         stale=recon_service.staleness(session, project_id=project.id, period=period),
         split_reason=recon_service.split_reason,
     )
@@ -259,17 +276,38 @@ def act_on_finding(
         raise PageNotFoundError() from None
     if found.finding.project_id != project.id or found.finding.period != period:
         raise PageNotFoundError()
-    errs = FormErrors(lang_of(request))
+    lang = lang_of(request)
+    wants_json = "application/json" in request.headers.get("accept", "")
+    errs = FormErrors(lang)
     try:
         # The service checks the action, the comment and the transition; its message is shown.
-        recon_service.act_on_finding(
+        detail = recon_service.act_on_finding(
             session, user=user, finding_id=finding_id, action=action, comment=comment
         )
     except SiteGateError as exc:
         session.rollback()
+        if wants_json:  # sitegate.js shows it beside the form
+            message = exc.message_en if lang == "en" else exc.message_zh
+            return JSONResponse({"ok": False, "message": message}, status_code=exc.status_code)
         errs.add_text(exc.message_zh, exc.message_en)
         return _month_page(request, project, session, period, errs.messages, exc.status_code)
-    return RedirectResponse(f"/inspect/{project.id}/{period}?msg=common.saved", status_code=303)
+    done = f"inspect.done.{action}"
+    if wants_json:  # the row changes in place, no reload (server/web/static/sitegate.js)
+        status = detail.finding.status
+        return JSONResponse(
+            {
+                "ok": True,
+                "id": finding_id,
+                "status": status,
+                "status_text": translate(f"finding.{status}", lang),
+                "message": translate(done, lang),
+            }
+        )
+    # Back to the same finding: its anchor, and the row says it was done.
+    return RedirectResponse(
+        f"/inspect/{project.id}/{period}?msg={done}&done={finding_id}#f-{finding_id}",
+        status_code=303,
+    )
 
 
 @router.get("/{project_id}/{period}/export.xlsx")
@@ -338,3 +376,7 @@ def ledger_export(
         rows=wage_ledger.ledger_rows(session, project_id=project.id, period=period),
     )
     return download(data, XLSX, f"工资支付台账_{project.code}_{period}.xlsx")
+
+
+# The full chain re-check (its own module): registered here, under the inspector's prefix.
+router.include_router(chain_pages.router)

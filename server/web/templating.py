@@ -16,7 +16,7 @@ from models.enums import Role
 from models.money import format_yuan
 from server.auth.models import AuthSession, User
 from server.registry.models import Worker
-from server.web.i18n import LANG_COOKIE, MESSAGES, lang_of, pick, translator
+from server.web.i18n import LANG_COOKIE, MESSAGES, kind_label, lang_of, pick, translator
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
@@ -67,6 +67,7 @@ def render(
         "t": translator(lang),
         "t_other": translator("en" if lang == "zh" else "zh"),
         "pick": lambda zh, en: pick(lang, zh, en),
+        "kind_label": lambda kind: kind_label(kind, lang),
         "user": user,
         "who_name": display_name(user),
         "csrf_token": auth.csrf_token if auth else "",

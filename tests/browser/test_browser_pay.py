@@ -78,7 +78,7 @@ def test_site_manager_imports_the_bank_result_and_reconciles_on_a_phone(
         browser.click("run-recon")
         assert "核对完成" in browser.text("run-done")
         findings = browser.text("findings")
-        assert "UNKNOWN_PAYEE" in findings
+        assert "收款人未登记" in findings  # the kind in words (UNKNOWN_PAYEE)
         assert "陌生收款人" in findings
         assert "红色" in browser.text("recon-level")
         assert "核对日期 2026-03-18" in browser.text("as-of-note")

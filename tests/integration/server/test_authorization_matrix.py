@@ -245,6 +245,9 @@ PAGES: dict[tuple[str, str], Op] = {
     ("POST", "/account/password"): SIGNED_IN,
     ("GET", f"{P}/gates"): _site(Resource.DEVICES),
     ("GET", "/inspect/{project_id}/gates"): _inspect(Resource.DEVICES),
+    # The full re-check reads the gates' records; it writes only its own progress and result.
+    ("POST", "/inspect/{project_id}/chains/check"): _inspect(Resource.DEVICES),
+    ("GET", "/inspect/{project_id}/chains/check"): _inspect(Resource.DEVICES),
     ("GET", f"{P}/gates/new"): _site(Resource.DEVICES, W),
     ("POST", f"{P}/gates/new"): _site(Resource.DEVICES, W),
     ("POST", f"{P}/gates/{{device_id}}/provisioning-code"): _site(Resource.DEVICES, W),
@@ -429,6 +432,8 @@ def matrix_app(
     module_connection: Connection, module_settings: Settings, engine: Engine
 ) -> Iterator[FastAPI]:
     app = bind_app(create_app(module_settings, engine=engine), module_connection)
+    # The full chain re-check's work is its own tests' subject: here only who may start it.
+    app.state.background = lambda _job: None
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(evidence_pdf, "evidence_pdf", _placeholder_pdf)
         mp.setattr(payslip_pdf, "payslip_pdf", _placeholder_pdf)

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import re
 import time
+import zlib
 
 import pytest
 
@@ -105,6 +106,23 @@ def _pages(body: bytes) -> int:
     return len(_PAGE.findall(body))
 
 
+_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
+_RED = b"%.4g %.4g %.4g rg" % tuple(c / 255 for c in recon_pdf.LEVEL_RGB[WarningLevel.RED])
+
+
+def _fills(body: bytes) -> tuple[int, int]:
+    """(filled rectangles, red fill colour set) over the page contents (fpdf2 deflates them)."""
+    filled = red = 0
+    for raw in _STREAM.findall(body):
+        try:
+            page = zlib.decompress(raw)
+        except zlib.error:
+            continue  # a font or an image, not a page
+        filled += page.count(b" re B") + page.count(b" re f")
+        red += page.count(_RED)
+    return filled, red
+
+
 class TestReconPdf:
     def test_no_workers_no_findings(self, font: tuple[str, int]) -> None:
         # header, counts, rules, empty tables, statement and signatures: at most two pages
@@ -125,6 +143,20 @@ class TestReconPdf:
         for level in WarningLevel:
             body = _pdf(_summary(rows, findings, level), font, comments=comments)
             assert _pages(body) >= 1
+
+    def test_a_row_is_coloured_by_its_own_status(self, font: tuple[str, int]) -> None:
+        # Paid workers, one red: the month's red level (the fact at the top) must not fill
+        # every cell of the worker table; only the red worker's status cell is red.
+        paid = tuple(
+            dataclasses.replace(_row(n), status=RowStatus.PAID, level=WarningLevel.GREEN)
+            for n in range(20)
+        )
+        green = _fills(_pdf(_summary(paid), font))
+        red_month = _fills(_pdf(_summary(paid, level=WarningLevel.RED), font))
+        assert red_month[0] <= green[0] + 1  # the level fact, nothing else
+        one_red = _fills(_pdf(_summary((*paid, _row(99, level=WarningLevel.RED))), font))
+        assert one_red[0] == green[0] + 1  # that worker's status cell
+        assert one_red[1] >= 1
 
     def test_stale_month_says_so(self, font: tuple[str, int]) -> None:
         stale = dataclasses.replace(

@@ -4,8 +4,14 @@ and the landscape report page the long tables print on."""
 from __future__ import annotations
 
 from fpdf import FPDF, XPos, YPos
+from fpdf.enums import WrapMode
 
 FAMILY = "cjk"
+
+# Tables wrap at spaces: a time ("2026-05-01 19:06:03"), a gate code or an English heading word
+# stays whole on its line. A run without spaces wider than its column (a Chinese phrase) is
+# still broken between characters, which is where Chinese may break.
+TABLE_WRAP = WrapMode.WORD
 
 
 def add_cjk_font(pdf: FPDF, font: tuple[str, int]) -> None:

@@ -242,16 +242,16 @@ def seed(
                     s, None, teams[w.team], data=TeamUpdate(leader_worker_id=w.worker_id)
                 )
             progress.advance(task)
-        for key, code, direction, kind in (
-            (IN, "DEMO-GATE-IN", Direction.IN, "gate"),
-            (OUT, "DEMO-GATE-OUT", Direction.OUT, "gate"),
-            ("enroll", "DEMO-ENROLL", Direction.IN, "enrollment"),
+        for key, code, name, direction, kind in (
+            (IN, "DEMO-GATE-IN", "大门 进口", Direction.IN, "gate"),
+            (OUT, "DEMO-GATE-OUT", "大门 出口", Direction.OUT, "gate"),
+            ("enroll", "DEMO-ENROLL", "项目部 登记站", Direction.IN, "enrollment"),
         ):
             device = reg.create_device(
                 s,
                 None,
                 project,
-                data=DeviceCreate(code=code, name=f"演示{code}", kind=kind, direction=direction,
+                data=DeviceCreate(code=code, name=name, kind=kind, direction=direction,
                                   model="emulated"),
             )  # fmt: skip
             ids.devices[key] = device.id

@@ -11,6 +11,8 @@ from typing import Literal
 
 from fastapi import Request
 
+from server import vocabulary
+
 Lang = Literal["zh", "en"]
 LANG_COOKIE = "sitegate_lang"
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -258,9 +260,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "worker.wage_terms": ("工资标准", "Wage terms"),
     "worker.wage_kind": ("计薪方式", "Wage kind"),
     "worker.wage_rate": ("工资标准(元)", "Rate (yuan)"),
-    "wage.daily": ("按日计薪", "daily rate"),
-    "wage.monthly": ("按月计薪", "monthly wage"),
-    "wage.piece": ("计件", "piece rate"),
+    # the worker form's wage kinds: the words every importer accepts too (server.vocabulary)
+    **{f"wage.{k.value}": label for k, label in vocabulary.WAGE_KIND.labels.items()},
     "worker.contract": ("劳动合同签订日", "Contract signed"),
     "worker.training": ("安全教育日期", "Safety training"),
     "worker.entered": ("进场日期", "Entered"),
@@ -533,9 +534,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "pay.days": ("工资单天数", "Days declared"),
     "pay.paid_on": ("发放日期", "Paid on"),
     "pay.account": ("收款账号", "Account"),
-    "pay.status.success": ("成功", "paid"),
-    "pay.status.failed": ("失败", "failed"),
-    "pay.status.returned": ("退汇", "returned"),
+    **{f"pay.status.{k.value}": label for k, label in vocabulary.TRANSFER_STATUS.labels.items()},
     "pay.slip": ("工资清单", "Pay slip"),
     "pay.slip_pdf": ("下载工资清单 PDF", "Download pay slip PDF"),
     "evidence.pdf": ("考勤凭证 PDF", "Attendance evidence PDF"),

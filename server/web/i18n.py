@@ -349,8 +349,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "gate.code": ("闸机编号", "Gate code"),
     "gate.code_hint": (
-        "如 GATE-A-IN,与闸机 gate.yaml 中的 device_code 一致",
-        "e.g. GATE-A-IN, the device_code in the gate's gate.yaml",
+        "如 GATE-A-IN;安装人员在闸机电脑上设置同一个编号",
+        "e.g. GATE-A-IN; the installer sets the same code on the gate's computer",
     ),
     "gate.code_invalid": (
         "{field}只能包含字母、数字和 - _ .",
@@ -360,10 +360,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "gate.name": ("名称", "Name"),
     "gate.name_hint": ("如 1号门 进", "e.g. Gate 1 in"),
     "gate.direction": ("方向", "Direction"),
-    "gate.model": ("型号(闸机配置)", "Model (gate profile)"),
+    "gate.model": ("闸机型号", "Gate model"),
     "gate.model_hint": (
-        "firmware_configs/gates/ 中的闸机配置,即 gate.yaml 的 gate_profile",
-        "a gate profile under firmware_configs/gates/, the gate_profile in gate.yaml",
+        "这台闸机配的读卡器、摄像头和门禁型号;不清楚时请问安装人员",
+        "which card readers, camera and turnstile this gate has; ask the installer if unsure",
     ),
     "gate.model_unknown": ("未知型号", "unknown model"),
     "gate.kind.gate": ("闸机", "gate"),
@@ -418,8 +418,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "gate.install_command": ("在闸机电脑上执行", "On the gate PC, run"),
     "gate.install_config": (
-        "gate.yaml 至少包含(完整示例见 docs/gate.example.yaml)",
-        "gate.yaml needs at least (full example: docs/gate.example.yaml)",
+        "交给安装人员:闸机的配置文件至少包含以下内容(完整示例见 docs/gate.example.yaml)",
+        "For the installer: the gate's settings file needs at least this (full example: "
+        "docs/gate.example.yaml)",
     ),
     "gate.back_to_list": ("返回闸机列表", "Back to the gates"),
     # gate confirmers (RULES.md 3: card + manager confirmation)

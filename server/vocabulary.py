@@ -79,9 +79,7 @@ TRANSFER_STATUS: Vocabulary[TransferStatus] = Vocabulary(
         TransferStatus.RETURNED: ("退汇", "returned"),
     },
     aliases={
-        TransferStatus.SUCCESS: (
-            "success", "成功 success", "交易成功", "已成功", "处理成功", "succeeded", "ok",
-        ),  # fmt: skip
+        TransferStatus.SUCCESS: ("success", "成功 success", "交易成功", "已成功", "处理成功", "ok"),
         TransferStatus.FAILED: ("交易失败", "处理失败", "failure", "fail"),
         TransferStatus.RETURNED: ("退票", "已退回", "退回", "refunded"),
     },

@@ -117,6 +117,7 @@ COLUMNS: tuple[Column, ...] = (
 )
 COLUMN_BY_NAME = {c.name: c for c in COLUMNS}
 
+
 def normalise_header(text: str) -> str:
     """Full-width to half-width, lower case, no spaces, no required-marks (*)."""
     text = unicodedata.normalize("NFKC", text).lower()

@@ -155,7 +155,8 @@ class GatePolicySettings(_Section):
         "刷卡+管理人员确认作为替代方式",
         "Card + manager confirmation as the alternative",
         help_zh="不愿或无法刷脸的工人,刷卡后由现场确认人确认放行",
-        help_en="Workers who cannot or will not use the face check pass with their card and a gate confirmer's OK",
+        help_en="Workers who cannot or will not use the face check pass with their card "
+        "and a gate confirmer's OK",
     )
     confirm_after_face_refusal: bool = _f(
         True,

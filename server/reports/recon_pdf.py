@@ -24,7 +24,7 @@ from models.money import Fen, format_yuan
 from server.auth.models import User
 from server.reconciliation.models import FindingEvent
 from server.reconciliation.service import CHAIN_BREAK, FindingView, ReconSummary
-from server.reports.cjk_pdf import TABLE_WRAP, FAMILY, LandscapeReport
+from server.reports.cjk_pdf import FAMILY, TABLE_WRAP, LandscapeReport
 from server.reports.payslip_pdf import find_cjk_font
 from server.reports.reconciliation_xlsx import (
     FINDING_STATUS_TEXT,

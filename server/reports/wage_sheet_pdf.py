@@ -16,7 +16,7 @@ from fpdf import FontFace
 from fpdf.enums import Align, TableCellFillMode, XPos, YPos
 
 from server.reports import wage_sheet as layout
-from server.reports.cjk_pdf import TABLE_WRAP, FAMILY, LandscapeReport
+from server.reports.cjk_pdf import FAMILY, TABLE_WRAP, LandscapeReport
 from server.reports.payslip_pdf import find_cjk_font
 from server.reports.wage_sheet_xlsx import header_lines, note_of
 from server.wages import rules

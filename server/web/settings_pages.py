@@ -52,7 +52,7 @@ def shown(value: Any, percent: bool = False) -> str:
 
 
 def percent_bounds(bounds: str) -> str:
-    """"0 ≤ x ≤ 0.5" as the page says it: "0 % ≤ x ≤ 50 %"."""
+    """ "0 ≤ x ≤ 0.5" as the page says it: "0 % ≤ x ≤ 50 %"."""
     return _NUMBER.sub(lambda m: f"{(Decimal(m.group()) * 100).normalize():f} %", bounds)
 
 

@@ -108,11 +108,7 @@ def demo_calendar(today: dt.date, *, paid_limit: int | None, live_limit: int | N
     days up to today only (None: all of them; --fast keeps the run short)."""
     year, month, pay_day = paid_month(today)
     last = calendar.monthrange(year, month)[1]
-    paid = [
-        d
-        for d in (dt.date(year, month, i) for i in range(1, last + 1))
-        if site_day(d, today)
-    ]
+    paid = [d for d in (dt.date(year, month, i) for i in range(1, last + 1)) if site_day(d, today)]
     ny, nm = _month_after(year, month)
     live: list[dt.date] = []
     day = dt.date(ny, nm, 1)

@@ -267,7 +267,7 @@ def test_the_site_is_live_today(demo: dict[str, Any]) -> None:
     on_site = set(live["on_site"])
     assert on_site
     # Everyone the plan put inside, within the odd face refused at a gate.
-    assert len(on_site ^ planned) <= max(2, len(planned) // 20), (on_site ^ planned)
+    assert len(on_site ^ planned) <= max(2, len(planned) // 20), on_site ^ planned
     assert f"现在在场 {len(live['on_site'])} 人" in demo["stdout"]
 
     app = create_app(Settings(database_url=f"sqlite:///{summary['database']}"))

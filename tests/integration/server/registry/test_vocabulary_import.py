@@ -39,13 +39,12 @@ def _form_options(client: TestClient, project_id: int, lang: str) -> list[tuple[
     return _OPTION.findall(select_html.group(1))
 
 
-def test_each_wage_kind_on_the_worker_form_imports(
-    client: TestClient, session: Session
-) -> None:
+def test_each_wage_kind_on_the_worker_form_imports(client: TestClient, session: Session) -> None:
     site = make_site(session)
     session.commit()
     web_login(client, site.manager)
-    options = [*_form_options(client, site.project.id, "zh"), *_form_options(client, site.project.id, "en")]
+    pid = site.project.id
+    options = [*_form_options(client, pid, "zh"), *_form_options(client, pid, "en")]
     assert ("daily", "按日计薪") in options  # the word the importer used to refuse
     assert ("daily", "daily rate") in options
     assert len(options) == 6
@@ -64,14 +63,13 @@ def test_each_wage_kind_on_the_worker_form_imports(
     assert r.status_code == 200, r.text
     assert r.json()["imported"] == 6
     session.expire_all()
-    got = {
-        number: kind
-        for number, kind in session.execute(
+    got = dict(
+        session.execute(
             select(Worker.id_number, Assignment.wage_kind)
             .join(Worker, Worker.id == Assignment.worker_id)
             .where(Assignment.project_id == site.project.id)
-        )
-    }
+        ).tuples()
+    )
     assert got == expected
 
 

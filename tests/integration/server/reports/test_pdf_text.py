@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Iterator
 
 import fpdf.table
 import pytest
@@ -39,7 +38,7 @@ def font() -> tuple[str, int]:
 
 
 @pytest.fixture
-def headings(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+def headings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The heading cells of every table rendered meanwhile."""
     seen: list[str] = []
     render = fpdf.table.Table.render
@@ -50,7 +49,7 @@ def headings(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
         render(self)
 
     monkeypatch.setattr(fpdf.table.Table, "render", spy)
-    yield seen
+    return seen
 
 
 def _words_whole(lines: list[str], headings: list[str]) -> None:
@@ -74,10 +73,10 @@ def test_evidence_keeps_times_and_gate_codes_whole(
     gate = Gate.provision(client, session, device)
     # 19:06:03 and so on in Shanghai: seconds that a mid-token break would split off.
     at = dt.datetime(2026, 5, 3, 11, 6, 3, tzinfo=dt.UTC)
+    step = dt.timedelta(minutes=1, seconds=7)
     events = [
-        gate.event(seq, worker_id=worker.id, device_time=at + dt.timedelta(minutes=seq, seconds=7 * seq))
-        for seq in range(1, 6)
-    ]  # fmt: skip
+        gate.event(seq, worker_id=worker.id, device_time=at + seq * step) for seq in range(1, 6)
+    ]
     assert gate.upload(events).status_code == 200
     session.expire_all()
     evidence = evidence_service.worker_month_evidence(
@@ -89,15 +88,13 @@ def test_evidence_keeps_times_and_gate_codes_whole(
     assert times[0] == "19:07:10"
     for hms in times:
         assert any(hms in line for line in lines), (hms, [ln for ln in lines if hms[:5] in ln])
-    assert sum("DEMO-GATE-OUT" == line.strip() for line in lines) >= len(times)
+    assert sum(line.strip() == "DEMO-GATE-OUT" for line in lines) >= len(times)
     assert any("演示DEMO-GATE-OUT" in line for line in lines)
     assert not any(line.strip() in {"UT", ":03", "OUT"} for line in lines)
     _words_whole(lines, headings)
 
 
-def test_wage_sheet_headings_keep_their_words(
-    font: tuple[str, int], headings: list[str]
-) -> None:
+def test_wage_sheet_headings_keep_their_words(font: tuple[str, int], headings: list[str]) -> None:
     body = wage_sheet_pdf.wage_sheet_pdf(_doc(MIXED, DISPUTES), generated_at=NOW, font=font)
     _words_whole(pdf_lines(body), headings)
 
@@ -105,7 +102,5 @@ def test_wage_sheet_headings_keep_their_words(
 def test_reconciliation_report_headings_keep_their_words(
     font: tuple[str, int], headings: list[str]
 ) -> None:
-    body = recon_pdf.recon_pdf(
-        _summary(), generated_at=NOW, time_zone="Asia/Shanghai", font=font
-    )
+    body = recon_pdf.recon_pdf(_summary(), generated_at=NOW, time_zone="Asia/Shanghai", font=font)
     _words_whole(pdf_lines(body), headings)

@@ -30,6 +30,7 @@ from models.ids import (
     parse_resident_id,
 )
 from models.money import Fen, yuan_to_fen
+from server import vocabulary
 from server.errors import SiteGateError
 from server.reports import cells
 from server.reports.cells import put
@@ -115,23 +116,6 @@ COLUMNS: tuple[Column, ...] = (
     ),
 )
 COLUMN_BY_NAME = {c.name: c for c in COLUMNS}
-
-WAGE_KIND_WORDS: dict[str, WageKind] = {
-    "日薪": WageKind.DAILY,
-    "按日": WageKind.DAILY,
-    "点工": WageKind.DAILY,
-    "daily": WageKind.DAILY,
-    "day": WageKind.DAILY,
-    "月薪": WageKind.MONTHLY,
-    "按月": WageKind.MONTHLY,
-    "monthly": WageKind.MONTHLY,
-    "month": WageKind.MONTHLY,
-    "计件": WageKind.PIECE,
-    "包工": WageKind.PIECE,
-    "piece": WageKind.PIECE,
-    "piece rate": WageKind.PIECE,
-    "piecework": WageKind.PIECE,
-}
 
 
 def normalise_header(text: str) -> str:
@@ -230,13 +214,14 @@ def parse_uid_cell(value: Cell) -> str:
 
 
 def parse_wage_kind_cell(value: Cell) -> WageKind:
-    text = text_of(value).lower()
-    kind = WAGE_KIND_WORDS.get(text)
+    """The worker form's words (按日计薪 …), the exports' (日薪 daily …) and common others."""
+    text = text_of(value)
+    kind = vocabulary.WAGE_KIND.parse(text)
     if kind is None:
         raise CellError(
             "roster.bad_wage_kind",
-            f"工资方式 {text!r} 无法识别(可填: 日薪、月薪、计件)",
-            f"wage kind {text!r} not recognised (use daily, monthly or piece)",
+            f"工资方式 {text!r} 无法识别(可填: {vocabulary.WAGE_KIND.choices_zh()})",
+            f"wage kind {text!r} not recognised (use {vocabulary.WAGE_KIND.choices_en()})",
         )
     return kind
 
@@ -518,7 +503,7 @@ def template_xlsx(*, english: bool = False) -> bytes:
     cells.append(notes, ["列 / column", "必填 / required", "说明 / notes"])
     hints = {
         "company": "统一社会信用代码或企业名称 / credit code or company name",
-        "wage_kind": "日薪 / 月薪 / 计件 (daily / monthly / piece)",
+        "wage_kind": f"{vocabulary.WAGE_KIND.choices_zh()} ({vocabulary.WAGE_KIND.choices_en()})",
         "wage_rate": "元,最多两位小数 / yuan, at most two decimals",
         "entered_on": "填写则视为已进场 / filled in = entered the project",
         "card_uid": "十六进制 / hex",

@@ -38,14 +38,28 @@ from server.registry.models import Project
 Scalar = bool | int | float | str | None
 
 
-def _f(default: Any, zh: str, en: str, *, unit: str = "", **bounds: Any) -> Any:
-    """A settings field: its RULES.md default, its bounds and its zh/en label (and unit)."""
+def _f(
+    default: Any,
+    zh: str,
+    en: str,
+    *,
+    unit: str = "",
+    help_zh: str = "",
+    help_en: str = "",
+    percent: bool = False,
+    **bounds: Any,
+) -> Any:
+    """A settings field: its RULES.md default, its bounds, its zh/en label (and unit), one
+    line of help in a site manager's words, and whether the page shows it as a percentage."""
     return Field(
         default,
         title=f"{zh} / {en}",
-        json_schema_extra={"label_zh": zh, "label_en": en, "unit": unit},
+        json_schema_extra={
+            "label_zh": zh, "label_en": en, "unit": unit, "help_zh": help_zh,
+            "help_en": help_en, "percent": percent,
+        },
         **bounds,
-    )
+    )  # fmt: skip
 
 
 class _Section(BaseModel):
@@ -67,28 +81,99 @@ class GatePolicySettings(_Section):
     label_zh = "闸机通行规则"
     label_en = "Gate policy"
 
-    require_contract: bool = _f(True, "须已录入劳动合同", "Labour contract required")
-    require_safety_training: bool = _f(True, "须已完成安全培训", "Safety training required")
-    anti_passback: bool = _f(True, "防反潜回(已在场不可再进)", "Anti-passback")
+    require_contract: bool = _f(
+        True,
+        "须已录入劳动合同",
+        "Labour contract required",
+        help_zh="未录入劳动合同签订日期的工人不能进场",
+        help_en="Workers without a recorded labour contract are refused at the gate",
+    )
+    require_safety_training: bool = _f(
+        True,
+        "须已完成安全培训",
+        "Safety training required",
+        help_zh="未录入安全教育日期的工人不能进场",
+        help_en="Workers without recorded safety training are refused at the gate",
+    )
+    anti_passback: bool = _f(
+        True,
+        "防反潜回(已在场不可再进)",
+        "Anti-passback",
+        help_zh="已在场的人不能再次刷卡进场,防止一卡多人",
+        help_en="Someone already inside cannot pass IN again, so one card cannot let two people in",
+    )
     max_age_male: int = _f(
-        60, "男性年龄上限(0 为不限)", "Max age, men (0: none)", unit="岁/y", ge=0, le=100
+        60,
+        "男性年龄上限(0 为不限)",
+        "Max age, men (0: none)",
+        unit="岁/y",
+        ge=0,
+        le=100,
+        help_zh="超过此年龄的男性工人不能进场",
+        help_en="Men older than this are refused at the gate",
     )
     max_age_female: int = _f(
-        50, "女性年龄上限(0 为不限)", "Max age, women (0: none)", unit="岁/y", ge=0, le=100
+        50,
+        "女性年龄上限(0 为不限)",
+        "Max age, women (0: none)",
+        unit="岁/y",
+        ge=0,
+        le=100,
+        help_zh="超过此年龄的女性工人不能进场",
+        help_en="Women older than this are refused at the gate",
     )
-    min_age: int = _f(18, "最低年龄", "Minimum age", unit="岁/y", ge=16, le=70)
+    min_age: int = _f(
+        18,
+        "最低年龄",
+        "Minimum age",
+        unit="岁/y",
+        ge=16,
+        le=70,
+        help_zh="未满此年龄的人不能进场",
+        help_en="Anyone younger than this is refused at the gate",
+    )
     face_threshold: float = _f(
-        0.5, "人脸比对阈值(距离上限)", "Face match threshold (max distance)", gt=0, lt=1.5
+        0.5,
+        "人脸比对阈值(距离上限)",
+        "Face match threshold (max distance)",
+        gt=0,
+        lt=1.5,
+        help_zh="数值越小越严格:人脸差距超过此值即不通过",
+        help_en="Smaller is stricter: a face further than this from the enrolled one is refused",
     )
-    face_margin: float = _f(0.06, "1:N 最佳与次佳的差距", "1:N margin best vs second", ge=0, le=1)
+    face_margin: float = _f(
+        0.06,
+        "1:N 最佳与次佳的差距",
+        "1:N margin best vs second",
+        ge=0,
+        le=1,
+        help_zh="只刷脸时,最像的人须比第二像的人明显更像",
+        help_en="Face only: the best match must beat the second best by this much",
+    )
     manager_confirmation: bool = _f(
-        True, "刷卡+管理人员确认作为替代方式", "Card + manager confirmation as the alternative"
+        True,
+        "刷卡+管理人员确认作为替代方式",
+        "Card + manager confirmation as the alternative",
+        help_zh="不愿或无法刷脸的工人,刷卡后由现场确认人确认放行",
+        help_en="Workers who cannot or will not use the face check pass with their card "
+        "and a gate confirmer's OK",
     )
     confirm_after_face_refusal: bool = _f(
-        True, "人脸未通过时可由管理人员确认", "Confirmation after a refused face"
+        True,
+        "人脸未通过时可由管理人员确认",
+        "Confirmation after a refused face",
+        help_zh="人脸未通过时,现场确认人可以确认放行",
+        help_en="When the face check fails, a gate confirmer may still let the worker through",
     )
     confirmation_timeout_s: float = _f(
-        30.0, "等待确认的时限", "Confirmation timeout", unit="s", gt=0, le=300
+        30.0,
+        "等待确认的时限",
+        "Confirmation timeout",
+        unit="s",
+        gt=0,
+        le=300,
+        help_zh="等待现场确认人确认的最长时间",
+        help_en="How long the gate waits for a confirmer",
     )
 
 
@@ -100,16 +185,41 @@ class RosterSection(_Section):
     label_en = "Attendance"
 
     dedupe_window_s: int = _f(
-        60, "同向重复打卡合并时间窗", "Repeat punches merged within", unit="s", ge=0, le=3600
+        60,
+        "同向重复打卡合并时间窗",
+        "Repeat punches merged within",
+        unit="s",
+        ge=0,
+        le=3600,
+        help_zh="同一人同方向在此时间内多次刷卡只算一次",
+        help_en="Repeat taps in the same direction within this time count once",
     )
     full_day_hours: float = _f(
-        4.0, "计一天所需在场时长", "Hours on site for a day", unit="h", gt=0, le=24
+        4.0,
+        "计一天所需在场时长",
+        "Hours on site for a day",
+        unit="h",
+        gt=0,
+        le=24,
+        help_zh="当天在场达到此时长计一天",
+        help_en="Hours on site that count as a full day",
     )
     half_day_hours: float = _f(
-        2.0, "计半天所需在场时长", "Hours on site for a half day", unit="h", gt=0, le=24
+        2.0,
+        "计半天所需在场时长",
+        "Hours on site for a half day",
+        unit="h",
+        gt=0,
+        le=24,
+        help_zh="当天在场达到此时长计半天",
+        help_en="Hours on site that count as half a day",
     )
     auto_close_at: dt.time = _f(
-        dt.time(20, 0), "缺少出场记录时的自动结束时刻", "Auto-close time of a missing OUT"
+        dt.time(20, 0),
+        "缺少出场记录时的自动结束时刻",
+        "Auto-close time of a missing OUT",
+        help_zh="忘记刷卡出场时,按此时刻结束当天",
+        help_en="A day without an OUT ends at this time",
     )
     night_shift_hours: float = _f(
         12.0,
@@ -118,11 +228,32 @@ class RosterSection(_Section):
         unit="h",
         gt=0,
         le=24,
+        help_zh="夜班忘记刷卡出场时,按进场后此时长结束",
+        help_en="A night shift without an OUT ends this long after the IN",
     )
-    night_shift_from: dt.time = _f(dt.time(18, 0), "夜班进场时间起", "Night shift INs from")
-    night_shift_until: dt.time = _f(dt.time(5, 0), "夜班进场时间止", "Night shift INs until")
+    night_shift_from: dt.time = _f(
+        dt.time(18, 0),
+        "夜班进场时间起",
+        "Night shift INs from",
+        help_zh="此时刻之后进场算夜班",
+        help_en="INs from this time count as night shift",
+    )
+    night_shift_until: dt.time = _f(
+        dt.time(5, 0),
+        "夜班进场时间止",
+        "Night shift INs until",
+        help_zh="此时刻之前进场也算夜班",
+        help_en="INs before this time count as night shift too",
+    )
     max_session_hours: float = _f(
-        16.0, "单次在场最长时长", "Longest session", unit="h", gt=0, le=48
+        16.0,
+        "单次在场最长时长",
+        "Longest session",
+        unit="h",
+        gt=0,
+        le=48,
+        help_zh="超过此时长的进出不配对,记为考勤异常",
+        help_en="An IN and OUT further apart than this are not paired (an anomaly)",
     )
 
     @field_serializer("auto_close_at", "night_shift_from", "night_shift_until", when_used="json")
@@ -147,6 +278,8 @@ class RosterSection(_Section):
 
 
 _Share = Annotated[Decimal, at.Ge(0), at.Le(1), Field(decimal_places=4)]
+# Its own type: a `le=` on the field would lose to the share's Le(1) (the last bound wins).
+_Tolerance = Annotated[Decimal, at.Ge(0), at.Le(Decimal("0.5")), Field(decimal_places=4)]
 
 
 class ReconciliationSection(_Section):
@@ -156,14 +289,21 @@ class ReconciliationSection(_Section):
     label_zh = "工资核对规则"
     label_en = "Reconciliation"
 
-    underpaid_tolerance: _Share = _f(
+    underpaid_tolerance: _Tolerance = _f(
         Decimal("0.05"),
         "少发容差(实发低于应发的比例)",
         "Underpaid tolerance (share of expected)",
-        le=Decimal("0.5"),
+        help_zh="实发比应发少于此比例不算少发(如四舍五入)",
+        help_en="Paid short by less than this is not reported (rounding and the like)",
+        percent=True,
     )
     underpaid_red_below: _Share = _f(
-        Decimal("0.50"), "实发低于应发此比例为红色", "Red when paid below this share of expected"
+        Decimal("0.50"),
+        "实发低于应发此比例为红色",
+        "Red when paid below this share of expected",
+        help_zh="实发不到应发的此比例为红色预警",
+        help_en="Red warning when paid less than this share of what is due",
+        percent=True,
     )
     unpaid_red_after_days: int = _f(
         30,
@@ -172,19 +312,31 @@ class ReconciliationSection(_Section):
         unit="天/d",
         ge=0,
         le=365,
+        help_zh="发薪日后超过此天数仍未发放为红色预警",
+        help_en="Red warning when still unpaid this many days after the pay day",
     )
     unpaid_red_share: _Share = _f(
-        Decimal("0.20"), "欠薪人数超过此比例为红色", "Unpaid: red above this share of workers"
+        Decimal("0.20"),
+        "欠薪人数超过此比例为红色",
+        "Unpaid: red above this share of workers",
+        help_zh="未发工资的人数超过此比例为红色预警",
+        help_en="Red warning when more than this share of the workers is unpaid",
+        percent=True,
     )
     confirmed_red_below: _Share = _f(
         Decimal("0.50"),
         "实发低于本人确认金额此比例为红色",
         "Red when paid below this share of the confirmed net",
+        help_zh="实发不到工人本人确认金额的此比例为红色预警",
+        help_en="Red warning when paid less than this share of what the worker confirmed",
+        percent=True,
     )
     require_wage_sheet: bool = _f(
         True,
         "发薪日后须有工资支付表(否则黄色预警)",
         "A wage sheet is required after the pay day (else yellow)",
+        help_zh="发薪日后工人没有工资支付表时给黄色预警",
+        help_en="Yellow warning when a worker has no wage sheet line after the pay day",
     )
 
     @field_serializer(
@@ -360,6 +512,9 @@ class SettingOut(BaseModel):
     label_en: str
     unit: str = ""
     bounds: str = Field(default="", description="e.g. 0 < x < 1.5")
+    help_zh: str = ""
+    help_en: str = ""
+    percent: bool = Field(default=False, description="a share 0..1 the page shows as a percent")
 
 
 class SectionOut(BaseModel):
@@ -393,13 +548,16 @@ def _bounds(metadata: list[Any]) -> str:
     return f"{low}x{high}" if low or high else ""
 
 
-def _label(model: type[_Section], name: str) -> dict[str, str]:
+def _label(model: type[_Section], name: str) -> dict[str, Any]:
     extra = model.model_fields[name].json_schema_extra
     assert isinstance(extra, dict)  # noqa: S101 - every field is made by _f
     return {
         "label_zh": str(extra["label_zh"]),
         "label_en": str(extra["label_en"]),
         "unit": str(extra["unit"]),
+        "help_zh": str(extra["help_zh"]),
+        "help_en": str(extra["help_en"]),
+        "percent": bool(extra["percent"]),
     }
 
 
@@ -435,14 +593,18 @@ def settings_out(project: Project) -> ProjectSettingsOut:
 
 
 def _read_only(project: Project, section: str) -> list[SettingOut]:
-    """Project fields that act as settings; edited with the project (PATCH /projects/{id})."""
+    """Project fields that act as settings; read-only to the settings PATCH: they change with
+    the project (PATCH /projects/{id}); the settings page edits the pay day that way."""
     if section == RosterSection.key:
         return [
             SettingOut(
                 key="project.timezone", section=section, name="timezone",
                 value=project.timezone, default="Asia/Shanghai",
                 overridden=project.timezone != "Asia/Shanghai", read_only=True,
-                label_zh="项目时区(在项目资料中修改)", label_en="Time zone (edit with the project)",
+                label_zh="项目时区", label_en="Time zone",
+                help_zh="项目所在地的时区,建项目时确定;考勤按此时区划分日期",
+                help_en="Where the project is; set when the project was created. Days are "
+                "counted in this zone",
             )
         ]  # fmt: skip
     if section == ReconciliationSection.key:
@@ -451,8 +613,10 @@ def _read_only(project: Project, section: str) -> list[SettingOut]:
                 key="project.pay_day", section=section, name="pay_day",
                 value=project.pay_day, default=15, overridden=project.pay_day != 15,
                 read_only=True, unit="日/day", bounds="1 ≤ x ≤ 28",
-                label_zh="发薪日:次月几日(在项目资料中修改)",
-                label_en="Pay day of the next month (edit with the project)",
+                label_zh="发薪日:次月几日", label_en="Pay day (day of the next month)",
+                help_zh="每月工资最迟在次月这一天发放;过了这一天未发即为欠薪",
+                help_en="Each month's wages are due by this day of the next month; unpaid "
+                "after it is unpaid wages",
             )
         ]  # fmt: skip
     return []

@@ -4,11 +4,17 @@ and the landscape report page the long tables print on."""
 from __future__ import annotations
 
 from fpdf import FPDF, XPos, YPos
+from fpdf.enums import WrapMode
 
 from server.reports import cjk_font
 
 FAMILY = "cjk"
 _FULL = "cjk-full"
+
+# Tables wrap at spaces: a time ("2026-05-01 19:06:03"), a gate code or an English heading word
+# stays whole on its line. A run without spaces wider than its column (a Chinese phrase) is
+# still broken between characters, which is where Chinese may break.
+TABLE_WRAP = WrapMode.WORD
 
 
 def _add(pdf: FPDF, family: str, font: tuple[str, int]) -> None:

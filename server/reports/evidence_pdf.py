@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from fpdf import FontFace
-from fpdf.enums import TableCellFillMode, WrapMode, XPos, YPos
+from fpdf.enums import TableCellFillMode, XPos, YPos
 
 from server.ingest.evidence import WorkerEvidence
 from server.reports import evidence as layout
-from server.reports.cjk_pdf import CjkPdf, add_cjk_font
+from server.reports.cjk_pdf import TABLE_WRAP, CjkPdf, add_cjk_font
 from server.reports.payslip_pdf import find_cjk_font
 
 _HEAD = FontFace(emphasis="", fill_color=(221, 235, 247))
@@ -53,7 +53,7 @@ class _Doc(CjkPdf):
             headings_style=_HEAD,
             line_height=4,
             text_align="LEFT",
-            wrapmode=WrapMode.CHAR,  # hashes and Chinese have no spaces to break at
+            wrapmode=TABLE_WRAP,  # hashes and Chinese still break where no space is
             cell_fill_mode=TableCellFillMode.NONE,
             padding=0.8,
         ) as table:
@@ -110,7 +110,7 @@ def evidence_pdf(evidence: WorkerEvidence, *, font: tuple[str, int] | None = Non
     ]
     if event_rows:
         pdf.grid(
-            (24, 28, 12, 34, 42, 14, 12, 20),
+            (24, 36, 12, 30, 38, 14, 12, 20),  # the gate column holds a whole code
             (
                 "闸机时间 Time",
                 "闸机 Gate",

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from fpdf import FontFace
-from fpdf.enums import Align, TableCellFillMode, WrapMode, XPos, YPos
+from fpdf.enums import Align, TableCellFillMode, XPos, YPos
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,7 @@ from models.money import Fen, format_yuan
 from server.auth.models import User
 from server.reconciliation.models import FindingEvent
 from server.reconciliation.service import CHAIN_BREAK, FindingView, ReconSummary
-from server.reports.cjk_pdf import FAMILY, LandscapeReport
+from server.reports.cjk_pdf import FAMILY, TABLE_WRAP, LandscapeReport
 from server.reports.payslip_pdf import find_cjk_font
 from server.reports.reconciliation_xlsx import (
     FINDING_STATUS_TEXT,
@@ -100,7 +100,7 @@ class _Doc(LandscapeReport):
             headings_style=_HEAD,
             line_height=4,
             text_align=tuple(align),
-            wrapmode=WrapMode.CHAR,  # Chinese has no spaces to break at
+            wrapmode=TABLE_WRAP,
             cell_fill_mode=TableCellFillMode.NONE,
             padding=0.8,
             repeat_headings=1,

@@ -13,10 +13,10 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 
 from fpdf import FontFace
-from fpdf.enums import Align, TableCellFillMode, WrapMode, XPos, YPos
+from fpdf.enums import Align, TableCellFillMode, XPos, YPos
 
 from server.reports import wage_sheet as layout
-from server.reports.cjk_pdf import FAMILY, LandscapeReport
+from server.reports.cjk_pdf import FAMILY, TABLE_WRAP, LandscapeReport
 from server.reports.payslip_pdf import find_cjk_font
 from server.reports.wage_sheet_xlsx import header_lines, note_of
 from server.wages import rules
@@ -76,7 +76,7 @@ class _Doc(LandscapeReport):
             headings_style=_HEAD,
             line_height=3.4,
             text_align=tuple(a for _, _, a in columns),
-            wrapmode=WrapMode.CHAR,  # Chinese has no spaces to break at
+            wrapmode=TABLE_WRAP,
             cell_fill_mode=TableCellFillMode.NONE,
             padding=0.7,
             repeat_headings=1,

@@ -11,6 +11,7 @@ from typing import Literal
 
 from fastapi import Request
 
+from server import vocabulary
 from server.web.i18n_phone import PHONE_MESSAGES
 
 Lang = Literal["zh", "en"]
@@ -347,9 +348,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "worker.wage_terms": ("工资标准", "Wage terms"),
     "worker.wage_kind": ("计薪方式", "Wage kind"),
     "worker.wage_rate": ("工资标准(元)", "Rate (yuan)"),
-    "wage.daily": ("按日计薪", "daily rate"),
-    "wage.monthly": ("按月计薪", "monthly wage"),
-    "wage.piece": ("计件", "piece rate"),
+    # the worker form's wage kinds: the words every importer accepts too (server.vocabulary)
+    **{f"wage.{k.value}": label for k, label in vocabulary.WAGE_KIND.labels.items()},
     "worker.contract": ("劳动合同签订日", "Contract signed"),
     "worker.training": ("安全教育日期", "Safety training"),
     "worker.entered": ("进场日期", "Entered"),
@@ -438,8 +438,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "gate.code": ("闸机编号", "Gate code"),
     "gate.code_hint": (
-        "如 GATE-A-IN,与闸机 gate.yaml 中的 device_code 一致",
-        "e.g. GATE-A-IN, the device_code in the gate's gate.yaml",
+        "如 GATE-A-IN;安装人员在闸机电脑上设置同一个编号",
+        "e.g. GATE-A-IN; the installer sets the same code on the gate's computer",
     ),
     "gate.code_invalid": (
         "{field}只能包含字母、数字和 - _ .",
@@ -449,10 +449,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "gate.name": ("名称", "Name"),
     "gate.name_hint": ("如 1号门 进", "e.g. Gate 1 in"),
     "gate.direction": ("方向", "Direction"),
-    "gate.model": ("型号(闸机配置)", "Model (gate profile)"),
+    "gate.model": ("闸机型号", "Gate model"),
     "gate.model_hint": (
-        "firmware_configs/gates/ 中的闸机配置,即 gate.yaml 的 gate_profile",
-        "a gate profile under firmware_configs/gates/, the gate_profile in gate.yaml",
+        "这台闸机配的读卡器、摄像头和门禁型号;不清楚时请问安装人员",
+        "which card readers, camera and turnstile this gate has; ask the installer if unsure",
     ),
     "gate.model_unknown": ("未知型号", "unknown model"),
     "gate.kind.gate": ("闸机", "gate"),
@@ -507,8 +507,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "gate.install_command": ("在闸机电脑上执行", "On the gate PC, run"),
     "gate.install_config": (
-        "gate.yaml 至少包含(完整示例见 docs/gate.example.yaml)",
-        "gate.yaml needs at least (full example: docs/gate.example.yaml)",
+        "交给安装人员:闸机的配置文件至少包含以下内容(完整示例见 docs/gate.example.yaml)",
+        "For the installer: the gate's settings file needs at least this (full example: "
+        "docs/gate.example.yaml)",
     ),
     "gate.back_to_list": ("返回闸机列表", "Back to the gates"),
     # gate confirmers (RULES.md 3: card + manager confirmation)
@@ -676,9 +677,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "pay.days": ("工资单天数", "Days declared"),
     "pay.paid_on": ("发放日期", "Paid on"),
     "pay.account": ("收款账号", "Account"),
-    "pay.status.success": ("成功", "paid"),
-    "pay.status.failed": ("失败", "failed"),
-    "pay.status.returned": ("退汇", "returned"),
+    **{f"pay.status.{k.value}": label for k, label in vocabulary.TRANSFER_STATUS.labels.items()},
     "pay.slip": ("工资清单", "Pay slip"),
     "pay.slip_pdf": ("下载工资清单 PDF", "Download pay slip PDF"),
     "evidence.pdf": ("考勤凭证 PDF", "Attendance evidence PDF"),

@@ -66,6 +66,16 @@ HOME = {
 }
 
 
+FAVICON = (Path(__file__).parent / "static" / "favicon.svg").read_bytes()
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico on their own (and the API docs' pages link none of ours):
+    the same SVG the pages link, rather than a 404 in every log."""
+    return Response(FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
+
+
 @router.get("/")
 def home(user: PageUser) -> RedirectResponse:
     return RedirectResponse(HOME[user.role], status_code=303)

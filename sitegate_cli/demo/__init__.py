@@ -1,4 +1,4 @@
-"""`sitegate demo`: one site month end to end on the embedded defaults (see runner.py)."""
+"""`sitegate demo`: a paid site month and the days since, live today (see runner.py)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,14 @@ def run(
         Path | None,
         typer.Option("--dir", help="demo data folder, recreated each run (default var/demo)"),
     ] = None,
+    faces: Annotated[
+        Path | None,
+        typer.Option(
+            "--faces",
+            help="face photos, one sub-folder per person, two photos or more each "
+            "(default ../shared/testdata/faces; without any: card only)",
+        ),
+    ] = None,
 ) -> None:
     """演示:一个工地的一个月,从闸机到工资核对 / demo: a whole site month, gates to wage checks."""
     import faulthandler
@@ -35,4 +43,4 @@ def run(
 
     from sitegate_cli.demo.runner import DEFAULT_DIR, run_demo
 
-    run_demo(fast=fast, port=port, root=data_dir or DEFAULT_DIR, console=Console())
+    run_demo(fast=fast, port=port, root=data_dir or DEFAULT_DIR, console=Console(), faces=faces)

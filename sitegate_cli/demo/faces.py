@@ -1,4 +1,5 @@
-"""Face photos for the demo from ../shared/testdata/faces (read in place, never copied).
+"""Face photos for the demo (read in place, never copied): ../shared/testdata/faces, or any
+folder given with `sitegate demo --faces DIR`, one sub-folder of photos per person.
 
 Each identity gives an enrollment photo and a different gate photo; a pair is used only when the
 matcher finds one face in both and they match well (distance < 0.45), so the demo's grants rest
@@ -28,6 +29,28 @@ class FacePair:
 
 def faces_dir(repo: Path) -> Path:
     return (repo.parent / "shared" / "testdata" / "faces").resolve()
+
+
+def check_folder(root: Path) -> tuple[str, str] | None:
+    """Why `root` cannot give the demo its face workers (zh, en), or None when it can: it
+    must be a folder with at least one sub-folder (one per person) of two photos or more."""
+    if not root.exists():
+        return f"人脸照片目录不存在: {root}", f"face photo folder not found: {root}"
+    if not root.is_dir():
+        return f"不是目录: {root}", f"not a folder: {root}"
+    people = identities(root)
+    if not people:
+        return (
+            f"{root} 中没有子目录:每人一个子目录,内放照片",
+            f"{root} has no sub-folders: one sub-folder of photos per person",
+        )
+    if not any(len(images(p)) >= 2 for p in people):
+        return (
+            f"{root} 的子目录中没有两张以上的照片(.jpg/.jpeg/.png):登记一张,过闸一张",
+            f"no sub-folder of {root} holds two photos or more (.jpg/.jpeg/.png): one to "
+            "enroll, one for the gate",
+        )
+    return None
 
 
 def identities(root: Path) -> list[Path]:

@@ -1,9 +1,14 @@
-"""The simulated month: who passes which gate when, with the refusals and the outage (pure data).
+"""The simulated weeks: who passes which gate when, with the refusals and the outage (pure data).
 
-Day shift ~07:00-18:00 with jitter, a night-shift team 19:00-06:00 across midnight, a few half
-days and absences, a couple of forgotten OUTs; refusals: an expired ID card, a stranger's face
-with a worker's ID card, a worker who has left (退场), an unknown IC card, an ID card that is not
-on the roster. The OUT gate is offline for two working days and catches up afterwards.
+Two stretches of site days: the last month whose pay day has passed (paid, then reconciled) and
+the days since, up to today and now, so the site is live on the day the demo runs. Day shift
+~07:00-18:00 with jitter, the general contractor's own crew 06:00-19:30 (it opens and closes
+the site), a night-shift team 19:00-06:30 across midnight, so someone is on site at any hour; a
+few half days and absences, a couple of forgotten OUTs; refusals: an expired ID card, a
+stranger's face with a worker's ID card, a worker who has left (退场), an unknown IC card, an ID
+card that is not on the roster. The OUT gate is offline for two days of the paid month and
+catches up afterwards. Site days are Monday to Friday, and always yesterday and today (the
+site works this weekend too), so the night shift that is on site at 03:00 came in last night.
 """
 
 from __future__ import annotations
@@ -39,35 +44,85 @@ class Pass:
 
 @dataclass
 class MonthPlan:
-    period: str  # YYYY-MM
-    working_days: list[dt.date]
+    period: str  # YYYY-MM: the paid month
+    working_days: list[dt.date]  # the paid month's site days simulated
     passes: list[Pass]
     offline_days: list[dt.date]  # the OUT gate has no network on these dates
     leave_worker: int  # WorkerSpec.key
     leave_recorded_on: dt.date  # the 退场 is entered in the morning of this date …
     left_on: dt.date  # … effective from the end of this (previous working) day
     staged: dict[str, int] = field(default_factory=dict)  # expected refusals by reason
+    live_days: list[dt.date] = field(default_factory=list)  # after the paid month, to today
+    now: dt.datetime | None = None  # nothing is planned after this instant
 
     def days(self) -> list[dt.date]:
         """Every local date with gate traffic, in order (night OUTs spill into the next day)."""
         return sorted({p.at.date() for p in self.passes})
 
+    def inside_at_end(self) -> list[int]:
+        """Worker keys whose last granted pass is an IN: on site at `now` (the live board)."""
+        last: dict[int, str] = {}
+        for p in sorted(self.passes, key=lambda p: p.at):
+            if p.worker is not None and p.expect == "granted":
+                last[p.worker] = p.gate
+        return sorted(k for k, gate in last.items() if gate == IN)
 
-def sim_month(today: dt.date) -> tuple[int, int]:
-    """The month before last: its pay day (15th of the next month) has certainly passed."""
-    y, m = today.year, today.month - 2
-    if m <= 0:
-        y, m = y - 1, m + 12
-    return y, m
+
+@dataclass(frozen=True, slots=True)
+class Calendar:
+    """Which month is paid, its pay day, and the site days simulated."""
+
+    year: int
+    month: int
+    pay_day: dt.date  # in the next month, before today: the bank's result is in
+    paid_days: list[dt.date]
+    live_days: list[dt.date]  # the days after the paid month up to today (today last)
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date(self.year, self.month, 1)
 
 
-def working_days(year: int, month: int, limit: int | None) -> list[dt.date]:
-    days = [
-        dt.date(year, month, d)
-        for d in range(1, calendar.monthrange(year, month)[1] + 1)
-        if dt.date(year, month, d).weekday() < 5
-    ]
-    return days[:limit] if limit else days
+def _month_after(year: int, month: int) -> tuple[int, int]:
+    return (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def paid_month(today: dt.date) -> tuple[int, int, dt.date]:
+    """(year, month, pay day) of the month the demo pays: the previous one, its pay day set
+    before today so the payment (and a late one) can be in the bank's result; on the 1st, no
+    pay day of last month has passed yet, so the month before (paid on the 15th)."""
+    y, m = (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
+    if today.day >= 2:
+        return y, m, dt.date(today.year, today.month, min(15, today.day - 1))
+    py, pm = y, m
+    y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+    return y, m, dt.date(py, pm, 15)
+
+
+def site_day(day: dt.date, today: dt.date) -> bool:
+    return day.weekday() < 5 or today - dt.timedelta(days=1) <= day <= today
+
+
+def demo_calendar(today: dt.date, *, paid_limit: int | None, live_limit: int | None) -> Calendar:
+    """`paid_limit`: the paid month's first N site days only; `live_limit`: the last N site
+    days up to today only (None: all of them; --fast keeps the run short)."""
+    year, month, pay_day = paid_month(today)
+    last = calendar.monthrange(year, month)[1]
+    paid = [d for d in (dt.date(year, month, i) for i in range(1, last + 1)) if site_day(d, today)]
+    ny, nm = _month_after(year, month)
+    live: list[dt.date] = []
+    day = dt.date(ny, nm, 1)
+    while day <= today:
+        if site_day(day, today):
+            live.append(day)
+        day += dt.timedelta(days=1)
+    return Calendar(
+        year,
+        month,
+        pay_day,
+        paid[:paid_limit] if paid_limit else paid,
+        live[-live_limit:] if live_limit else live,
+    )
 
 
 def _at(day: dt.date, hh: int, mm: int, jitter_min: float, rng: random.Random) -> dt.datetime:
@@ -78,17 +133,17 @@ def _at(day: dt.date, hh: int, mm: int, jitter_min: float, rng: random.Random) -
 def plan_month(
     workers: list[WorkerSpec],
     *,
-    year: int,
-    month: int,
-    max_days: int | None,
+    cal: Calendar,
+    now: dt.datetime,
     photo_for: dict[int, str],
     stranger_photo: str | None,
     stranger_card: tuple[str, str],
     seed: int = 11,
 ) -> MonthPlan:
-    """`photo_for`: worker key -> the gate image of the enrolled face workers."""
+    """`photo_for`: worker key -> the gate image of the enrolled face workers. The staged story
+    plays in the paid month; the live days are ordinary traffic, none of it after `now`."""
     rng = random.Random(seed)
-    days = working_days(year, month, max_days)
+    days = cal.paid_days
     n = len(days)
     k = max(2, n // 3)  # OUT gate offline on days[k], days[k+1]
     m = min(n - 3, max(k + 3, n // 2 + 1))  # 退场 recorded on days[m]
@@ -112,16 +167,18 @@ def plan_month(
         )
 
     passes: list[Pass] = []
-    for di, day in enumerate(days):
+    for di, day in enumerate([*days, *cal.live_days]):
         for w in workers:
             if w.key == leaver.key and di >= m:
                 continue
             if not w.leader and w.key not in staged_people and rng.random() < 0.05:
                 continue  # absent today
-            night = TEAMS[w.team].night
-            if night:
+            if TEAMS[w.team].night:
                 t_in = _at(day, 19, 0, 10, rng)
-                t_out = _at(day + dt.timedelta(days=1), 6, 0, 10, rng)
+                t_out = _at(day + dt.timedelta(days=1), 6, 30, 10, rng)
+            elif w.team == 0:  # the general contractor's crew opens and closes the site
+                t_in = _at(day, 6, 0, 10, rng)
+                t_out = _at(day, 19, 30, 10, rng)
             else:
                 t_in = _at(day, 7, 0, 12, rng)
                 t_out = _at(day, 18, 0, 15, rng)
@@ -202,9 +259,9 @@ def plan_month(
             expect="not_on_roster",
         )
     )
-    passes.sort(key=lambda p: p.at)
+    passes = sorted((p for p in passes if p.at <= now), key=lambda p: p.at)
     return MonthPlan(
-        period=f"{year:04d}-{month:02d}",
+        period=f"{cal.year:04d}-{cal.month:02d}",
         working_days=days,
         passes=passes,
         offline_days=[days[k], days[k + 1]],
@@ -212,4 +269,6 @@ def plan_month(
         leave_recorded_on=days[m],
         left_on=days[m - 1],
         staged=staged,
+        live_days=list(cal.live_days),
+        now=now,
     )

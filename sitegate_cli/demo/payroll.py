@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from openpyxl import load_workbook
 
 from server.payroll.parsers import template_xlsx_bytes
+from server.payroll.parsers.row import parse_period
 from server.rosters.service import MonthRoster, RosterRow
 
 
@@ -69,6 +70,7 @@ def bank_file(
     faults: Faults,
     *,
     pay_day: dt.date,
+    today: dt.date,
     bank_names: dict[int, str],
     nets: dict[int, int] | None = None,
 ) -> tuple[bytes, dict[str, int]]:
@@ -78,7 +80,11 @@ def bank_file(
     ws = wb.active
     assert ws is not None  # noqa: S101
     period = roster.period
-    paid_on = pay_day - dt.timedelta(days=3)
+    # Paid a few days before the pay day, but not before the month is over; the late one
+    # after it, and by today (the bank's result holds no future dates).
+    next_month = (parse_period(period) + dt.timedelta(days=31)).replace(day=1)
+    paid_on = max(pay_day - dt.timedelta(days=3), next_month)
+    late_on = min(pay_day + dt.timedelta(days=9), today)
     counts = {"paid": 0, "underpaid": 0, "leader_card": 0, "ghost": 0, "late": 0}
     lines: list[list[object]] = []
     for r in roster.rows:
@@ -96,7 +102,7 @@ def bank_file(
         elif r.worker_id == faults.leader_card.worker_id:
             card, counts["leader_card"] = faults.leader.bank_card or "", 1
         elif r.worker_id == faults.late.worker_id:
-            when, counts["late"] = pay_day + dt.timedelta(days=9), 1
+            when, counts["late"] = late_on, 1
         else:
             counts["paid"] += 1
         lines.append(

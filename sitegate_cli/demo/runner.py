@@ -1,8 +1,10 @@
-"""`sitegate demo`: a whole site month end to end on the embedded defaults.
+"""`sitegate demo`: a whole site month end to end on the embedded defaults, live today.
 
-seed (in-process services) → server (child process, SQLite) → enrollment station and two gates
-(real edge code on emulated hardware, provisioned over HTTP) → the simulated month → the bank
-file → reconciliation → summary, then the server stays up for the pages (unless --fast).
+seed (in-process services) → server (child process, SQLite, the real clock) → enrollment
+station and two gates (real edge code on emulated hardware, provisioned over HTTP) → the paid
+month and the days since, up to now → the paid month's wage sheets, bank file and
+reconciliation → summary, then the server stays up for the pages with both gates still
+connected (unless --fast). The site is live: whoever came in and has not left is on site now.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from rich.progress import (
 from rich.table import Table
 
 from sitegate_cli.demo import faces as demo_faces
-from sitegate_cli.demo.month import IN, OUT, TZ, MonthPlan, Pass, plan_month, sim_month
+from sitegate_cli.demo.month import IN, OUT, TZ, MonthPlan, Pass, demo_calendar, plan_month
 from sitegate_cli.demo.seed import (
     FIRMS,
     PROJECT_NAME,
@@ -81,12 +83,13 @@ class DemoError(Exception):
 @dataclass(frozen=True, slots=True)
 class Scale:
     workers: int
-    days: int | None  # working days simulated (None: the whole month)
+    days: int | None  # site days of the paid month simulated (None: the whole month)
     face_workers: int
+    live_days: int | None = None  # the last site days up to today (None: all since)
 
 
 FULL = Scale(workers=300, days=None, face_workers=16)
-FAST = Scale(workers=60, days=10, face_workers=4)
+FAST = Scale(workers=60, days=7, face_workers=4, live_days=3)
 
 
 @dataclass
@@ -149,6 +152,7 @@ def seed(
     workers: list[WorkerSpec],
     *,
     month_start: dt.date,
+    pay_day: int,
     progress: Progress,
 ) -> Ids:
     from models.enums import CompanyRole, Direction, WageKind
@@ -175,7 +179,7 @@ def seed(
                 name=PROJECT_NAME,
                 address="四川省成都市双流区滨江路88号",
                 region=REGION,
-                pay_day=15,
+                pay_day=pay_day,
                 wage_account_bank="中国建设银行成都双流支行",
                 wage_account_no="51050142610800001234",
                 starts_on=month_start - dt.timedelta(days=120),
@@ -238,16 +242,16 @@ def seed(
                     s, None, teams[w.team], data=TeamUpdate(leader_worker_id=w.worker_id)
                 )
             progress.advance(task)
-        for key, code, direction, kind in (
-            (IN, "DEMO-GATE-IN", Direction.IN, "gate"),
-            (OUT, "DEMO-GATE-OUT", Direction.OUT, "gate"),
-            ("enroll", "DEMO-ENROLL", Direction.IN, "enrollment"),
+        for key, code, name, direction, kind in (
+            (IN, "DEMO-GATE-IN", "大门 进口", Direction.IN, "gate"),
+            (OUT, "DEMO-GATE-OUT", "大门 出口", Direction.OUT, "gate"),
+            ("enroll", "DEMO-ENROLL", "项目部 登记站", Direction.IN, "enrollment"),
         ):
             device = reg.create_device(
                 s,
                 None,
                 project,
-                data=DeviceCreate(code=code, name=f"演示{code}", kind=kind, direction=direction,
+                data=DeviceCreate(code=code, name=name, kind=kind, direction=direction,
                                   model="emulated"),
             )  # fmt: skip
             ids.devices[key] = device.id
@@ -423,6 +427,7 @@ def payroll_and_reconcile(
     workers: list[WorkerSpec],
     progress: Progress,
     today: dt.date,
+    pay_day: dt.date,
     month: tuple[MonthRoster, Faults],
     nets: dict[int, int],
 ) -> dict[str, Any]:
@@ -431,14 +436,13 @@ def payroll_and_reconcile(
     from sitegate_cli.demo.payroll import bank_file
 
     task = progress.add_task("工资代发与核对 / payroll import and reconciliation", total=4)
-    y, m = (int(x) for x in plan.period.split("-"))
-    pay_day = dt.date(y + m // 12, m % 12 + 1, 15)
     roster, faults = month
     progress.advance(task)
     data, counts = bank_file(
         roster,
         faults,
         pay_day=pay_day,
+        today=today,
         bank_names={w.worker_id: w.bank_name for w in workers},
         nets=nets,
     )
@@ -567,6 +571,28 @@ def wage_cycle(
     return run
 
 
+def live_board(
+    url: str, project_id: int, workers: list[WorkerSpec], plan: MonthPlan
+) -> dict[str, Any]:
+    """Today's board as the server answers it on the real clock (the site manager's daily
+    roster), beside who the plan put inside at the end: the demo ends with a live site."""
+    from sitegate_cli.demo import wages as demo_wages
+
+    api = demo_wages.Api.signed_in(url, DEMO_ACCOUNTS[1][0], DEMO_ACCOUNTS[1][1])
+    try:
+        board = api.call("GET", f"/api/v1/projects/{project_id}/rosters/daily")
+    finally:
+        api.close()
+    return {
+        "day": board["day"],
+        "on_site": sorted(p["worker"]["name"] for p in board["on_site"]),
+        "planned_inside": sorted(workers[k].name for k in plan.inside_at_end()),
+        "arrivals": board["arrivals"],
+        "departures": board["departures"],
+        "not_come": len(board["not_come"]),
+    }
+
+
 def wage_report(run: WageRun) -> dict[str, Any]:
     return {
         "sheets": len(run.sheets),
@@ -625,7 +651,9 @@ def summary_table(report: dict[str, Any]) -> Table:
     t.add_row("工人 / workers (headcount)",
               f"{recon['headcount']} 在册 on the roster, {recon['with_attendance']} 有出勤 "
               f"attended, {report['face_workers']} 人脸登记 enrolled with a face")  # fmt: skip
-    t.add_row("工作日 / working days simulated", str(report["working_days"]))
+    t.add_row("工作日 / working days simulated",
+              f"{report['working_days']} ({report['period']} 已发薪 paid) + "
+              f"{len(report['live_days'])} (至今天 up to today)")  # fmt: skip
     t.add_row("出勤 / attended days · hours",
               f"{recon['attended_days']:g} 天 days · {recon['hours']:g} 小时 h")  # fmt: skip
     t.add_row("考勤异常 / attendance anomalies", f"{recon['anomalies']} (缺出/缺进 missing OUT/IN)")
@@ -668,6 +696,11 @@ def summary_table(report: dict[str, Any]) -> Table:
     lv = recon["level"]
     t.add_row("项目预警 / project warning level",
               f"[{LEVEL_STYLE[lv]}]{LEVEL_ZH[lv]} {lv.upper()}[/]")  # fmt: skip
+    live = report["live"]
+    t.add_row("今天 / today " + live["day"],
+              f"现在在场 {len(live['on_site'])} 人 on site now, 今日进场 {live['arrivals']} "
+              f"came in, 已离场 {live['departures']} left, 未到 {live['not_come']} not come "
+              "(/site/{id}/now)")  # fmt: skip
     t.add_row("用时 / elapsed", f"{report['elapsed_s']:.0f} s")
     return t
 
@@ -697,7 +730,9 @@ def accounts_panel(url: str) -> Panel:
 # --- the command -----------------------------------------------------------------------------
 
 
-def run_demo(*, fast: bool, port: int | None, root: Path, console: Console) -> dict[str, Any]:
+def run_demo(
+    *, fast: bool, port: int | None, root: Path, console: Console, faces: Path | None = None
+) -> dict[str, Any]:
     # Everything the later steps need is imported now: the run takes minutes, and a module
     # half-edited in the working tree meanwhile must not break its end.
     import importlib
@@ -711,6 +746,11 @@ def run_demo(*, fast: bool, port: int | None, root: Path, console: Console) -> d
 
     t_start = time.monotonic()
     scale = FAST if fast else FULL
+    folder = demo_faces.faces_dir(REPO) if faces is None else faces.resolve()
+    if faces is not None:
+        problem = demo_faces.check_folder(folder)
+        if problem is not None:
+            raise DemoError(*problem)
     root = root.resolve()
     fresh_dir(root, console)
     logging.basicConfig(
@@ -725,16 +765,21 @@ def run_demo(*, fast: bool, port: int | None, root: Path, console: Console) -> d
         raise DemoError(
             f"端口 {port} 已被占用,请用 --port 指定", f"port {port} is in use; use --port"
         )
-    today = dt.datetime.now(dt.UTC).astimezone(TZ).date()
-    year, month = sim_month(today)
-    month_start = dt.date(year, month, 1)
+    # The server and the gates run on the real clock: the simulated days end now.
+    now = dt.datetime.now(dt.UTC).astimezone(TZ).replace(microsecond=0)
+    today = now.date()
+    cal = demo_calendar(today, paid_limit=scale.days, live_limit=scale.live_days)
+    year, month = cal.year, cal.month
     db_url = f"sqlite:///{root / 'sitegate.sqlite3'}"
     mode = "快速 / fast (CI)" if fast else "完整 / full"
+    first = cal.live_days[0]
     console.print(Panel(
-        f"一个工地的一个月:{scale.workers} 名工人, 进出两台闸机, {year}-{month:02d} 月"
-        f"{'' if scale.days is None else f'前 {scale.days} 个工作日'}\n"
-        f"one site month: {scale.workers} workers, an IN and an OUT gate, {year}-{month:02d}"
-        f"{'' if scale.days is None else f' (first {scale.days} working days)'} — {mode}\n"
+        f"一个工地:{scale.workers} 名工人, 进出两台闸机; {year}-{month:02d} 月"
+        f"{'' if scale.days is None else f'前 {scale.days} 个工作日'}已发薪并核对 "
+        f"(发薪日 {cal.pay_day}), {first} 至今天 {now:%H:%M} 现场在运行\n"
+        f"one site: {scale.workers} workers, an IN and an OUT gate; {year}-{month:02d}"
+        f"{'' if scale.days is None else f' (first {scale.days} working days)'} paid and "
+        f"reconciled (pay day {cal.pay_day}), live from {first} to today {now:%H:%M} — {mode}\n"
         f"数据 / data: {root}",
         title="SiteGate 演示 / demo",
     ))  # fmt: skip
@@ -749,7 +794,6 @@ def run_demo(*, fast: bool, port: int | None, root: Path, console: Console) -> d
     try:
         with _progress(console) as progress:
             # 1. Face photos (read in place).
-            folder = demo_faces.faces_dir(REPO)
             pairs: list[demo_faces.FacePair] = []
             stranger: Path | None = None
             if folder.is_dir():
@@ -758,13 +802,18 @@ def run_demo(*, fast: bool, port: int | None, root: Path, console: Console) -> d
                     folder, matcher, scale.face_workers, lambda: progress.advance(task)
                 )
                 progress.update(task, total=progress.tasks[task].completed)
+                if not pairs:
+                    progress.console.print(
+                        f"[yellow]{folder} 中没有可比对的人脸照片对:全部工人只用卡通行 / no "
+                        f"matching photo pairs in {folder}: every worker uses a card only[/]"
+                    )
             else:
                 progress.console.print(
-                    f"[yellow]没有找到人脸照片 {folder}:全部工人只用卡通行 / no face photos at "
-                    f"{folder}: every worker uses a card only[/]"
+                    f"[yellow]没有找到人脸照片 {folder}:全部工人只用卡通行(可用 --faces 指定) / "
+                    f"no face photos at {folder}: every worker uses a card only (see --faces)[/]"
                 )
             workers = make_workers(
-                scale.workers, photo_people=[p.person for p in pairs], month_start=month_start
+                scale.workers, photo_people=[p.person for p in pairs], month_start=cal.start
             )
             pair_of = {p.person: p for p in pairs}
 
@@ -773,7 +822,10 @@ def run_demo(*, fast: bool, port: int | None, root: Path, console: Console) -> d
             migrate.upgrade(db_url)
             engine = make_engine(db_url)
             factory = make_sessionmaker(engine)
-            ids = seed(factory, workers, month_start=month_start, progress=progress)
+            ids = seed(
+                factory, workers, month_start=cal.start, pay_day=cal.pay_day.day,
+                progress=progress,
+            )  # fmt: skip
 
             # 3. The server.
             server = DemoServer(db_url, port, root / "server.log")
@@ -812,9 +864,8 @@ def run_demo(*, fast: bool, port: int | None, root: Path, console: Console) -> d
             # 6. The month.
             plan = plan_month(
                 workers,
-                year=year,
-                month=month,
-                max_days=scale.days,
+                cal=cal,
+                now=now,
                 photo_for={
                     w.key: str(pair_of[w.photo_person].gate) for w in workers if w.photo_person
                 },
@@ -836,8 +887,7 @@ def run_demo(*, fast: bool, port: int | None, root: Path, console: Console) -> d
                     "device_id": ids.devices[key],
                 }
             for gate in gates.values():
-                gate.close()
-            gates.clear()
+                gate.clock.follow_real()  # back to the present: heartbeats, online on the board
             facts = server_facts(factory, ids)
 
             # 7. The month's pay: wage sheets, the workers' confirmations, the 代发 file.
@@ -853,8 +903,10 @@ def run_demo(*, fast: bool, port: int | None, root: Path, console: Console) -> d
 
             # 8. The bank's result, and reconciliation.
             recon = payroll_and_reconcile(
-                factory, root, ids, plan, workers, progress, today, pay_month, wages.nets
-            )
+                factory, root, ids, plan, workers, progress, today, cal.pay_day, pay_month,
+                wages.nets,
+            )  # fmt: skip
+            live = live_board(server.url, ids.project, workers, plan)
 
         report: dict[str, Any] = {
             "period": plan.period,
@@ -864,6 +916,9 @@ def run_demo(*, fast: bool, port: int | None, root: Path, console: Console) -> d
             "database": str(root / "sitegate.sqlite3"),
             "project_id": ids.project,
             "working_days": len(plan.working_days),
+            "live_days": [d.isoformat() for d in plan.live_days],
+            "now": now.isoformat(),
+            "live": live,
             "face_workers": enrolled,
             "staged_refusals": plan.staged,
             "offline_days": [d.isoformat() for d in plan.offline_days],

@@ -48,16 +48,21 @@ class SimClock(Clock):
     so face timeouts, pass timeouts and ticks behave exactly as on a real gate."""
 
     def __init__(self, start: dt.datetime) -> None:
-        self._now = start.astimezone(dt.UTC)
+        self._now: dt.datetime | None = start.astimezone(dt.UTC)
         self._lock = threading.Lock()
 
     def set(self, at: dt.datetime) -> None:
         with self._lock:
             self._now = at.astimezone(dt.UTC)
 
+    def follow_real(self) -> None:
+        """The simulated days have caught up with today: from now on, the real clock."""
+        with self._lock:
+            self._now = None
+
     def now(self) -> dt.datetime:
         with self._lock:
-            return self._now
+            return dt.datetime.now(dt.UTC) if self._now is None else self._now
 
 
 class CompressedRelay:

@@ -175,7 +175,7 @@ def test_site_manager_gates_path(browser: Browser) -> None:
     browser.click("g-submit")
     errors = browser.text("form-errors")
     assert "名称必须填写" in errors
-    assert "型号(闸机配置)的取值无效" in errors
+    assert "闸机型号的取值无效" in errors
     assert browser.driver.find_element(By.ID, "g-code").get_attribute("value") == "A3-GATE-3-IN"
     browser.driver.find_element(By.ID, "g-name").send_keys("3号门 进")
     Select(browser.driver.find_element(By.ID, "g-model")).select_by_value("standard-two-way")

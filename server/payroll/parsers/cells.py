@@ -131,35 +131,25 @@ def parse_date_cell(value: Cell) -> dt.date:
     return date_cell(value, "payroll.bad_date")
 
 
-DEFAULT_STATUS_WORDS: Mapping[TransferStatus, tuple[str, ...]] = {
-    TransferStatus.SUCCESS: (
-        "成功",
-        "交易成功",
-        "已成功",
-        "处理成功",
-        "success",
-        "succeeded",
-        "ok",
-    ),
-    TransferStatus.FAILED: ("失败", "交易失败", "处理失败", "failed", "failure", "fail"),
-    TransferStatus.RETURNED: ("退汇", "退票", "已退回", "退回", "returned", "refunded"),
-}
-
-
 def status_lookup(
     extra: Mapping[TransferStatus, tuple[str, ...]] | None = None,
 ) -> dict[str, TransferStatus]:
-    table: dict[str, TransferStatus] = {}
-    for source in (DEFAULT_STATUS_WORDS, extra or {}):
-        for status, words in source.items():
-            for word in words:
-                table[word.strip().lower()] = status
+    """The shared words (server.vocabulary: what the pages show, the exports print and banks
+    commonly write) and a layout's own, normalised."""
+    from server import vocabulary  # here: vocabulary imports this package's row module
+
+    table = vocabulary.TRANSFER_STATUS.words()
+    for status, words in (extra or {}).items():
+        for word in words:
+            table[vocabulary.normalise(word)] = status
     return table
 
 
 def parse_status(value: Cell, table: Mapping[str, TransferStatus]) -> TransferStatus:
+    from server import vocabulary
+
     text = text_of(value)
-    status = table.get(text.lower())
+    status = table.get(vocabulary.normalise(text))
     if status is None:
         known = "、".join(sorted({w for w in table if not w.isascii()}))
         raise CellError(

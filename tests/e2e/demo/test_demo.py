@@ -4,7 +4,8 @@ The demo runs as the user runs it (the `sitegate` console script in a child proc
 the test reads the gates' outboxes and the server's database itself rather than trusting the
 demo's own summary: every recorded attempt reached the server exactly once (the OUT gate after
 two offline days too), each chain verifies, the staged refusals and payroll faults are found,
-and nothing is left running.
+the paid month is last month (or the one before, on the 1st) and the site is live today (the
+server, on the real clock, has people on site now), and nothing is left running.
 """
 
 from __future__ import annotations
@@ -141,7 +142,7 @@ def test_staged_refusals_with_their_reasons(demo: dict[str, Any]) -> None:
         expected.add("face_mismatch")
     assert expected <= reasons
     granted = server_rows(db, "SELECT count(*) FROM gate_event WHERE result = 'granted'")[0][0]
-    assert granted > 1000  # 60 workers × 10 days × IN+OUT, less absences
+    assert granted > 800  # 60 workers × 9 whole days × IN+OUT, less absences, + today so far
 
 
 def test_payroll_faults_are_found(demo: dict[str, Any]) -> None:
@@ -222,3 +223,76 @@ def test_the_month_ran_through_the_wage_sheet(demo: dict[str, Any]) -> None:
     assert "PAID_NOT_AS_CONFIRMED" in kinds  # the underpaid worker had confirmed more
     assert "NO_PAYROLL_SHEET" not in kinds
     assert "工资支付表 / wage sheets" in demo["stdout"]
+
+
+def _local_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=8)))
+
+
+def test_the_paid_month_is_over_and_the_days_run_up_to_today(demo: dict[str, Any]) -> None:
+    summary = demo["summary"]
+    today = _local_now().date()
+    first = today.replace(day=1)
+    last_month = (first - dt.timedelta(days=1)).strftime("%Y-%m")
+    before = (first - dt.timedelta(days=1)).replace(day=1) - dt.timedelta(days=1)
+    assert summary["period"] == (last_month if today.day >= 2 else before.strftime("%Y-%m"))
+    pay_day = dt.date.fromisoformat(summary["recon"]["pay_day"])
+    assert pay_day < today  # so UNPAID and LATE can be found at all
+    assert summary["live_days"][-1] == today.isoformat()
+    db = Path(summary["database"])
+    times = [dt.datetime.fromisoformat(t) for (t,) in server_rows(
+        db, "SELECT device_time FROM gate_event WHERE purpose IS NULL OR purpose = 'pass'"
+    )]  # fmt: skip
+    aware = [t if t.tzinfo else t.replace(tzinfo=dt.UTC) for t in times]
+    assert max(aware) <= dt.datetime.now(dt.UTC)  # nothing from the future
+    assert max(aware).astimezone(_local_now().tzinfo).date() >= today - dt.timedelta(days=1)
+
+
+def test_the_site_is_live_today(demo: dict[str, Any]) -> None:
+    """Who the demo left inside is on site now, as the server answers on the real clock: the
+    daily roster API and the 现场 page a newcomer opens first."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from server.app import create_app
+    from server.config import Settings
+    from tests.integration.server.web.helpers import csrf_of
+
+    summary = demo["summary"]
+    live = summary["live"]
+    assert live["day"] == _local_now().date().isoformat()
+    planned = set(live["planned_inside"])
+    assert planned, "the plan left nobody on site"
+    on_site = set(live["on_site"])
+    assert on_site
+    # Everyone the plan put inside, within the odd face refused at a gate.
+    assert len(on_site ^ planned) <= max(2, len(planned) // 20), on_site ^ planned
+    assert f"现在在场 {len(live['on_site'])} 人" in demo["stdout"]
+
+    app = create_app(Settings(database_url=f"sqlite:///{summary['database']}"))
+    pid = summary["project_id"]
+    with TestClient(app) as client:
+        token = client.post(
+            "/api/v1/auth/token", data={"username": "manager", "password": "demo-manager-2026"}
+        ).json()["access_token"]
+        board = client.get(
+            f"/api/v1/projects/{pid}/rosters/daily",
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()
+        names = {p["worker"]["name"] for p in board["on_site"]}
+        assert names, "nobody on site now"
+        assert names <= planned | on_site
+        login = client.get("/login")
+        r = client.post(
+            "/login",
+            data={"username": "manager", "password": "demo-manager-2026",
+                  "csrf_token": csrf_of(login.text)},
+            follow_redirects=False,
+        )  # fmt: skip
+        assert r.status_code == 303
+        page = client.get(f"/site/{pid}/now")
+        assert page.status_code == 200
+        shown = re.search(r'id="headcount">(\d+)<', page.text)
+        assert shown, "no headcount on the board"
+        assert int(shown.group(1)) == len(names) > 0

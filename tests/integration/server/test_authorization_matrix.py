@@ -232,6 +232,7 @@ PAGES: dict[tuple[str, str], Op] = {
     ("POST", "/login"): PUBLIC,
     ("POST", "/logout"): SIGNED_IN,
     ("GET", "/lang/{code}"): PUBLIC,
+    ("GET", "/favicon.ico"): PUBLIC,  # the site's icon: a file, no data
     # The API docs describe the API, as /openapi.json does; they hold no data.
     ("GET", "/docs"): PUBLIC,
     ("GET", "/docs/oauth2-redirect"): PUBLIC,

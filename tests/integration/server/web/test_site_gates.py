@@ -207,7 +207,7 @@ class TestRegister:
         errors = _form_errors(r.text)
         assert "闸机编号必须填写" in errors
         assert "名称必须填写" in errors
-        assert "型号(闸机配置)的取值无效" in errors
+        assert "闸机型号的取值无效" in errors
         assert _snapshot(session) == before
 
     def test_bad_values_get_their_field_message_and_stay_in_the_form(
@@ -228,7 +228,7 @@ class TestRegister:
         assert "闸机编号只能包含字母、数字和 - _ ." in errors
         assert "名称最多 128 个字符" in errors
         assert "方向的取值无效" in errors
-        assert "型号(闸机配置)的取值无效" in errors
+        assert "闸机型号的取值无效" in errors
         assert 'id="g-code" value="1号门/进"' in r.text  # what was typed stays
         assert _snapshot(session) == before
 
@@ -243,7 +243,7 @@ class TestRegister:
         errors = _form_errors(r.text)
         assert "Gate code may only contain letters, digits and - _ ." in errors
         assert "Name contains control characters" in errors
-        assert "Model (gate profile) has an invalid value" in errors
+        assert "Gate model has an invalid value" in errors
 
     def test_a_code_in_use_in_any_project_is_refused(
         self, client: TestClient, session: Session, gates: Gates

@@ -26,7 +26,10 @@ def is_user_error(exc: BaseException) -> bool:
 def report(exc: BaseException) -> None:
     zh = getattr(exc, "message_zh", str(exc))
     en = getattr(exc, "message_en", "")
-    err_console.print(f"[bold red]错误 / error:[/] {zh}" + (f" / {en}" if en else ""))
+    # soft_wrap: one line however long (a path, a row and column), never cut at 80 columns.
+    err_console.print(
+        f"[bold red]错误 / error:[/] {zh}" + (f" / {en}" if en else ""), soft_wrap=True
+    )
 
 
 def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:

@@ -21,6 +21,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -158,10 +159,35 @@ def fast_font(font: tuple[str, int], *, start: bool = True) -> str | None:
     return None
 
 
-def _build_quietly(font: tuple[str, int], dest: Path) -> None:
+# A build left behind by a killed process stops blocking others after this long.
+STALE_BUILD_S = 600
+
+
+def _claim(marker: Path) -> bool:
+    """One builder across processes (several server workers, a test run's servers): the one
+    that creates the marker file builds; the others keep the full font until the copy is there."""
+    marker.parent.mkdir(parents=True, exist_ok=True)
     try:
-        build_subset(font, dest)
-        log.info("CJK font copy written: %s", dest)
+        if time.time() - marker.stat().st_mtime > STALE_BUILD_S:
+            marker.unlink(missing_ok=True)
+    except FileNotFoundError:
+        pass
+    try:
+        os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+    except FileExistsError:
+        return False
+    return True
+
+
+def _build_quietly(font: tuple[str, int], dest: Path) -> None:
+    marker = dest.with_suffix(".building")
+    try:
+        if _claim(marker):
+            try:
+                build_subset(font, dest)
+                log.info("CJK font copy written: %s", dest)
+            finally:
+                marker.unlink(missing_ok=True)
     except Exception:  # the full font keeps working; the next process tries again
         log.warning("CJK font copy could not be made from %s", font[0], exc_info=True)
     finally:

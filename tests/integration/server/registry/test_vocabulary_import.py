@@ -68,7 +68,9 @@ def test_each_wage_kind_on_the_worker_form_imports(client: TestClient, session: 
             select(Worker.id_number, Assignment.wage_kind)
             .join(Worker, Worker.id == Assignment.worker_id)
             .where(Assignment.project_id == site.project.id)
-        ).tuples()
+        )
+        .tuples()
+        .all()
     )
     assert got == expected
 

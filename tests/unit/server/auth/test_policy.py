@@ -26,6 +26,7 @@ def test_a_worker_sees_only_their_own() -> None:
     assert [r for r in Resource if access(Role.WORKER, r) is Access.OWN_WRITE] == [
         Resource.CONSENT,
         Resource.WAGE_LINES,
+        Resource.OBJECTIONS,  # their own objections to their days or pay
     ]
 
 

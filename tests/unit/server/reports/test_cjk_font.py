@@ -70,3 +70,14 @@ def test_a_rare_character_prints_from_the_full_font(
     plain.cell(0, 8, f"王{RARE}")
     plain.output()
     assert _missing(plain) == [ord(RARE)]
+
+
+def test_one_process_builds_the_copy_at_a_time(tmp_path: Path) -> None:
+    import os
+
+    marker = tmp_path / "cjk-x.building"
+    assert cjk_font._claim(marker)
+    assert not cjk_font._claim(marker)  # another process (or thread) is building it
+    old = marker.stat().st_mtime - cjk_font.STALE_BUILD_S - 1
+    os.utime(marker, (old, old))  # left behind by a killed builder
+    assert cjk_font._claim(marker)

@@ -3,6 +3,7 @@ inside commands."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from edge.agent import Devices, GateAgent
-    from edge.outbox import Outbox
+    from edge.outbox import CheckpointPolicy, Outbox
     from edge.roster_cache import RosterCache
     from edge.sync import SyncClient
 
@@ -206,6 +207,18 @@ class Runtime:
         self.roster.close()
 
 
+def checkpoint_policy(cfg: EdgeConfig) -> CheckpointPolicy:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from edge.outbox import CheckpointPolicy
+
+    try:
+        zone: dt.tzinfo = ZoneInfo(cfg.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("Asia/Shanghai")
+    return CheckpointPolicy(zone=zone, every_n=cfg.checkpoint_every, direction=cfg.direction)
+
+
 def assemble(
     cfg: EdgeConfig,
     *,
@@ -221,7 +234,7 @@ def assemble(
 
     key = load_or_create_key(cfg.key_path)
     dev_id = device_id(cfg)
-    outbox = Outbox(cfg.outbox_path, device_id=dev_id, key=key)
+    outbox = Outbox(cfg.outbox_path, device_id=dev_id, key=key, checkpoints=checkpoint_policy(cfg))
     roster = RosterCache(cfg.roster_path, key=roster_key(private_key_bytes(key)))
     client = SyncClient(cfg.server_url, device_code=dev_id, key=key, timeout_s=cfg.sync.timeout_s)
     s = cfg.sync
@@ -421,7 +434,7 @@ def enroll(
         devices.close()
         raise EdgeConfigError("配置中没有身份证阅读器", "no ID card reader in the config")
     matcher = build_matcher(cfg) if consent and devices.camera is not None else None
-    outbox = Outbox(cfg.outbox_path, device_id=dev_id, key=key)
+    outbox = Outbox(cfg.outbox_path, device_id=dev_id, key=key, checkpoints=checkpoint_policy(cfg))
     client = SyncClient(cfg.server_url, device_code=dev_id, key=key, timeout_s=cfg.sync.timeout_s)
     console.print("请放置身份证 / place the ID card on the reader")
     try:
@@ -485,7 +498,7 @@ def wage_confirm(
         devices.close()
         raise EdgeConfigError("配置中没有身份证阅读器", "no ID card reader in the config")
     matcher = build_matcher(cfg) if devices.camera is not None else None
-    outbox = Outbox(cfg.outbox_path, device_id=dev_id, key=key)
+    outbox = Outbox(cfg.outbox_path, device_id=dev_id, key=key, checkpoints=checkpoint_policy(cfg))
     roster = RosterCache(cfg.roster_path, key=roster_key(private_key_bytes(key)))
     client = SyncClient(cfg.server_url, device_code=dev_id, key=key, timeout_s=cfg.sync.timeout_s)
     # The sync worker's own upload (offset, tip check, resend); its thread is never started.

@@ -118,6 +118,10 @@ class EdgeConfig(BaseModel):
     devices: DeviceSet = Field(default_factory=DeviceSet)
     policy: GateSettings = Field(default_factory=GateSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
+    # The gate's own checkpoints (models.checkpoint): at the end of each local day in this zone
+    # and every `checkpoint_every` records.
+    timezone: str = Field(default="Asia/Shanghai", min_length=1)
+    checkpoint_every: int = Field(default=500, ge=10, le=10_000)
 
     @model_validator(mode="after")
     def _version(self) -> EdgeConfig:

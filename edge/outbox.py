@@ -5,6 +5,9 @@ Records that are no pass attempt (a wage confirmation at a station) join the sam
   the gate acted on survives kill -9 and power loss; a transaction cut short leaves no row.
 - `append()` assigns seq and prev_hash from the `chain` row inside the same BEGIN IMMEDIATE
   transaction that inserts the event, so there is exactly one chain even across restarts.
+- With a checkpoint policy, the outbox seals its own checkpoints (models.checkpoint) into the
+  chain: when a record's local day follows the last one's, and every N records. `prune` keeps
+  every row after the last checkpoint, so a checkpoint is always made over rows still held.
 - Rows move ready → sending → acked (or rejected). On open, `sending` goes back to `ready`
   (persist-queue's resume_unack_tasks). Nothing is deleted before the server's ack; `prune`
   deletes acked rows by age, and the chain head lives in its own row so pruning never breaks it.
@@ -16,13 +19,14 @@ import datetime as dt
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from models import checkpoint as cp
 from models.device_auth import sign_event_hash
-from models.enums import GateResult
+from models.enums import Direction, GateMode, GateResult, RecordPurpose
 from models.gate_event import GENESIS_HASH, GateEvent, GateEventBody, seal
 
 if TYPE_CHECKING:
@@ -71,6 +75,17 @@ class OutboxError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class CheckpointPolicy:
+    """When the device seals a checkpoint: at the end of its local day in `zone` (the first
+    record of a new day closes the last, as does the uploader's tick overnight), and after
+    `every_n` records. The checkpoint record carries the gate's own direction."""
+
+    zone: dt.tzinfo = dt.timezone(dt.timedelta(hours=8))  # Asia/Shanghai has no DST
+    every_n: int = cp.DEFAULT_EVERY_N
+    direction: Direction = Direction.IN
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxStats:
     depth: int  # events not yet acknowledged (ready + sending)
     rejected: int
@@ -98,10 +113,18 @@ def connect(path: Path) -> sqlite3.Connection:
 class Outbox:
     """One device's event chain. Thread-safe: the agent appends while the uploader reads."""
 
-    def __init__(self, path: Path, *, device_id: str, key: Ed25519PrivateKey | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        device_id: str,
+        key: Ed25519PrivateKey | None = None,
+        checkpoints: CheckpointPolicy | None = None,
+    ) -> None:
         self.path = path
         self.device_id = device_id
         self._key = key
+        self.checkpoints = checkpoints
         self._lock = threading.Lock()
         self._conn = connect(path)
         with self._lock:
@@ -128,18 +151,17 @@ class Outbox:
     # -- writing ------------------------------------------------------------------------------
 
     def append(self, attempt: Attempt) -> GateEvent:
-        """Seal, sign and store one attempt; returns after the commit is durable."""
+        """Seal, sign and store one attempt; returns after the commit is durable. With a
+        checkpoint policy, a day that is over is sealed first and every N records after."""
         with self._lock:
-            conn = self._conn
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                last_seq, last_hash = conn.execute(
-                    "SELECT last_seq, last_hash FROM chain WHERE id = 1"
-                ).fetchone()
-                body = GateEventBody(
+            policy = self.checkpoints
+            if policy is not None:
+                self._checkpoint_if_day_over(attempt.at, policy)
+            event = self._append_locked(
+                lambda seq, prev: GateEventBody(
                     event_id=uuid.uuid4(),
                     device_id=self.device_id,
-                    seq=last_seq + 1,
+                    seq=seq,
                     device_time=attempt.at,
                     direction=attempt.direction,
                     mode=attempt.mode,
@@ -152,35 +174,148 @@ class Outbox:
                     voids_seq=attempt.voids_seq,
                     purpose=attempt.purpose,
                     subject_hash=attempt.subject_hash,
-                    prev_hash=last_hash,
+                    prev_hash=prev,
                 )
-                event = seal(body)
-                if self._key is not None:
-                    event = event.model_copy(
-                        update={"signature": sign_event_hash(self._key, event.hash)}
-                    )
-                conn.execute(
-                    "INSERT INTO event (seq, event_id, device_time, worker_id, result, hash, body)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        event.seq,
-                        str(event.event_id),
-                        event.device_time.astimezone(dt.UTC).isoformat(),
-                        event.worker_id,
-                        event.result.value,
-                        event.hash,
-                        event.model_dump_json(),
-                    ),
-                )
-                conn.execute(
-                    "UPDATE chain SET last_seq = ?, last_hash = ? WHERE id = 1",
-                    (event.seq, event.hash),
-                )
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+            )
+            if policy is not None and event.seq - self._checkpoint_head()[0] >= policy.every_n:
+                self._checkpoint_locked(attempt.at, policy, cp.CheckpointReason.EVERY_N)
             return event
+
+    def _append_locked(self, make: Callable[[int, str], GateEventBody]) -> GateEvent:
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            last_seq, last_hash = conn.execute(
+                "SELECT last_seq, last_hash FROM chain WHERE id = 1"
+            ).fetchone()
+            event = seal(make(last_seq + 1, last_hash))
+            if self._key is not None:
+                event = event.model_copy(
+                    update={"signature": sign_event_hash(self._key, event.hash)}
+                )
+            conn.execute(
+                "INSERT INTO event (seq, event_id, device_time, worker_id, result, hash, body)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    event.seq,
+                    str(event.event_id),
+                    event.device_time.astimezone(dt.UTC).isoformat(),
+                    event.worker_id,
+                    event.result.value,
+                    event.hash,
+                    event.model_dump_json(),
+                ),
+            )
+            conn.execute(
+                "UPDATE chain SET last_seq = ?, last_hash = ? WHERE id = 1",
+                (event.seq, event.hash),
+            )
+            if event.checkpoint is not None:
+                for key, value in (
+                    ("checkpoint_seq", str(event.seq)),
+                    ("checkpoint_hash", event.hash),
+                ):
+                    conn.execute(
+                        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO"
+                        " UPDATE SET value = excluded.value",
+                        (key, value),
+                    )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return event
+
+    # -- checkpoints --------------------------------------------------------------------------
+
+    def _checkpoint_head(self) -> tuple[int, str]:
+        rows = dict(
+            self._conn.execute(
+                "SELECT key, value FROM meta WHERE key IN ('checkpoint_seq', 'checkpoint_hash')"
+            ).fetchall()
+        )
+        return int(rows.get("checkpoint_seq", 0)), str(rows.get("checkpoint_hash", GENESIS_HASH))
+
+    def _period(self) -> list[tuple[int, str, int | None, str]]:
+        """(seq, hash, worker_id, device_time) of the rows since the last checkpoint."""
+        after, _ = self._checkpoint_head()
+        rows = self._conn.execute(
+            "SELECT seq, hash, worker_id, device_time FROM event WHERE seq > ? ORDER BY seq",
+            (after,),
+        ).fetchall()
+        return [
+            (int(r[0]), str(r[1]), None if r[2] is None else int(r[2]), str(r[3])) for r in rows
+        ]
+
+    def _checkpoint_locked(
+        self, at: dt.datetime, policy: CheckpointPolicy, reason: cp.CheckpointReason
+    ) -> GateEvent | None:
+        period = self._period()
+        # An outbox older than checkpoints may have pruned its first rows: seal what is held,
+        # from the first contiguous run that ends at the head.
+        while period and [r[0] for r in period] != list(
+            range(period[0][0], period[0][0] + len(period))
+        ):
+            period = period[1:]
+        if not period:
+            return None
+        _, prev_cp = self._checkpoint_head()
+        last_day = dt.datetime.fromisoformat(period[-1][3]).astimezone(policy.zone).date()
+        body = cp.build(
+            [(s, h, w) for s, h, w, _ in period],
+            prev_checkpoint_hash=prev_cp,
+            day=last_day.isoformat(),
+            reason=reason,
+        )
+        return self._append_locked(
+            lambda seq, prev: GateEventBody(
+                event_id=uuid.uuid4(),
+                device_id=self.device_id,
+                seq=seq,
+                device_time=max(at, dt.datetime.fromisoformat(period[-1][3])),
+                direction=policy.direction,
+                mode=GateMode.CARD_ONLY,
+                result=GateResult.GRANTED,
+                purpose=RecordPurpose.CHECKPOINT,
+                checkpoint=body,
+                prev_hash=prev,
+            )
+        )
+
+    def _checkpoint_if_day_over(
+        self, now: dt.datetime, policy: CheckpointPolicy
+    ) -> GateEvent | None:
+        last = self._conn.execute(
+            "SELECT e.device_time FROM event e JOIN chain c ON e.seq = c.last_seq"
+        ).fetchone()
+        if last is None or self._checkpoint_head()[0] >= self._last_seq():
+            return None
+        last_day = dt.datetime.fromisoformat(str(last[0])).astimezone(policy.zone).date()
+        if now.astimezone(policy.zone).date() <= last_day:
+            return None
+        return self._checkpoint_locked(now, policy, cp.CheckpointReason.DAY_END)
+
+    def _last_seq(self) -> int:
+        return int(self._conn.execute("SELECT last_seq FROM chain WHERE id = 1").fetchone()[0])
+
+    def checkpoint_if_day_over(self, now: dt.datetime) -> GateEvent | None:
+        """The uploader's tick: seal the records of a local day that is over (none: no-op)."""
+        if self.checkpoints is None:
+            return None
+        with self._lock:
+            return self._checkpoint_if_day_over(now, self.checkpoints)
+
+    def checkpoint_now(self, now: dt.datetime) -> GateEvent | None:
+        """Seal the records since the last checkpoint now (an operator, or a test)."""
+        with self._lock:
+            policy = self.checkpoints or CheckpointPolicy()
+            return self._checkpoint_locked(now, policy, cp.CheckpointReason.EVERY_N)
+
+    def checkpoint_status(self) -> tuple[int, str, int]:
+        """(seq of the last checkpoint, its hash, records sealed by none yet)."""
+        with self._lock:
+            seq, h = self._checkpoint_head()
+            return seq, h, self._last_seq() - seq
 
     # -- the uploader's side ------------------------------------------------------------------
 
@@ -351,12 +486,14 @@ class Outbox:
             after = batch[-1].seq
 
     def prune(self, older_than: dt.datetime) -> int:
-        """Delete acked rows older than the cutoff; the chain head is kept in `chain`."""
+        """Delete acked rows older than the cutoff; the chain head is kept in `chain`, and with
+        a checkpoint policy no row after the last checkpoint goes (the next one seals them)."""
         with self._lock:
+            keep_after = self._checkpoint_head()[0] if self.checkpoints else None
             self._conn.execute("BEGIN IMMEDIATE")
             cur = self._conn.execute(
-                "DELETE FROM event WHERE status = ? AND acked_at < ?",
-                (ACKED, older_than.isoformat()),
+                "DELETE FROM event WHERE status = ? AND acked_at < ? AND (? IS NULL OR seq <= ?)",
+                (ACKED, older_than.isoformat(), keep_after, keep_after),
             )
             self._conn.execute("COMMIT")
             return cur.rowcount

@@ -344,6 +344,8 @@ class SyncWorker:
     def cycle(self) -> float:
         """Do whatever is due; return the seconds until the next round."""
         try:
+            # A local day that is over is sealed by the gate's checkpoint before the upload.
+            self.outbox.checkpoint_if_day_over(self.client.local_now())
             self.flush_events()
             self.flush_enrollments()
             now = time.monotonic()

@@ -92,5 +92,15 @@ def verify(public_key_hex_: str, signature_hex: str, message: bytes) -> bool:
     return True
 
 
+def key_fingerprint(public_key_hex_: str) -> str:
+    """SHA-256 of the raw 32-byte key, first 16 hex: short enough to read out over a phone,
+    shown by the gate itself and printed on the reports that others keep."""
+    try:
+        raw = bytes.fromhex(public_key_hex_)
+    except ValueError:
+        raw = public_key_hex_.encode()
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
 def verify_event_signature(public_key_hex_: str, event_hash: str, signature_hex: str) -> bool:
     return verify(public_key_hex_, signature_hex, bytes.fromhex(event_hash))

@@ -33,6 +33,10 @@ class RecordPurpose(StrEnum):
     # The worker confirmed their wage line (工资支付表 row) at a station: card + face, or card +
     # a confirmer's card; `subject_hash` names the line's shown_hash.
     WAGE_CONFIRM = "wage_confirm"
+    # The device's own seal over the records since its previous checkpoint (models.checkpoint):
+    # seq range, count, tip hash and two Merkle roots, made at the end of each local day and
+    # every N records. It names no worker and is no pass.
+    CHECKPOINT = "checkpoint"
 
 
 class GateResult(StrEnum):

@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from models.checkpoint import Checkpoint
 from models.enums import (
     CredentialKind,
     DenyReason,
@@ -66,6 +67,11 @@ class GateEventBody(BaseModel):
         pattern=r"^[0-9a-f]{64}$",
         description="on a wage_confirm record: the shown_hash of the line the worker confirmed",
     )
+    checkpoint: Checkpoint | None = Field(
+        default=None,
+        description="on a checkpoint record: the device's seal over the records since its "
+        "previous checkpoint (models.checkpoint)",
+    )
     prev_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
 
     @field_validator("face_score")
@@ -91,17 +97,22 @@ def _utc_text(value: dt.datetime) -> str:
 
 # Fields added after the first gates shipped: left out of the canonical form while None, so
 # every record sealed before they existed keeps its hash.
-OPTIONAL_FIELDS = frozenset({"voids_seq", "purpose", "subject_hash"})
+OPTIONAL_FIELDS = frozenset({"voids_seq", "purpose", "subject_hash", "checkpoint"})
 
 
 def canonical_bytes(fields: dict[str, Any]) -> bytes:
     """Canonical JSON of the hashed fields (sorted keys, no spaces, UTC time, enum values)."""
     out: dict[str, Any] = {}
     for name in GateEventBody.model_fields:
-        value = fields.get(name)
+        value: Any = fields.get(name)
         if value is None and name in OPTIONAL_FIELDS:
             continue
-        if isinstance(value, dt.datetime):
+        if isinstance(value, Checkpoint):
+            value = value.fields()
+        elif isinstance(value, dict):
+            # a stored checkpoint read back from its JSON column: the same plain values
+            value = {str(k): (v.value if isinstance(v, StrEnum) else v) for k, v in value.items()}
+        elif isinstance(value, dt.datetime):
             value = _utc_text(value)
         elif isinstance(value, uuid.UUID):
             value = str(value)

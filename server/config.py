@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     # Or each key from a file (a container secret, or `sitegate admin generate-keys`).
     secret_key_file: str = ""
     template_key_file: str = ""
+    # The server's Ed25519 key for daily digests and evidence packs (server/anchors/server_key):
+    # a file of 32 random bytes as hex; empty: derived from the secret key.
+    signing_key_file: str = ""
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     device_freshness_s: int = Field(default=300, ge=10)

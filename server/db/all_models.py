@@ -1,5 +1,6 @@
 """Import every ORM module so Base.metadata is complete (Alembic, tests)."""
 
+from server.anchors import models as anchor_models
 from server.auth import models as auth_models
 from server.ingest import models as ingest_models
 from server.notice import models as notice_models
@@ -11,6 +12,7 @@ from server.rosters import models as roster_models
 from server.wages import models as wage_models
 
 __all__ = [
+    "anchor_models",
     "auth_models",
     "ingest_models",
     "notice_models",

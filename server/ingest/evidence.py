@@ -17,7 +17,6 @@ Manual corrections (补卡) of the month are listed apart: they are no gate reco
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -28,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from models.device_auth import load_public_key, verify_with
+from models.device_auth import key_fingerprint, load_public_key, verify_with
 from models.enums import (
     DENY_REASON_TEXT,
     CredentialKind,
@@ -138,15 +137,6 @@ def stored_value(cls: type[E], text: str) -> E | str:
     record edited in the database): the export shows it as stored, beside its failed checks."""
     member = enum_or_none(cls, text)
     return text if member is None else member
-
-
-def key_fingerprint(public_key_hex: str) -> str:
-    """SHA-256 of the raw 32-byte key, first 16 hex: short enough to read out over a phone."""
-    try:
-        raw = bytes.fromhex(public_key_hex)
-    except ValueError:
-        raw = public_key_hex.encode()
-    return hashlib.sha256(raw).hexdigest()[:16]
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,6 +78,8 @@ class GateEventRow(IdMixin, Base):
     # line whose shown_hash is subject_hash (server/ingest/wage_confirm.py). Not attendance.
     purpose: Mapped[RecordPurpose | None] = mapped_column(str_enum(RecordPurpose, "record_purpose"))
     subject_hash: Mapped[str | None] = mapped_column(String(64))
+    # Hashed: on a checkpoint record, the device's seal (models.checkpoint.Checkpoint fields).
+    checkpoint: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str] = mapped_column(String(128))
@@ -103,6 +105,38 @@ class ChainBreak(IdMixin, Base):
     expected: Mapped[str] = mapped_column(String(128), default="")
     got: Mapped[str] = mapped_column(String(128), default="")
     detected_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class GateCheckpoint(IdMixin, Base):
+    """Ingest's check of a device-signed checkpoint (server/ingest/checkpoints.py) against the
+    records stored for its range. The checkpoint itself is the gate_event row at (device, seq);
+    this row says whether what is stored adds up to it: `verified`, `mismatch` (with the
+    problems) or `pending` while records of its range are still to arrive."""
+
+    __tablename__ = "gate_checkpoint"
+    __table_args__ = (
+        UniqueConstraint("device_id", "seq"),
+        Index("ix_gate_checkpoint_project_received", "project_id", "received_at"),
+    )
+
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"))
+    seq: Mapped[int] = mapped_column(BigId)
+    from_seq: Mapped[int] = mapped_column(BigId)
+    to_seq: Mapped[int] = mapped_column(BigId)
+    count: Mapped[int] = mapped_column(BigId)
+    day: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(String(16))
+    tip_hash: Mapped[str] = mapped_column(String(64))
+    records_root: Mapped[str] = mapped_column(String(64))
+    workers_root: Mapped[str] = mapped_column(String(64))
+    prev_checkpoint_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))  # the checkpoint record's chain hash
+    key_fingerprint: Mapped[str] = mapped_column(String(16), default="")
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    problems: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class ChainCheck(IdMixin, Base):

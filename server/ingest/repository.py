@@ -8,6 +8,7 @@ one statement per batch on both SQLite and PostgreSQL (habit 8).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator, Sequence
 from enum import Enum
 from typing import Any
@@ -154,6 +155,7 @@ _PG_ARRAY_TYPES = {
     "voids_seq": "bigint[]",
     "purpose": "varchar[]",
     "subject_hash": "varchar[]",
+    "checkpoint": "json[]",  # sent as JSON text
     "prev_hash": "varchar[]",
     "hash": "varchar[]",
     "signature": "varchar[]",
@@ -174,8 +176,14 @@ def _enum_value(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
+def _pg_value(column: str, value: Any) -> Any:
+    if column == "checkpoint":
+        return None if value is None else json.dumps(value, sort_keys=True)
+    return _enum_value(value)
+
+
 def _insert_events_unnest(session: Session, rows: Sequence[dict[str, Any]]) -> set[int]:
-    params = {c: [_enum_value(r[c]) for r in rows] for c in _PG_ARRAY_TYPES}
+    params = {c: [_pg_value(c, r[c]) for r in rows] for c in _PG_ARRAY_TYPES}
     return {seq for (seq,) in session.execute(_PG_INSERT, params)}
 
 

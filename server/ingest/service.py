@@ -62,7 +62,7 @@ from models.wage_line import WageLinesRequest, WageLinesResponse
 from server.auth import service as auth_service
 from server.config import Settings
 from server.errors import NotAuthenticatedError, SiteGateError, ValidationFailedError
-from server.ingest import repository, wage_confirm
+from server.ingest import checkpoints, repository, wage_confirm
 from server.ingest.ack_check import AckedState, StoredState, ack_problems
 from server.ingest.models import stored_enum_errors
 from server.ingest.schemas import ChainProblem, ChainReport, RecordedBreak
@@ -80,6 +80,11 @@ _BREAK_TEXT: dict[str, tuple[str, str]] = {
     "fork": ("同一序号出现不同记录(分叉)", "a different event at an already stored seq (fork)"),
     "bad_hash": ("记录内容与哈希不符(被篡改或损坏)", "event body does not match its hash"),
     "bad_signature": ("记录签名无效(非本闸机签发)", "event signature does not verify"),
+    "checkpoint_mismatch": (
+        "闸机签名的检查点与存储的记录不符(记录被删除、改动或改给他人)",
+        "the gate's signed checkpoint does not add up to the stored records "
+        "(records deleted, altered or moved to another worker)",
+    ),
 }
 
 
@@ -255,6 +260,7 @@ def _row(
         "voids_seq": event.voids_seq,
         "purpose": event.purpose,
         "subject_hash": event.subject_hash,
+        "checkpoint": None if event.checkpoint is None else event.checkpoint.fields(),
         "prev_hash": event.prev_hash,
         "hash": event.hash,
         "signature": event.signature,
@@ -429,6 +435,12 @@ def ingest(
     _void_passes(session, device, fresh)
     # A worker's wage confirmation at a station confirms their line, once, when first stored.
     wage_confirm.apply(session, device, fresh.values(), {s: s not in link_breaks for s in fresh})
+    # The gate's checkpoints: checked once here against the stored range, the answer kept.
+    checkpoints.record(session, device, fresh.values(), now)
+    breaks.extend(
+        _Break(m.seq, "checkpoint_mismatch", m.expected, m.got, m.device_time)
+        for m in checkpoints.check_pending(session, device, now)
+    )
     if breaks:
         _record_breaks(session, device, breaks, now)
     errors.sort(key=lambda e: e.index)

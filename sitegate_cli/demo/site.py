@@ -351,7 +351,7 @@ class EnrollmentStation:
         1:1, then "confirm" on the screen for each line awaiting them; a signed wage_confirm
         record in this station's chain, uploaded at once. True when the server applied one."""
         from edge.config import GateSettings
-        from edge.outbox import Outbox
+        from edge.outbox import CheckpointPolicy, Outbox
         from edge.roster_cache import RosterCache, roster_key
         from edge.sync import SyncWorker
         from edge.wage_confirm import Station
@@ -361,7 +361,10 @@ class EnrollmentStation:
         assert self.client is not None  # noqa: S101
         if self.outbox is None:
             self.outbox = Outbox(
-                self.dir / "outbox.sqlite3", device_id=self.client.device_code, key=self.key
+                self.dir / "outbox.sqlite3",
+                device_id=self.client.device_code,
+                key=self.key,
+                checkpoints=CheckpointPolicy(),
             )
             self.roster = RosterCache(
                 self.dir / "roster.sqlite3", key=roster_key(private_key_bytes(self.key))

@@ -49,9 +49,11 @@ def test_every_n_and_day_end(tmp_path: Path) -> None:
             (8, 6, 7),
         ]
         first, second = (c.checkpoint for c in cps)
-        assert first is not None and second is not None
+        assert first is not None
+        assert second is not None
         assert first.reason is cp.CheckpointReason.EVERY_N
-        assert second.reason is cp.CheckpointReason.DAY_END and second.day == "2026-03-17"
+        assert second.reason is cp.CheckpointReason.DAY_END
+        assert second.day == "2026-03-17"
         assert first.prev_checkpoint_hash == GENESIS_HASH
         assert second.prev_checkpoint_hash == cps[0].hash
         assert first.tip_hash == events[3].hash == cps[0].prev_hash
@@ -73,7 +75,8 @@ def test_uploader_tick_closes_the_day_once(tmp_path: Path) -> None:
         box.append(attempt(AT, 1))
         assert box.checkpoint_if_day_over(AT + dt.timedelta(minutes=5)) is None
         made = box.checkpoint_if_day_over(AT + dt.timedelta(days=1))
-        assert made is not None and made.checkpoint is not None
+        assert made is not None
+        assert made.checkpoint is not None
         assert box.checkpoint_if_day_over(AT + dt.timedelta(days=2)) is None  # nothing new
 
 
@@ -86,7 +89,8 @@ def test_prune_keeps_rows_after_the_last_checkpoint(tmp_path: Path) -> None:
         box.prune(dt.datetime.now(dt.UTC) + dt.timedelta(days=1))
         assert [e.seq for e in box.iter_events()] == [5, 6]
         made = box.checkpoint_now(AT + dt.timedelta(seconds=9))
-        assert made is not None and made.checkpoint is not None
+        assert made is not None
+        assert made.checkpoint is not None
         assert (made.checkpoint.from_seq, made.checkpoint.to_seq) == (5, 6)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -20,6 +20,9 @@ from server import http_security
 from server.config import Settings
 from server.db.session import make_engine, make_sessionmaker
 from server.errors import SiteGateError
+
+if TYPE_CHECKING:
+    from server.anchors.digest import Issuer
 
 log = logging.getLogger("sitegate.server")
 
@@ -156,13 +159,26 @@ def _start_pdf_font_copy() -> None:
         return
 
 
+def _start_digest_issuer(app: FastAPI, settings: Settings) -> Issuer | None:
+    """Issue the missing daily digests now and every few minutes in a background thread
+    (server/anchors/digest.py), so nobody has to ask; off in tests and with digest_every_s=0."""
+    if settings.environment == "test" or settings.digest_every_s <= 0:
+        return None
+    from server.anchors import digest
+
+    return digest.Issuer(app.state.sessionmaker, settings, settings.digest_every_s).start()
+
+
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _start_pdf_font_copy()
+        issuer = _start_digest_issuer(app, settings)
         yield
+        if issuer is not None:
+            issuer.stop()
         if owns_engine:
             app.state.engine.dispose()
 
@@ -190,6 +206,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
 def include_routers(app: FastAPI) -> None:
     # Each area registers its router here, one line each.
+    from server.anchors.router import router as anchors_router
     from server.auth.router import codes_router as activation_codes_router
     from server.auth.router import router as auth_router
     from server.ingest.router import router as ingest_router
@@ -210,6 +227,7 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(rosters_router)
     app.include_router(reports_router)
     app.include_router(wages_router)
+    app.include_router(anchors_router)
     app.include_router(web_pages.router)
     app.mount("/static", web_pages.static_files, name="static")
 

@@ -114,6 +114,10 @@ class Settings(BaseSettings):
     # The server's Ed25519 key for daily digests and evidence packs (server/anchors/server_key):
     # a file of 32 random bytes as hex; empty: derived from the secret key.
     signing_key_file: str = ""
+    # Missing daily digests (server/anchors/digest.py) are issued at start and this often by a
+    # background thread of the server; 0: never (the `sitegate digest issue` command still
+    # does). Never in the test environment, whose tests issue them themselves.
+    digest_every_s: int = Field(default=600, ge=0)
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     device_freshness_s: int = Field(default=300, ge=10)

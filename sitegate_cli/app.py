@@ -9,6 +9,7 @@ import typer
 from drivers import cli as drivers_cli
 from edge import cli as edge_cli
 from server import cli as server_cli
+from server.anchors import cli as digest_cli
 from server.payroll import cli as payroll_cli
 from server.reconciliation import cli as reconciliation_cli
 from server.registry import cli as registry_cli
@@ -31,6 +32,7 @@ app.add_typer(drivers_cli.app, name="drivers")
 app.add_typer(roster_cli.app, name="roster")
 app.add_typer(payroll_cli.app, name="payroll")
 app.add_typer(wages_cli.app, name="wages")
+app.add_typer(digest_cli.app, name="digest")
 app.command("reconcile")(reconciliation_cli.reconcile)
 app.command("demo")(demo.run)
 

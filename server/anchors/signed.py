@@ -22,10 +22,11 @@ def signed_file(settings: Settings, body: dict[str, Any]) -> tuple[str, bytes]:
     """(the body text, the signed file's bytes)."""
     key = server_key.signing_key(settings)
     text = canonical_text(body)
-    wrapper = {
-        "format": FORMAT,
-        "public_key": public_key_hex(key),
-        "body": text,
-        "signature": key.sign(text.encode("utf-8")).hex(),
-    }
-    return text, json.dumps(wrapper, ensure_ascii=False, indent=1).encode("utf-8")
+    return text, wrapper_bytes(public_key_hex(key), text, key.sign(text.encode("utf-8")).hex())
+
+
+def wrapper_bytes(public_key: str, text: str, signature: str) -> bytes:
+    """The signed file around a body text already signed: the same bytes every time, so a
+    stored body and signature give back exactly the file first handed out."""
+    wrapper = {"format": FORMAT, "public_key": public_key, "body": text, "signature": signature}
+    return json.dumps(wrapper, ensure_ascii=False, indent=1).encode("utf-8")

@@ -45,6 +45,7 @@ class Resource(StrEnum):
     OBJECTIONS = "objections"  # 考勤/工资有异议: a worker's objection to a month, the reply
     USERS = "users"  # accounts
     AUDIT = "audit"  # the audit log
+    DIGESTS = "digests"  # the server-signed daily digests of the gates' checkpoints
 
 
 class Action(StrEnum):
@@ -101,6 +102,7 @@ POLICY: dict[Resource, dict[Role, Access]] = {
     Resource.OBJECTIONS: {ADM: W, MGR: W, INS: R, WKR: OWN_W},
     Resource.USERS: {ADM: W, MGR: N, INS: N, WKR: N},
     Resource.AUDIT: {ADM: R, MGR: R, INS: N, WKR: N},
+    Resource.DIGESTS: {ADM: R, MGR: R, INS: R, WKR: N},
 }
 
 

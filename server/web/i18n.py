@@ -12,6 +12,7 @@ from typing import Literal
 from fastapi import Request
 
 from server import vocabulary
+from server.web.i18n_digest import DIGEST_MESSAGES
 from server.web.i18n_phone import PHONE_MESSAGES
 
 Lang = Literal["zh", "en"]
@@ -1109,6 +1110,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 # The worker's phone pages, notice board and objections (issue 12) keep their texts apart.
 MESSAGES.update(PHONE_MESSAGES)
+# The daily digests on the inspector's month page (issue 13).
+MESSAGES.update(DIGEST_MESSAGES)
 
 
 def lang_of(request: Request) -> Lang:

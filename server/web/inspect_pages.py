@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.responses import Response
 
 from models.enums import WarningLevel
+from server.anchors import digest, server_key
 from server.auth import scope
 from server.auth.scope import Action, Area, Resource
 from server.errors import SiteGateError
@@ -60,6 +61,8 @@ router = APIRouter(prefix="/inspect", route_class=PageRoute)
 
 # The overview shows the current month and the two before it.
 OVERVIEW_MONTHS = 3
+# The month page lists this many of the latest daily digests (the API lists them all).
+DIGESTS_SHOWN = 14
 
 
 # Each page's kind (server/auth/policy.py): the inspect area, the project in scope, the kind.
@@ -154,6 +157,10 @@ def _month_page(
         # latest full re-check, run on demand in the background (server/ingest/chain_check.py).
         chains=chain_check.gate_states(session, project.id),
         check=chain_check.latest(session, project.id),
+        # The server-signed daily digests for the inspector's office to archive (Resource.DIGESTS,
+        # which every role of this area reads).
+        digests=digest.summaries(session, project.id, limit=DIGESTS_SHOWN),
+        server_key_fp=server_key.fingerprint(settings_of(request)),
         now=now_utc(request),
         ack_text=ACK_PROBLEM_TEXT,
         prev=shift_period(period, -1),

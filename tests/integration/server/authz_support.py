@@ -12,16 +12,25 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.enums import Direction, Role
+from server.anchors import digest
 from server.auth import service as auth_service
-from server.auth.models import User
+from server.auth.models import AuditLog, User
 from server.config import Settings
 from server.objections.models import Objection
 from server.reconciliation import service as recon_service
 from server.reconciliation.models import Finding
-from server.registry.models import CardBinding, Company, GateConfirmer, Project, Worker
+from server.registry.models import (
+    CardBinding,
+    Company,
+    Device,
+    GateConfirmer,
+    Project,
+    Worker,
+)
 from server.rosters.models import AttendanceCorrection
 from server.wages.models import WageItem, WageLine, WageSheet
 from tests.factories import (
@@ -37,6 +46,7 @@ from tests.factories import (
 
 PERIOD = "2026-02"
 TODAY = dt.date(2026, 3, 18)
+DIGEST_DAY = "2026-03-17"  # a daily digest issued for each project (server/anchors)
 # Names found nowhere else in a page or export, so a leak is unambiguous.
 NAMES = {"W1": "矩阵甲一", "W2": "矩阵甲二", "W3": "矩阵乙三"}
 PROJECT_NAMES = {"A": "矩阵甲项目", "B": "矩阵乙项目"}
@@ -170,6 +180,23 @@ def _wage_sheet(
     return {"sheet_id": str(sheet.id)}
 
 
+def _digests(session: Session, settings: Settings, project: Project) -> None:
+    """The project's gate enrolled two days before TODAY: its daily digests up to yesterday."""
+    device = session.scalars(select(Device).where(Device.project_id == project.id)).first()
+    assert device is not None
+    enrolled = dt.datetime.combine(TODAY - dt.timedelta(days=2), dt.time(9), tzinfo=dt.UTC)
+    session.add(
+        AuditLog(
+            at=enrolled, project_id=project.id, action="provision", entity="device",
+            entity_id=device.id,
+            detail={"code": device.code, "public_key": "ab" * 32, "old_public_key": None},
+        )
+    )  # fmt: skip
+    session.flush()
+    now = dt.datetime.combine(TODAY, dt.time(9), tzinfo=dt.UTC)
+    assert digest.issue_through(session, settings, project.id, now=now)
+
+
 def build_world(session: Session, settings: Settings) -> World:
     projects: dict[str, Project] = {}
     workers: dict[str, Worker] = {}
@@ -185,6 +212,7 @@ def build_world(session: Session, settings: Settings) -> World:
         per_worker |= ids
     for project in projects.values():
         recon_service.run(session, project_id=project.id, period=PERIOD, today=TODAY)
+        _digests(session, settings, project)
     findings = {
         key: session.query(Finding).filter_by(project_id=p.id, period=PERIOD).first()
         for key, p in projects.items()
@@ -212,6 +240,7 @@ def build_world(session: Session, settings: Settings) -> World:
                 "ext": "pdf",
                 "code": "en",
                 "rest": "no-such-page",
+                "day": DIGEST_DAY,
             }
         )
         bundles[f"{pkey}/{wkey}"] = Bundle(f"{pkey}/{wkey}", pkey, wkey, params)

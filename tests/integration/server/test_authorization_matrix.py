@@ -187,6 +187,8 @@ API: dict[tuple[str, str], Op] = {
         Resource.EVIDENCE, query=MONTH
     ),
     ("POST", "/api/v1/projects/{project_id}/activation-codes"): Op(Resource.ACTIVATION, W),
+    ("GET", "/api/v1/projects/{project_id}/digests"): Op(Resource.DIGESTS),
+    ("GET", "/api/v1/projects/{project_id}/digests/{day}"): Op(Resource.DIGESTS),
 }
 
 

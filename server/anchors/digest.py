@@ -49,9 +49,6 @@ KEY_ACTIONS = ("provision", "reprovision")
 # A day is issued only this long after it ended: a batch stamped 23:59:59 whose transaction
 # commits a moment after midnight is still in its day's digest.
 SETTLE = dt.timedelta(minutes=5)
-# gate_event columns that are the server's bookkeeping, not part of what the gate signed.
-_NOT_SIGNED = frozenset({"id", "project_id", "received_at", "chain_ok", "voided_by_seq"})
-_NOT_SIGNED |= {"clock_skew_s"}
 
 
 def _utc_text(value: dt.datetime) -> str:
@@ -86,7 +83,9 @@ def _jsonable(value: Any) -> Any:
 def event_json(fields: dict[str, Any], device_code: str) -> dict[str, Any]:
     """The record as the gate signed it (models.gate_event.GateEvent JSON), rebuilt from its
     stored columns. A row edited into something no gate could sign is shown as stored."""
-    data = {k: v for k, v in fields.items() if k not in _NOT_SIGNED}
+    # only what the gate signed: the server's bookkeeping columns (received_at, chain_ok, ...)
+    # are no part of the record, whatever columns gate_event grows
+    data = {k: fields[k] for k in GateEvent.model_fields if k in fields}
     data["device_id"] = device_code
     try:
         return GateEvent.model_validate(data).model_dump(mode="json")

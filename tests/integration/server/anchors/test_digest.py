@@ -456,3 +456,24 @@ def _factory_on(session: Session) -> sessionmaker[Session]:
     return sessionmaker(
         bind=session.connection(), join_transaction_mode="create_savepoint", expire_on_commit=False
     )
+
+
+def test_a_checkpoint_row_edited_past_reading_is_shown_as_stored(
+    session: Session, settings: Settings, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A checkpoint record edited in the database before its day is issued into something no
+    gate could sign is not left out (nor does issuing fail): it is in the digest as stored."""
+    _day(site, D4)
+    _upload(site, monkeypatch, local(D4, 20))
+    session.execute(
+        update(GateEventRow)
+        .where(GateEventRow.device_id == site.device.id, GateEventRow.seq == 4)
+        .values(direction="sideways")
+    )
+    session.commit()
+    assert _issue(session, settings, site, local(D5, 9)) == ["2026-05-04"]
+    (record,) = _bodies(session, site.project.id)[0][0]["checkpoints"]
+    assert record["direction"] == "sideways"
+    assert record["seq"] == 4
+    assert record["device_id"] == site.device.code
+    assert "received_at" not in record

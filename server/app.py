@@ -175,7 +175,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _start_pdf_font_copy()
-        issuer = _start_digest_issuer(app, settings)
+        issuer = app.state.digest_issuer = _start_digest_issuer(app, settings)
         yield
         if issuer is not None:
             issuer.stop()

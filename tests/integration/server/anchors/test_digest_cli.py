@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from server.anchors import digest, server_key
+from server.app import create_app
 from server.auth.models import AuditLog
 from server.config import Settings
 from server.db import migrate
@@ -121,3 +124,30 @@ def test_issue_for_an_unknown_project_is_refused(world: tuple[str, int]) -> None
     r = runner.invoke(cli_app, ["digest", "issue", "--project", "999", "--database-url", url])
     assert r.exit_code == 1, r.output
     assert "project 999 not found" in r.output
+
+
+def test_the_server_issues_them_in_the_background_from_its_start(
+    world: tuple[str, int],
+) -> None:
+    """Outside the test environment the app's lifespan starts the issuer: the server is up at
+    once (the work is the thread's), the missing digests appear, and the thread ends with it."""
+    url, project_id = world
+    app = create_app(Settings(environment="dev", database_url=url, digest_every_s=3600))
+    started = time.perf_counter()
+    with TestClient(app) as client:
+        up = time.perf_counter() - started
+        assert client.get("/api/v1/health").status_code == 200
+        issuer = app.state.digest_issuer
+        assert issuer is not None
+        deadline = time.monotonic() + 10
+        while not issuer.rounds and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert issuer.rounds == 1
+    assert len(_days(url, project_id)) in (3, 4)
+    assert up < 2.0
+
+
+def test_no_background_issuer_in_the_test_environment(settings: Settings) -> None:
+    app = create_app(settings)
+    with TestClient(app):
+        assert app.state.digest_issuer is None

@@ -525,14 +525,7 @@ class Verifier:
                 self.caps.append(f"{s} not in a digest yet")
                 self.add("anchor.digest", True, s, "晚于最新的每日摘要收到，尚未外部留存",
                          "received after the newest digest: not yet anchored")  # fmt: skip
-        # a gate left out of the pack: the digests hold its checkpoints of the month
-        for (gate, seq), c in sorted(in_digests.items()):
-            cp = c.get("checkpoint") or {}
-            if self.first_day <= str(cp.get("day")) <= self.last_day and not any(
-                x["seq"] == seq for x in self.cps_by_gate.get(gate, [])
-            ):
-                self.add("checkpoint.coverage", False, f"{gate} #{seq}", "摘要中本月的检查点"
-                         "不在包中", "a checkpoint of the month in a digest is not in the pack")  # fmt: skip
+        self.check_left_out(in_digests)
         signing = {(r["device_id"], self.key_for(r["device_id"], r["seq"]))
                    for r in [*self.records, *self.cps]}  # fmt: skip
         named = {(g.get("code"), g.get("public_key")) for d in digests for g in d.body["gates"]}
@@ -544,6 +537,25 @@ class Verifier:
                      "闸机公钥见于每日摘要" if ok else "闸机公钥不在任何每日摘要中",
                      "the gate key is in a daily digest" if ok
                      else "the gate key is in no daily digest")  # fmt: skip
+
+    def check_left_out(self, in_digests: dict[tuple[str, int], Json]) -> None:
+        """A gate (or a checkpoint) left out of the pack: the digests hold its checkpoints of
+        the month, or one after the month while the pack has none after it."""
+        after: set[str] = set()
+        for (gate, seq), c in sorted(in_digests.items()):
+            day, mine = str((c.get("checkpoint") or {}).get("day")), self.cps_by_gate.get(gate, [])
+            if self.first_day <= day <= self.last_day and not any(x["seq"] == seq for x in mine):
+                zh = "摘要中本月的检查点不在包中"
+                en = "a checkpoint of the month in a digest is not in the pack"
+                self.add("checkpoint.coverage", False, f"{gate} #{seq}", zh, en)
+            if day > self.last_day:
+                after.add(gate)
+        for gate in sorted(after):
+            if not any(
+                x["checkpoint"]["day"] > self.last_day for x in self.cps_by_gate.get(gate, [])
+            ):
+                self.add("checkpoint.coverage", False, gate, "摘要中有月后的检查点，包中没有",
+                         "a digest holds a checkpoint after the month, the pack none")  # fmt: skip
 
     def check_keys(self, digests: list[Signed]) -> None:
         changes = {(k.get("gate"), k.get("old_public_key"), k.get("new_public_key"))

@@ -44,8 +44,15 @@ MONTH_START = dt.datetime(2026, 3, 1, tzinfo=ZONE)
 MONTH_END = dt.datetime(2026, 4, 1, tzinfo=ZONE)
 GATES = ("GATE-A-IN", "GATE-A-OUT")
 WORKERS = {101: "张三", 102: "李四", 103: "王五"}
-DAYS = [dt.date(2026, 2, 27), dt.date(2026, 2, 28), dt.date(2026, 3, 1), dt.date(2026, 3, 2),
-        dt.date(2026, 3, 16), dt.date(2026, 3, 31), dt.date(2026, 4, 1)]  # fmt: skip
+DAYS = [
+    dt.date(2026, 2, 27),
+    dt.date(2026, 2, 28),
+    dt.date(2026, 3, 1),
+    dt.date(2026, 3, 2),
+    dt.date(2026, 3, 16),
+    dt.date(2026, 3, 31),
+    dt.date(2026, 4, 1),
+]
 PROVISIONED = dt.datetime(2026, 2, 26, 9, 0, tzinfo=ZONE)
 EVERY_N = 5
 VERIFIER = Path(__file__).resolve().parents[2] / "models" / "pack_verifier.py"
@@ -73,6 +80,7 @@ class Pass:
 def schedule() -> list[Pass]:
     out: list[Pass] = []
     for day in DAYS:
+
         def at(h: int, m: int, day: dt.date = day) -> dt.datetime:
             return dt.datetime.combine(day, dt.time(h, m), tzinfo=ZONE)
 
@@ -82,14 +90,21 @@ def schedule() -> list[Pass]:
         for i, w in enumerate(w for w in WORKERS if w != away):
             out.append(Pass(at(7, 5 * i), "GATE-A-IN", w))  # 07:00 local is 23:00 UTC before
         if day == dt.date(2026, 3, 1):
-            out.append(Pass(at(7, 20), "GATE-A-IN", None, GateResult.REFUSED,
-                            DenyReason.UNKNOWN_CREDENTIAL))  # fmt: skip
+            out.append(
+                Pass(
+                    at(7, 20), "GATE-A-IN", None, GateResult.REFUSED, DenyReason.UNKNOWN_CREDENTIAL
+                )
+            )
         if day == dt.date(2026, 3, 31):  # a busy day: an every-N checkpoint within it
             out += [Pass(at(12, i), "GATE-A-IN", w) for i, w in enumerate(WORKERS)]
-            out.append(Pass(at(12, 30), "GATE-A-IN", 101, GateResult.REFUSED,
-                            DenyReason.FACE_MISMATCH))  # fmt: skip
-            out.append(Pass(at(17, 0), "GATE-A-OUT", None, GateResult.REFUSED,
-                            DenyReason.UNKNOWN_CREDENTIAL))  # fmt: skip
+            out.append(
+                Pass(at(12, 30), "GATE-A-IN", 101, GateResult.REFUSED, DenyReason.FACE_MISMATCH)
+            )
+            out.append(
+                Pass(
+                    at(17, 0), "GATE-A-OUT", None, GateResult.REFUSED, DenyReason.UNKNOWN_CREDENTIAL
+                )
+            )
         else:
             out += [Pass(at(17, 5 * i), "GATE-A-OUT", w) for i, w in enumerate((101, 102))]
     return sorted(out, key=lambda p: p.at)
@@ -165,8 +180,13 @@ class _Chain:
             reason=reason,
         )
         event = self.append(
-            self.body(device_time=at, mode=GateMode.CARD_ONLY, result=GateResult.GRANTED,
-                      purpose=RecordPurpose.CHECKPOINT, checkpoint=body)  # fmt: skip
+            self.body(
+                device_time=at,
+                mode=GateMode.CARD_ONLY,
+                result=GateResult.GRANTED,
+                purpose=RecordPurpose.CHECKPOINT,
+                checkpoint=body,
+            )
         )
         self.world.received[(self.gate, event.seq)] = at + dt.timedelta(minutes=1)
         self.prev_cp, self.pending = event.hash, []
@@ -213,21 +233,54 @@ def make_world(plan: Plan | None = None) -> World:
 
 def _spans(world: World, chain: _Chain) -> list[dict[str, Any]]:
     first = public_key_hex(chain.signer(1))
-    spans = [{"public_key": first, "fingerprint": key_fingerprint(first), "from_seq": 1,
-              "to_seq": None, "since": utc_text(PROVISIONED), "how": "provision", "by": "admin"}]  # fmt: skip
-    world.changes.append({"gate": chain.gate, "at": utc_text(PROVISIONED), "how": "provision",
-                          "old_public_key": None, "new_public_key": first, "by": "admin"})  # fmt: skip
+    spans = [
+        {
+            "public_key": first,
+            "fingerprint": key_fingerprint(first),
+            "from_seq": 1,
+            "to_seq": None,
+            "since": utc_text(PROVISIONED),
+            "how": "provision",
+            "by": "admin",
+        }
+    ]
+    world.changes.append(
+        {
+            "gate": chain.gate,
+            "at": utc_text(PROVISIONED),
+            "how": "provision",
+            "old_public_key": None,
+            "new_public_key": first,
+            "by": "admin",
+        }
+    )
     rekey = world.plan.rekey
     if rekey is not None and rekey[0] == chain.gate:
         new = public_key_hex(chain.signer(rekey[1]))
         at = chain.events[rekey[1] - 1].device_time - dt.timedelta(minutes=1)
         spans[0]["to_seq"] = rekey[1] - 1
-        spans.append({"public_key": new, "fingerprint": key_fingerprint(new),
-                      "from_seq": rekey[1], "to_seq": None, "since": utc_text(at),
-                      "how": "reprovision", "by": "admin"})  # fmt: skip
+        spans.append(
+            {
+                "public_key": new,
+                "fingerprint": key_fingerprint(new),
+                "from_seq": rekey[1],
+                "to_seq": None,
+                "since": utc_text(at),
+                "how": "reprovision",
+                "by": "admin",
+            }
+        )
         if world.plan.rekey_named:
-            world.changes.append({"gate": chain.gate, "at": utc_text(at), "how": "reprovision",
-                                  "old_public_key": first, "new_public_key": new, "by": "admin"})  # fmt: skip
+            world.changes.append(
+                {
+                    "gate": chain.gate,
+                    "at": utc_text(at),
+                    "how": "reprovision",
+                    "old_public_key": first,
+                    "new_public_key": new,
+                    "by": "admin",
+                }
+            )
     return spans
 
 
@@ -277,7 +330,7 @@ def _issue_digests(world: World) -> None:
 # --- the pack ----------------------------------------------------------------------------------
 
 
-def _dump(value: Any) -> bytes:
+def dump(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, indent=1).encode("utf-8")
 
 
@@ -316,8 +369,16 @@ def pack_files(world: World, worker: int) -> dict[str, bytes]:
             paths = merkle.audit_paths(data, mine)
             for i in mine:
                 records.append(_record_json(period[i]))
-                record_proofs.append({"gate": gate, "seq": period[i].seq, "checkpoint_seq": c.seq,
-                                      "index": i, "size": len(data), "path": paths[i]})  # fmt: skip
+                record_proofs.append(
+                    {
+                        "gate": gate,
+                        "seq": period[i].seq,
+                        "checkpoint_seq": c.seq,
+                        "index": i,
+                        "size": len(data),
+                        "path": paths[i],
+                    }
+                )
             worker_proofs.append(_worker_proof(gate, c.seq, period, worker))
         sealed_to = max((c.checkpoint.to_seq for c in world.cps(gate) if c.checkpoint), default=0)
         records += [
@@ -326,17 +387,24 @@ def pack_files(world: World, worker: int) -> dict[str, bytes]:
             if e.worker_id == worker and MONTH_START <= e.device_time < MONTH_END
         ]
     first_day = min(c["checkpoint"]["day"] for c in checkpoints)
-    keys = {"gates": [{"code": g, "keys": world.spans[g],
-                       "anchors": ["sitegate edge status", "考勤表 / attendance sheet"]}
-                      for g in GATES]}  # fmt: skip
+    keys = {
+        "gates": [
+            {
+                "code": g,
+                "keys": world.spans[g],
+                "anchors": ["sitegate edge status", "考勤表 / attendance sheet"],
+            }
+            for g in GATES
+        ]
+    }
     files = {
-        "records.json": _dump(records),
-        "checkpoints.json": _dump(checkpoints),
-        "proofs.json": _dump({"records": record_proofs, "workers": worker_proofs}),
-        "keys.json": _dump(keys),
-        "wage.json": _dump({"lines": [], "bank_lines": []}),
+        "records.json": dump(records),
+        "checkpoints.json": dump(checkpoints),
+        "proofs.json": dump({"records": record_proofs, "workers": worker_proofs}),
+        "keys.json": dump(keys),
+        "wage.json": dump({"lines": [], "bank_lines": []}),
         "verify_pack.py": VERIFIER.read_bytes(),
-        "README.txt": "python3 verify_pack.py pack.zip\n".encode(),
+        "README.txt": b"python3 verify_pack.py pack.zip\n",
     }
     for day, data in world.digests.items():
         if day >= first_day:
@@ -351,16 +419,23 @@ def _worker_proof(gate: str, cp_seq: int, period: list[GateEvent], worker: int) 
 
     def side(i: int) -> dict[str, Any]:
         w, count, root = entries[i]
-        return {"index": i, "leaf": {"worker_id": w, "count": count, "root": root},
-                "path": paths[i]}  # fmt: skip
+        return {
+            "index": i,
+            "leaf": {"worker_id": w, "count": count, "root": root},
+            "path": paths[i],
+        }
 
     base = {"gate": gate, "checkpoint_seq": cp_seq, "size": len(leaves)}
     ids = [e[0] for e in entries]
     if worker in ids:
         return {**base, "kind": "inclusion", **side(ids.index(worker))}
     pos = sum(1 for w in ids if w < worker)
-    return {**base, "kind": "absence", "left": side(pos - 1) if pos > 0 else None,
-            "right": side(pos) if pos < len(ids) else None}  # fmt: skip
+    return {
+        **base,
+        "kind": "absence",
+        "left": side(pos - 1) if pos > 0 else None,
+        "right": side(pos) if pos < len(ids) else None,
+    }
 
 
 def seal_pack(

@@ -1,0 +1,301 @@
+"""Each tampering of an evidence pack is caught, by the exact check named in docs and the issue
+(a flipped byte, deleted / moved / reordered records, a forged checkpoint, a re-key, a full
+rewrite with a new key), and a pack that is not one fails to read instead of raising."""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+import pytest
+
+from models import pack_verifier as pv
+from tests.support import evidence_pack as ep
+from tests.unit.models.test_pack_verifier import Docs, failed, forged, honest, honest_pack
+
+SERVER_FP = pv.fingerprint(ep.public_key_hex(ep.key("server")))
+
+
+def month_records(docs: Docs, gate: str = "GATE-A-IN") -> list[dict[str, Any]]:
+    return [r for r in docs["records.json"] if r["in_period"] and r["device_id"] == gate]
+
+
+def first_month_record(worker: int = 101) -> dict[str, Any]:
+    docs = json.loads(ep.unzip(honest_pack(worker))["records.json"])
+    return month_records({"records.json": docs})[0]
+
+
+# --- bytes and the manifest -----------------------------------------------------------------------
+
+
+def _flip(files: dict[str, bytes]) -> None:
+    data = files["records.json"]
+    at = data.index(b'"credential_ref": "4101') + len(b'"credential_ref": "')
+    files["records.json"] = data[:at] + b"5" + data[at + 1 :]
+
+
+def test_flipped_byte_with_the_manifest_as_it_was() -> None:
+    files = ep.unzip(honest_pack())
+    _flip(files)
+    assert "manifest.files" in failed(pv.verify(ep.zip_files(files)))
+
+
+def test_flipped_byte_manifest_resigned_by_another_key() -> None:
+    files = ep.unzip(honest_pack())
+    files.pop("manifest.json")
+    _flip(files)
+    other = ep.unzip(ep.seal_pack(files, ep.key("not the server"), 101))
+    wrapper = json.loads(other["manifest.json"])
+    wrapper["public_key"] = ep.public_key_hex(honest().server)  # claims the server's key
+    other["manifest.json"] = json.dumps(wrapper).encode()
+    assert "manifest.signature" in failed(pv.verify(ep.zip_files(other)))
+    # and a manifest wholly under the other key is not the server's: its digests say so
+    resigned = ep.seal_pack(files, ep.key("not the server"), 101)
+    assert "anchor.digest" in failed(pv.verify(resigned))
+    assert "anchor.server_key" in failed(pv.verify(resigned, server_key=SERVER_FP))
+
+
+def test_flipped_byte_manifest_resigned_by_whoever_runs_the_server() -> None:
+    files = ep.unzip(honest_pack())
+    files.pop("manifest.json")
+    _flip(files)
+    result = failed(pv.verify(ep.seal_pack(files, honest().server, 101)))
+    assert "record.hash" in result
+    assert not {"manifest.files", "manifest.signature"} & result
+
+
+# --- records deleted, moved, reordered -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("which", ["first", "middle", "last", "all of the month", "all"])
+def test_deleted_record_fails_the_worker_leaf(which: str) -> None:
+    def edit(docs: Docs) -> None:
+        month = [r for r in docs["records.json"] if r["in_period"]]
+        gone = {
+            "first": month[:1],
+            "middle": month[len(month) // 2 : len(month) // 2 + 1],
+            "last": month[-1:],
+            "all of the month": month,
+            "all": docs["records.json"],
+        }[which]
+        docs["records.json"] = [r for r in docs["records.json"] if r not in gone]
+
+    assert failed(pv.verify(forged(edit))) == {"worker.leaf"}
+
+
+def _moved(rehash: bool) -> bytes:
+    record = first_month_record(101)
+    proof = next(
+        p
+        for p in json.loads(ep.unzip(honest_pack(101))["proofs.json"])["records"]
+        if (p["gate"], p["seq"]) == (record["device_id"], record["seq"])
+    )
+
+    def edit(docs: Docs) -> None:
+        moved = {**record, "worker_id": 102}
+        if rehash:
+            moved["hash"] = pv.record_hash(moved)
+        docs["records.json"].append(moved)
+        docs["proofs.json"]["records"].append(proof)
+
+    return forged(edit, worker=102)
+
+
+def test_record_moved_to_another_worker() -> None:
+    assert {"record.hash", "worker.leaf"} <= failed(pv.verify(_moved(rehash=False)))
+    rehashed = failed(pv.verify(_moved(rehash=True)))
+    assert "record.signature" in rehashed
+    assert "record.hash" not in rehashed
+
+
+def test_record_renamed_in_its_own_pack() -> None:
+    def edit(docs: Docs) -> None:
+        month_records(docs)[0]["worker_id"] = 102
+
+    assert {"record.hash", "record.worker"} <= failed(pv.verify(forged(edit)))
+
+
+def test_reordering() -> None:
+    """Decided: the order of entries in records.json carries no meaning (the verifier orders by
+    gate and seq, and the worker's leaf by seq), so a re-signed reordered file is as valid; the
+    unsigned reorder changes the file's bytes; a reorder in the chain (two records exchanging
+    their places) changes what was hashed."""
+    files = ep.unzip(honest_pack())
+    files["records.json"] = ep.dump(list(reversed(json.loads(files["records.json"]))))
+    assert failed(pv.verify(ep.zip_files(files))) == {"manifest.files"}
+
+    def reverse(docs: Docs) -> None:
+        docs["records.json"].reverse()
+
+    report = pv.verify(forged(reverse))
+    assert report.failed() == []
+    assert report.verdict == "VALID_UNANCHORED"
+
+    def swap(docs: Docs) -> None:
+        a, b = month_records(docs)[:2]
+        for k in ("seq", "prev_hash"):
+            a[k], b[k] = b[k], a[k]
+
+    assert "record.hash" in failed(pv.verify(forged(swap)))
+
+
+# --- checkpoints, gates and digests ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("signer", [None, "a key of the forger's"])
+def test_forged_checkpoint_fails_its_signature(signer: str | None) -> None:
+    def edit(docs: Docs) -> None:
+        cp = next(c for c in docs["checkpoints.json"] if c["checkpoint"]["day"] == "2026-03-02")
+        cp["checkpoint"]["records_root"] = "ab" * 32
+        cp["hash"] = pv.record_hash(cp)
+        if signer is not None:
+            cp["signature"] = ep.key(signer).sign(bytes.fromhex(cp["hash"])).hex()
+
+    result = failed(pv.verify(forged(edit)))
+    assert "record.signature" in result
+    assert "record.hash" not in result
+
+
+def test_gate_left_out_of_the_pack() -> None:
+    def edit(docs: Docs) -> None:
+        for name in ("records.json", "checkpoints.json"):
+            docs[name] = [r for r in docs[name] if r["device_id"] != "GATE-A-OUT"]
+        docs["proofs.json"]["workers"] = [
+            p for p in docs["proofs.json"]["workers"] if p["gate"] != "GATE-A-OUT"
+        ]
+
+    assert failed(pv.verify(forged(edit))) == {"checkpoint.coverage"}
+
+
+def test_checkpoint_left_out_breaks_the_chain() -> None:
+    def edit(docs: Docs) -> None:
+        docs["checkpoints.json"] = [
+            c
+            for c in docs["checkpoints.json"]
+            if not (c["device_id"] == "GATE-A-IN" and c["checkpoint"]["day"] == "2026-03-02")
+        ]
+
+    assert {"checkpoint.chain", "checkpoint.coverage"} <= failed(pv.verify(forged(edit)))
+
+
+def test_in_period_claim_is_recomputed() -> None:
+    def edit(docs: Docs) -> None:
+        month_records(docs)[0]["in_period"] = False
+
+    assert failed(pv.verify(forged(edit))) == {"checkpoint.coverage"}
+
+
+def test_digest_missing_in_the_middle() -> None:
+    files = ep.unzip(honest_pack())
+    files.pop("manifest.json")
+    files.pop("digests/2026-03-10.json")
+    assert failed(pv.verify(ep.seal_pack(files, honest().server, 101))) == {"anchor.digest"}
+
+
+# --- keys ---------------------------------------------------------------------------------------
+
+
+@functools.cache
+def rekeyed(named: bool) -> bytes:
+    world = ep.make_world(ep.Plan(rekey=("GATE-A-IN", 17), rekey_named=named))
+    return ep.make_pack(world, 101)
+
+
+def test_rekey_named_in_a_digest_is_fine() -> None:
+    report = pv.verify(rekeyed(True), gate_keys=ep.fingerprints(honest()))
+    assert report.failed() == []
+    assert report.verdict == "VALID"
+
+
+def test_rekey_not_named_in_a_digest() -> None:
+    assert failed(pv.verify(rekeyed(False))) == {"key.transition"}
+
+
+@functools.cache
+def rewritten() -> ep.World:
+    """Whoever runs the server rewrites GATE-A-IN and GATE-A-OUT from seq 1, one record moved
+    from worker 101 to 102, signs it all with new gate keys and issues new digests with the
+    same server key."""
+    moved = first_month_record(101)
+
+    def tamper(body: ep.GateEventBody) -> ep.GateEventBody:
+        if (body.device_id, body.seq) == (moved["device_id"], moved["seq"]):
+            return body.model_copy(update={"worker_id": 102})
+        return body
+
+    return ep.make_world(ep.Plan(gate_seed="forger", tamper=tamper))
+
+
+@pytest.mark.parametrize("worker", [101, 102])
+def test_full_rewrite_is_consistent_but_contradicts_the_anchors(worker: int) -> None:
+    pack = ep.make_pack(rewritten(), worker)
+    alone = pv.verify(pack, server_key=SERVER_FP)
+    assert alone.failed() == []
+    assert alone.verdict == "VALID_UNANCHORED"  # honest: nothing outside was checked
+    assert failed(pv.verify(pack, gate_keys=ep.fingerprints(honest()))) == {"anchor.gate_key"}
+    for day in ("2026-03-05", "2026-03-17"):  # a day without checkpoints, a day with
+        archived = {f"{day}.json": honest().digests[day]}
+        report = pv.verify(pack, server_key=SERVER_FP, digests=archived)
+        assert failed(report) == {"anchor.archive"}
+    earlier = pv.verify(pack, server_key=SERVER_FP, earlier_packs=[honest_pack(103)])
+    assert failed(earlier) == {"anchor.archive"}
+
+
+# --- not a pack ---------------------------------------------------------------------------------
+
+
+def _without(name: str) -> bytes:
+    files = ep.unzip(honest_pack())
+    files.pop(name)
+    return ep.zip_files(files)
+
+
+def _with(name: str, data: bytes) -> bytes:
+    return ep.zip_files({**ep.unzip(honest_pack()), name: data})
+
+
+@pytest.mark.parametrize(
+    "pack",
+    [
+        b"not a zip",
+        b"",
+        _without("records.json"),
+        _without("manifest.json"),
+        _with("evil.exe", b"MZ"),
+        _with("records.json", b"[{"),
+        _with("records.json", b'[{"seq": "1"}]'),
+        _with("keys.json", b"[]"),
+        _with("manifest.json", b'{"body": "{}"}'),
+    ],
+    ids=[
+        "garbage",
+        "empty",
+        "no-records",
+        "no-manifest",
+        "unknown",
+        "bad-json",
+        "bad-record",
+        "bad-keys",
+        "bad-manifest",
+    ],
+)
+def test_unreadable_pack_fails_to_read(pack: bytes) -> None:
+    report = pv.verify(pack)
+    assert failed(report) == {"pack.read"}
+    assert report.verdict == "INVALID"
+
+
+def test_malformed_proofs_fail_their_checks() -> None:
+    def edit(docs: Docs) -> None:
+        docs["proofs.json"] = {"records": [{"gate": "GATE-A-IN", "seq": 9}], "workers": []}
+
+    result = failed(pv.verify(forged(edit)))
+    assert {"record.inclusion", "worker.leaf"} <= result
+
+
+def test_zip_bomb_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pv, "MAX_UNPACKED", 10_000)
+    report = pv.verify(honest_pack())
+    assert failed(report) == {"pack.read"}
+    assert "200 MB" in report.checks[0].message_en

@@ -672,7 +672,7 @@ class Verifier:
 def _hash_ok(r: Json) -> tuple[bool, str, str]:
     s = _gate_seq(r)
     if record_hash(r) == r["hash"]:
-        return True, f"记录 {s} 的哈希正确", f"record {s}: hash matches"
+        return True, "哈希与内容相符", "hash matches its content"
     return False, f"记录 {s} 的哈希与内容不符", f"record {s}: hash does not match its content"
 
 

@@ -16,6 +16,7 @@ from server.registry import cli as registry_cli
 from server.rosters import cli as roster_cli
 from server.wages import cli as wages_cli
 from sitegate_cli import demo
+from sitegate_cli import verify as verify_cli
 from sitegate_cli.errors import is_user_error, report
 
 app = typer.Typer(
@@ -35,6 +36,7 @@ app.add_typer(wages_cli.app, name="wages")
 app.add_typer(digest_cli.app, name="digest")
 app.command("reconcile")(reconciliation_cli.reconcile)
 app.command("demo")(demo.run)
+app.command("verify")(verify_cli.verify)
 
 
 def main() -> None:

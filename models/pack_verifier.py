@@ -22,7 +22,7 @@ import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable  # noqa: UP035 - the clerk may have 3.9
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -31,6 +31,7 @@ UTC = dt.timezone.utc  # noqa: UP017 - datetime.UTC is 3.11+, the clerk may have
 GENESIS = "0" * 64
 EMPTY_ROOT = hashlib.sha256(b"").hexdigest()
 SIGNED_FORMAT = "sitegate.signed/1"
+DIGEST = "sitegate.daily_digest"
 MAX_UNPACKED = 200 * 1024 * 1024  # a zip bomb stops here
 MAX_MEMBERS = 100_000
 # GateEventBody's fields (models/gate_event.py); the optional ones are left out while null.
@@ -218,19 +219,45 @@ class PackError(Exception):
 
 
 def read_zip(data: bytes) -> dict[str, bytes]:
+    """The members, refusing more than MAX_UNPACKED bytes in all whatever the headers claim."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
-        infos = zf.infolist()
-        if len(infos) > MAX_MEMBERS or sum(i.file_size for i in infos) > MAX_UNPACKED:
-            raise PackError("解压后超过 200 MB / more than 200 MB unpacked")
-        names = [i.filename for i in infos if not i.is_dir()]
-        if len(set(names)) != len(names):
-            raise PackError("压缩包内有重名文件 / a file name appears twice in the zip")
-        return {n: zf.read(n) for n in names}
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        infos = [i for i in zf.infolist() if not i.is_dir()]
+    except Exception as exc:  # any reason a zip cannot be opened: not a pack
         raise PackError(f"无法读取压缩包 / not a readable zip ({exc})") from None
-    except NotImplementedError:
-        raise PackError("压缩方式不支持 / unsupported compression") from None
+    if len(infos) > MAX_MEMBERS or sum(i.file_size for i in infos) > MAX_UNPACKED:
+        raise PackError("解压后超过 200 MB / more than 200 MB unpacked")
+    names = [i.filename for i in infos]
+    if len(set(names)) != len(names):
+        raise PackError("压缩包内有重名文件 / a file name appears twice in the zip")
+    out, left = {}, MAX_UNPACKED
+    try:
+        for info in infos:
+            with zf.open(info) as member:
+                out[info.filename] = member.read(left + 1)
+            left -= len(out[info.filename])
+            if left < 0:
+                raise PackError("解压后超过 200 MB / more than 200 MB unpacked")
+    except PackError:
+        raise
+    except Exception as exc:  # corrupt, encrypted, unsupported compression
+        raise PackError(f"无法解压 / cannot unpack ({exc})") from None
+    return out
+
+
+def zone(name: str) -> dt.tzinfo:
+    """The project's zone; China's fixed UTC+8 when the system has no zone database (a
+    Windows PC without the tzdata package)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        if name in ("Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC"):
+            return dt.timezone(dt.timedelta(hours=8))
+        raise ValueError(f"unknown time zone {name!r}") from None
+
+
+# what malformed JSON raises when read as a pack: a failed check, never a traceback
+BAD = (PackError, LookupError, TypeError, ValueError, AttributeError, ArithmeticError)
 
 
 def _gate_seq(r: Json) -> str:
@@ -282,7 +309,7 @@ class Verifier:
         """Run one check; malformed data in the pack is a failed check, never a traceback."""
         try:
             ok, zh, en = fn(*args)
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        except BAD as exc:
             ok, zh, en = False, f"格式错误：{exc!r}", f"malformed: {exc!r}"
         return self.add(name, ok, subject, zh, en)
 
@@ -302,7 +329,7 @@ class Verifier:
             self.body: Json = json.loads(self.manifest_raw["body"])
             self.worker = self.body["worker"]["id"]
             self.period = str(self.body["period"])
-            self.zone = ZoneInfo(str(self.body.get("timezone") or "Asia/Shanghai"))
+            self.zone = zone(str(self.body.get("timezone") or "Asia/Shanghai"))
             self.server_pub = str(self.body["server_key"]["public_key"])
             y, m = (int(p) for p in self.period.split("-"))
             self.start = dt.datetime(y, m, 1, tzinfo=self.zone)
@@ -493,7 +520,7 @@ class Verifier:
         prev: Signed | None = None
         for name, data in self.digests.items():
             try:
-                d = read_signed(data, "sitegate.daily_digest")
+                d = read_signed(data, DIGEST)
             except ValueError as exc:
                 self.add("anchor.digest", False, name, str(exc), str(exc))
                 continue
@@ -601,49 +628,31 @@ class Verifier:
         return gates_ok or server_ok
 
     def _archived(self, data: bytes, own: dict[Any, Signed]) -> tuple[bool, str, str]:
-        d = read_signed(data, "sitegate.daily_digest")
-        if d.public_key != self.server_pub:
-            return (
-                False,
-                "存档摘要由另一服务器公钥签名",
-                "the archived digest has another server key",
-            )
-        mine = own.get(d.body.get("day"))
-        if mine is not None and (mine.text, mine.signature) != (d.text, d.signature):
-            return (
-                False,
-                f"包中 {d.body['day']} 的摘要与存档不同",
-                "the pack's digest of that day differs",
-            )
-        problem = self._contradiction(d.body.get("checkpoints", []), [d.body])
-        if problem:
-            return (
-                False,
-                f"与存档摘要矛盾：{problem}",
-                f"contradicts the archived digest: {problem}",
-            )
-        return True, "与存档摘要一致", "agrees with the archived digest"
+        digest = read_signed(data, DIGEST)
+        return self._agrees([digest], [], own, "存档摘要", "the archived digest")
 
     def _earlier(self, data: bytes, own: dict[Any, Signed]) -> tuple[bool, str, str]:
         files = read_zip(data)
+        ds = [read_signed(b, DIGEST) for n, b in sorted(files.items()) if DIGEST_NAME.match(n)]
         cps = _records_of(json.loads(files["checkpoints.json"]), "checkpoints")
-        bodies = []
-        for name, b in files.items():
-            if DIGEST_NAME.match(name):
-                d = read_signed(b, "sitegate.daily_digest")
-                mine = own.get(d.body.get("day"))
-                if mine is not None and (mine.text, mine.signature) != (d.text, d.signature):
-                    return False, f"{name} 与本包不同", f"{name} differs from this pack's"
-                bodies.append(d.body)
-                cps += d.body.get("checkpoints", [])
-        problem = self._contradiction(cps, bodies)
+        return self._agrees(ds, cps, own, "先前的证据包", "the earlier pack")
+
+    def _agrees(
+        self, ds: list[Signed], cps: list[Json], own: dict[Any, Signed], zh: str, en: str
+    ) -> tuple[bool, str, str]:
+        """Outside digests and checkpoints against this pack's: the same key, the same bytes
+        for the same day, no checkpoint contradicting."""
+        for d in ds:
+            day, mine = d.body.get("day"), own.get(d.body.get("day"))
+            if d.public_key != self.server_pub:
+                return False, f"{zh}由另一服务器公钥签名", f"{en} has another server key"
+            if mine is not None and (mine.text, mine.signature) != (d.text, d.signature):
+                return False, f"{zh}中 {day} 的摘要与本包不同", f"{en}: the digest of {day} differs"
+            cps = cps + d.body.get("checkpoints", [])
+        problem = self._contradiction(cps, [d.body for d in ds])
         if problem:
-            return (
-                False,
-                f"与先前的证据包矛盾：{problem}",
-                f"contradicts the earlier pack: {problem}",
-            )
-        return True, "与先前的证据包一致", "agrees with the earlier pack"
+            return False, f"与{zh}矛盾：{problem}", f"contradicts {en}: {problem}"
+        return True, f"与{zh}一致", f"agrees with {en}"
 
     def _contradiction(self, others: list[Json], bodies: list[Json]) -> str | None:
         """Where outside checkpoints (or digest key lists) contradict this pack's."""
@@ -679,21 +688,13 @@ def _hash_ok(r: Json) -> tuple[bool, str, str]:
 def _link(r: Json, prev: Json | None) -> tuple[bool, str, str]:
     cp = r["checkpoint"]
     if r.get("purpose") != "checkpoint" or r["seq"] != cp["to_seq"] + 1:
-        return (
-            False,
-            "检查点记录的序号不是 to_seq + 1",
-            "the checkpoint record's seq is not to_seq+1",
-        )
+        return False, "检查点记录的序号不是 to_seq+1", "the record's seq is not to_seq+1"
     if r["prev_hash"] != cp["tip_hash"] or cp["count"] != cp["to_seq"] - cp["from_seq"] + 1:
         return False, "检查点的 tip_hash 或 count 不符", "tip_hash or count does not add up"
     if prev is not None and (
         cp["prev_checkpoint_hash"] != prev["hash"] or cp["from_seq"] != prev["seq"] + 1
     ):
-        return (
-            False,
-            f"未接上前一检查点 #{prev['seq']}",
-            f"does not follow checkpoint #{prev['seq']}",
-        )
+        return False, f"未接上前一检查点 #{prev['seq']}", f"does not follow #{prev['seq']}"
     if cp["from_seq"] == 1 and cp["prev_checkpoint_hash"] != GENESIS:
         return False, "首个检查点的 prev 应为 64 个 0", "the first checkpoint's prev must be zeros"
     return True, "检查点链接正确", "the checkpoint links to the previous one"
@@ -826,7 +827,7 @@ def verify(
         anchored = v.check_outside(
             gate_keys or {}, server_key, digests or {}, earlier_packs or [], own
         )
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+    except BAD as exc:
         v.add("pack.read", False, "pack", f"内容格式错误：{exc!r}", f"malformed content: {exc!r}")
         return Report(v.checks, "INVALID")
     return Report(v.checks, v.verdict(anchored))

@@ -3,10 +3,12 @@ honest pack passes every check, and each tampering fails with the exact check th
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import functools
 import hashlib
 import json
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -49,6 +51,19 @@ def forged(edit: Callable[[Docs], None], worker: int = 101, pack: bytes | None =
 
 def in_period(docs: Docs) -> list[dict[str, Any]]:
     return [r for r in docs["records.json"] if r["in_period"]]
+
+
+def test_one_file_of_the_standard_library_and_cryptography_in_python_3_9() -> None:
+    source = ep.VERIFIER.read_text(encoding="utf-8")
+    tree = ast.parse(source, feature_version=(3, 9))
+    roots = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            roots.add((node.module or "").split(".")[0])
+    assert roots - set(sys.stdlib_module_names) == {"cryptography"}
+    assert len(source.splitlines()) < 950
 
 
 # --- the same numbers as models/ ---------------------------------------------------------------

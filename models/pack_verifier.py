@@ -552,7 +552,8 @@ class Verifier:
                 self.caps.append(f"{s} not in a digest yet")
                 self.add("anchor.digest", True, s, "晚于最新的每日摘要收到，尚未外部留存",
                          "received after the newest digest: not yet anchored")  # fmt: skip
-        self.check_left_out(in_digests)
+        for subject, zh, en in self.left_out(list(in_digests.values())):
+            self.add("checkpoint.coverage", False, subject, f"每日摘要显示{zh}", f"digests: {en}")
         signing = {(r["device_id"], self.key_for(r["device_id"], r["seq"]))
                    for r in [*self.records, *self.cps]}  # fmt: skip
         named = {(g.get("code"), g.get("public_key")) for d in digests for g in d.body["gates"]}
@@ -565,24 +566,25 @@ class Verifier:
                      "the gate key is in a daily digest" if ok
                      else "the gate key is in no daily digest")  # fmt: skip
 
-    def check_left_out(self, in_digests: dict[tuple[str, int], Json]) -> None:
-        """A gate (or a checkpoint) left out of the pack: the digests hold its checkpoints of
-        the month, or one after the month while the pack has none after it."""
-        after: set[str] = set()
-        for (gate, seq), c in sorted(in_digests.items()):
-            day, mine = str((c.get("checkpoint") or {}).get("day")), self.cps_by_gate.get(gate, [])
-            if self.first_day <= day <= self.last_day and not any(x["seq"] == seq for x in mine):
-                zh = "摘要中本月的检查点不在包中"
-                en = "a checkpoint of the month in a digest is not in the pack"
-                self.add("checkpoint.coverage", False, f"{gate} #{seq}", zh, en)
-            if day > self.last_day:
-                after.add(gate)
-        for gate in sorted(after):
-            if not any(
-                x["checkpoint"]["day"] > self.last_day for x in self.cps_by_gate.get(gate, [])
+    def left_out(self, others: list[Json]) -> list[tuple[str, str, str]]:
+        """(subject, zh, en) for what outside checkpoints show the pack leaves out: one of the
+        month, or the gate's first after the month while the pack has none after it."""
+        out, after = [], set()
+        for c in others:
+            gate, day = c["device_id"], str(c["checkpoint"]["day"])
+            mine = self.cps_by_gate.get(gate, [])
+            if self.first_day <= day <= self.last_day and not any(
+                x["seq"] == c["seq"] for x in mine
             ):
-                self.add("checkpoint.coverage", False, gate, "摘要中有月后的检查点，包中没有",
-                         "a digest holds a checkpoint after the month, the pack none")  # fmt: skip
+                out.append((_gate_seq(c), "本月的检查点不在包中", "a checkpoint of the month is "
+                            "not in the pack"))  # fmt: skip
+            if day > self.last_day and not any(
+                x["checkpoint"]["day"] > self.last_day for x in mine
+            ):
+                after.add(gate)
+        out += [(g, "月后的检查点不在包中", "the first checkpoint after the month is not in the "
+                 "pack") for g in sorted(after)]  # fmt: skip
+        return out
 
     def check_keys(self, digests: list[Signed]) -> None:
         changes = {(k.get("gate"), k.get("old_public_key"), k.get("new_public_key"))
@@ -642,6 +644,7 @@ class Verifier:
     ) -> tuple[bool, str, str]:
         """Outside digests and checkpoints against this pack's: the same key, the same bytes
         for the same day, no checkpoint contradicting."""
+        issued: list[Json] = []
         for d in ds:
             day, mine = d.body.get("day"), own.get(d.body.get("day"))
             if d.public_key != self.server_pub:
@@ -649,10 +652,23 @@ class Verifier:
             if mine is not None and (mine.text, mine.signature) != (d.text, d.signature):
                 return False, f"{zh}中 {day} 的摘要与本包不同", f"{en}: the digest of {day} differs"
             cps = cps + d.body.get("checkpoints", [])
+            # what the server had issued when it made this pack, the pack must not leave out
+            issued += d.body.get("checkpoints", []) if self.issued_before(d, own) else []
         problem = self._contradiction(cps, [d.body for d in ds])
+        missing = self.left_out(issued)
+        if missing:
+            return False, f"{zh}显示{missing[0][1]}：{missing[0][0]}", f"{en}: {missing[0][2]}"
         if problem:
             return False, f"与{zh}矛盾：{problem}", f"contradicts {en}: {problem}"
         return True, f"与{zh}一致", f"agrees with {en}"
+
+    def issued_before(self, d: Signed, own: dict[Any, Signed]) -> bool:
+        """Whether a digest was issued before this pack was made (by their signed times)."""
+        try:
+            made = parse_time(str(self.body["generated_at"]))
+            return parse_time(str(d.body["issued_at"])) < made
+        except (KeyError, ValueError):
+            return str(d.body.get("day")) <= max((str(k) for k in own), default="")
 
     def _contradiction(self, others: list[Json], bodies: list[Json]) -> str | None:
         """Where outside checkpoints (or digest key lists) contradict this pack's."""

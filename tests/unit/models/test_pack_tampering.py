@@ -299,3 +299,27 @@ def test_zip_bomb_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     report = pv.verify(honest_pack())
     assert failed(report) == {"pack.read"}
     assert "200 MB" in report.checks[0].message_en
+
+
+def test_pack_cut_short_before_the_month_end() -> None:
+    """Whoever runs the server leaves out the month's last checkpoints, the digests that hold
+    them and the records they seal: alone the pack only looks unsealed at the end, never VALID;
+    a digest archived before the pack was made shows what it leaves out."""
+    files = ep.unzip(honest_pack())
+    files.pop("manifest.json")
+    docs = {n: json.loads(files[n]) for n in ("records.json", "checkpoints.json")}
+    docs["checkpoints.json"] = [
+        c for c in docs["checkpoints.json"] if c["checkpoint"]["day"] < "2026-03-31"
+    ]
+    sealed = {c["device_id"]: c["checkpoint"]["to_seq"] for c in docs["checkpoints.json"]}
+    docs["records.json"] = [r for r in docs["records.json"] if r["seq"] <= sealed[r["device_id"]]]
+    files.update({n: ep.dump(d) for n, d in docs.items()})
+    for name in [n for n in files if n.startswith("digests/") and n >= "digests/2026-03-31"]:
+        files.pop(name)
+    pack = ep.seal_pack(files, honest().server, 101)
+    alone = pv.verify(pack, gate_keys=ep.fingerprints(honest()))
+    assert alone.failed() == []
+    assert alone.verdict == "VALID_UNANCHORED"
+    archived = {"2026-04-01.json": honest().digests["2026-04-01"]}
+    report = pv.verify(pack, server_key=SERVER_FP, digests=archived)
+    assert failed(report) == {"anchor.archive"}

@@ -197,19 +197,39 @@ def test_digest_missing_in_the_middle() -> None:
 
 
 @functools.cache
+def rekeyed_world(named: bool) -> ep.World:
+    return ep.make_world(ep.Plan(rekey=("GATE-A-IN", 17), rekey_named=named))
+
+
 def rekeyed(named: bool) -> bytes:
-    world = ep.make_world(ep.Plan(rekey=("GATE-A-IN", 17), rekey_named=named))
-    return ep.make_pack(world, 101)
+    return ep.make_pack(rekeyed_world(named), 101)
+
+
+def month_end_keys(world: ep.World) -> dict[str, str]:
+    return {g: spans[-1]["fingerprint"] for g, spans in world.spans.items()}
 
 
 def test_rekey_named_in_a_digest_is_fine() -> None:
-    report = pv.verify(rekeyed(True), gate_keys=ep.fingerprints(honest()))
+    report = pv.verify(rekeyed(True), gate_keys=month_end_keys(rekeyed_world(True)))
     assert report.failed() == []
     assert report.verdict == "VALID"
 
 
 def test_rekey_not_named_in_a_digest() -> None:
     assert failed(pv.verify(rekeyed(False))) == {"key.transition"}
+
+
+def test_rekey_within_the_month_by_whoever_runs_the_server() -> None:
+    """Records from GATE-A-IN #17 on re-signed with a new key, and the change written into the
+    digests the server signs: internally the same as an honest re-key, so only the 考勤表's
+    fingerprint (the key the gate really had at the month's end) shows it."""
+    pack = rekeyed(True)
+    assert pv.verify(pack).verdict == "VALID_UNANCHORED"
+    report = pv.verify(pack, gate_keys=ep.fingerprints(honest()))
+    assert failed(report) == {"anchor.gate_key"}
+    bad = report.failed()[0]
+    assert bad.subject == "GATE-A-IN"
+    assert bad.message_en.startswith("the gate key at the month's end is ")
 
 
 @functools.cache

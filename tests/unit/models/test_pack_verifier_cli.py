@@ -114,5 +114,5 @@ def test_sitegate_verify(pack: Path, tmp_path: Path) -> None:
     forged.write_bytes(ep.make_pack(ep.make_world(ep.Plan(gate_seed="forger")), 101))
     result = runner.invoke(app, ["verify", str(forged), *gate_args(), "--lang", "en"])
     assert result.exit_code == 1
-    assert "✗ anchor.gate_key GATE-A-IN the gate key is not" in result.output
+    assert "✗ anchor.gate_key GATE-A-IN the gate key at the month's end is " in result.output
     assert runner.invoke(app, ["verify", str(tmp_path / "nowhere.zip")]).exit_code == 2

@@ -534,6 +534,7 @@ class Verifier:
 
     def check_digests(self, digests: list[Signed]) -> None:
         in_digests: dict[tuple[str, int], Json] = {}
+        first = min((str(d.body.get("day")) for d in digests), default="")
         for d in digests:
             for c in d.body.get("checkpoints", []):
                 in_digests[(c["device_id"], c["seq"])] = c
@@ -545,7 +546,10 @@ class Verifier:
                 self.add("anchor.digest", same, s, "检查点与每日摘要一致" if same else
                          "检查点与每日摘要中的不同", "the checkpoint is in a daily digest" if same
                          else "the checkpoint differs from the one in a daily digest")  # fmt: skip
-            elif later:
+            elif later and r["checkpoint"]["day"] < first:  # sealed before the digests begin
+                self.add("anchor.digest", True, s, "早于包中第一份每日摘要", "older than the "
+                         "pack's first daily digest")  # fmt: skip
+            elif later:  # gates upload in seq order: it arrived before a later one
                 self.add("anchor.digest", False, s, "检查点不在摘要中，而其后的检查点在",
                          "missing from the digests that hold later ones")  # fmt: skip
             else:
@@ -556,9 +560,12 @@ class Verifier:
             self.add("checkpoint.coverage", False, subject, f"每日摘要显示{zh}", f"digests: {en}")
         signing = {(r["device_id"], self.key_for(r["device_id"], r["seq"]))
                    for r in [*self.records, *self.cps]}  # fmt: skip
-        named = {(g.get("code"), g.get("public_key")) for d in digests for g in d.body["gates"]}
-        named |= {(k.get("gate"), k.get("new_public_key"))
-                  for d in digests for k in d.body.get("key_changes", [])}  # fmt: skip
+        named = {
+            (g.get("code"), g.get("public_key")) for d in digests for g in d.body.get("gates", [])
+        }
+        changes = [k for d in digests for k in d.body.get("key_changes", [])]
+        named |= {(k.get("gate"), k.get(f"{side}_public_key")) for k in changes
+                  for side in ("old", "new")}  # fmt: skip
         for gate, key in sorted(k for k in signing if k[1] is not None):
             ok = (gate, key) in named
             self.add("anchor.digest", ok, f"{gate} key {fingerprint(str(key))}",

@@ -343,3 +343,19 @@ def test_pack_cut_short_before_the_month_end() -> None:
     archived = {"2026-04-01.json": honest().digests["2026-04-01"]}
     report = pv.verify(pack, server_key=SERVER_FP, digests=archived)
     assert failed(report) == {"anchor.archive"}
+
+
+def test_boundary_checkpoint_older_than_the_first_digest_is_no_hole() -> None:
+    """A pack whose digests begin with the month: the boundary checkpoint before it arrived
+    earlier, so its absence from them is no sign of anything."""
+    files = ep.unzip(honest_pack())
+    files.pop("manifest.json")
+    for name in ("digests/2026-02-28.json", "digests/2026-03-01.json"):
+        files.pop(name)
+    report = pv.verify(
+        ep.seal_pack(files, honest().server, 101), gate_keys=ep.fingerprints(honest())
+    )
+    assert report.failed() == []
+    assert report.verdict == "VALID"
+    older = [c for c in report.checks if "older than the pack's first" in c.message_en]
+    assert {c.subject for c in older} == {"GATE-A-IN #8", "GATE-A-OUT #6"}

@@ -826,6 +826,9 @@ def _digest_problem(
 def _transitions(
     gate: str, spans: list[Json], changes: set[Any], known: set[tuple[str, int]]
 ) -> tuple[bool, str, str]:
+    for k in spans:
+        if k.get("fingerprint", fingerprint(k["public_key"])) != fingerprint(k["public_key"]):
+            return False, "公钥旁写的指纹与公钥不符", "a fingerprint shown is not its key's"
     for a, b in zip(spans, spans[1:]):  # noqa: B905, RUF007 - 3.9 has neither
         if a.get("to_seq") is None or b["from_seq"] != a["to_seq"] + 1:
             return False, "闸机公钥的序号范围不连续", "the key spans are not contiguous in seq"

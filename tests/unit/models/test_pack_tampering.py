@@ -6,25 +6,24 @@ from __future__ import annotations
 
 import functools
 import json
+import random
 from typing import Any
 
 import pytest
 
 from models import pack_verifier as pv
 from tests.support import evidence_pack as ep
-from tests.unit.models.test_pack_verifier import Docs, failed, forged, honest, honest_pack
-
-SERVER_FP = pv.fingerprint(ep.public_key_hex(ep.key("server")))
-
-
-def month_records(docs: Docs, gate: str = "GATE-A-IN") -> list[dict[str, Any]]:
-    return [r for r in docs["records.json"] if r["in_period"] and r["device_id"] == gate]
-
-
-def first_month_record(worker: int = 101) -> dict[str, Any]:
-    docs = json.loads(ep.unzip(honest_pack(worker))["records.json"])
-    return month_records({"records.json": docs})[0]
-
+from tests.support.evidence_pack_edits import (
+    JSONS,
+    SERVER_FP,
+    Docs,
+    failed,
+    first_month_record,
+    forged,
+    honest,
+    honest_pack,
+    month_records,
+)
 
 # --- bytes and the manifest -----------------------------------------------------------------------
 
@@ -359,3 +358,39 @@ def test_boundary_checkpoint_older_than_the_first_digest_is_no_hole() -> None:
     assert report.verdict == "VALID"
     older = [c for c in report.checks if "older than the pack's first" in c.message_en]
     assert {c.subject for c in older} == {"GATE-A-IN #8", "GATE-A-OUT #6"}
+
+
+def test_fingerprint_shown_beside_a_key_must_be_its_own() -> None:
+    def edit(docs: Docs) -> None:
+        docs["keys.json"]["gates"][0]["keys"][0]["fingerprint"] = "0123456789abcdef"
+
+    assert failed(pv.verify(forged(edit))) == {"key.transition"}
+
+
+def _nodes(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [path]
+    if isinstance(value, dict):
+        out += [p for k, v in value.items() for p in _nodes(v, (*path, k))]
+    elif isinstance(value, list):
+        out += [p for i, v in enumerate(value) for p in _nodes(v, (*path, i))]
+    return out
+
+
+def test_random_edits_never_raise() -> None:
+    """Any value of any JSON file replaced by something of another type, the manifest re-signed:
+    a report every time (most INVALID: what stays valid is no evidence, e.g. a name)."""
+    rng = random.Random(13)
+    junk: list[Any] = [None, "x", -1, [], {}, 1.5, True, "2026-13-40", 10**30, "ab" * 32]
+    verdicts = []
+    for _ in range(150):
+        name = rng.choice(JSONS)
+
+        def edit(docs: Docs, name: str = name) -> None:
+            path = rng.choice(_nodes(docs[name])[1:])
+            target = docs[name]
+            for step in path[:-1]:
+                target = target[step]
+            target[path[-1]] = rng.choice(junk)
+
+        verdicts.append(pv.verify(forged(edit)).verdict)
+    assert verdicts.count("INVALID") > 0.8 * len(verdicts)

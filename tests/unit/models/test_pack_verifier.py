@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
-import functools
 import hashlib
-import json
 import sys
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -20,37 +17,7 @@ from models.device_auth import key_fingerprint, public_key_hex
 from models.gate_event import GateEvent
 from server.anchors import digest
 from tests.support import evidence_pack as ep
-
-JSONS = ("records.json", "checkpoints.json", "proofs.json", "keys.json")
-Docs = dict[str, Any]
-
-
-@functools.cache
-def honest() -> ep.World:
-    return ep.make_world()
-
-
-@functools.cache
-def honest_pack(worker: int = 101) -> bytes:
-    return ep.make_pack(honest(), worker)
-
-
-def failed(report: pv.Report) -> set[str]:
-    return {c.name for c in report.failed()}
-
-
-def forged(edit: Callable[[Docs], None], worker: int = 101, pack: bytes | None = None) -> bytes:
-    """The pack edited by whoever runs the server: the manifest re-signed with its key."""
-    files = ep.unzip(pack or honest_pack(worker))
-    files.pop("manifest.json")
-    docs = {n: json.loads(files[n]) for n in JSONS}
-    edit(docs)
-    files.update({n: ep.dump(d) for n, d in docs.items()})
-    return ep.seal_pack(files, honest().server, worker)
-
-
-def in_period(docs: Docs) -> list[dict[str, Any]]:
-    return [r for r in docs["records.json"] if r["in_period"]]
+from tests.support.evidence_pack_edits import Docs, failed, forged, honest, honest_pack
 
 
 def test_one_file_of_the_standard_library_and_cryptography_in_python_3_9() -> None:

@@ -16,8 +16,7 @@ from typer.testing import CliRunner
 from models import pack_verifier as pv
 from sitegate_cli.app import app
 from tests.support import evidence_pack as ep
-from tests.unit.models.test_pack_tampering import SERVER_FP
-from tests.unit.models.test_pack_verifier import honest, honest_pack
+from tests.support.evidence_pack_edits import SERVER_FP, honest, honest_pack
 
 
 @pytest.fixture

@@ -2,6 +2,13 @@
 
     python3 verify_pack.py PACK.zip [--gate-key CODE=FP]... [--server-key FP]
                            [--digests DIR_OR_FILE]... [--earlier PACK.zip]... [--json]
+                           [--lang zh|en|both]
+
+--gate-key: the gate's fingerprint as printed on the 考勤表 (or shown by `sitegate edge
+status`); --server-key: the fingerprint on every report footer; --digests: daily digests
+archived outside the server; --earlier: packs downloaded before. Without any of them the
+best verdict is VALID_UNANCHORED: consistent, but whoever runs the server could have rewritten
+it all.
 
 Standard library plus `cryptography` only, Python 3.9+: this file is shipped in every pack as
 verify_pack.py and run alone. It re-implements the record hash, the RFC 9162 Merkle proofs and
@@ -295,6 +302,9 @@ def _records_of(data: Any, key: str) -> list[Any]:
 
 
 class Verifier:
+    """One pass over one pack: each check_* adds its Checks; `caps` collects what keeps the
+    verdict at VALID_UNANCHORED at best (unsealed records, checkpoints in no digest yet)."""
+
     def __init__(self) -> None:
         self.checks: list[Check] = []
         self.caps: list[str] = []  # why the verdict can be at best VALID_UNANCHORED

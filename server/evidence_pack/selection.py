@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from models.checkpoint import month_window
 from server.anchors.digest import event_json
 from server.ingest.models import GateCheckpoint, GateEventRow, stored_text_columns
 from server.registry.models import Device
@@ -33,10 +34,7 @@ class GateCover:
 def _chosen(
     rows: list[GateCheckpoint], first_day: str, next_first_day: str
 ) -> list[GateCheckpoint]:
-    before = [i for i, r in enumerate(rows) if r.day < first_day]
-    after = [i for i, r in enumerate(rows) if r.day >= next_first_day]
-    lo = before[-1] if before else 0
-    hi = after[0] + 1 if after else len(rows)
+    lo, hi = month_window([r.day for r in rows], first_day, next_first_day)
     return rows[lo:hi]
 
 

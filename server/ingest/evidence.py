@@ -42,7 +42,8 @@ from models.ids import mask_id_number
 from models.roster import split_confirmed_ref
 from server.auth.models import AuditLog
 from server.errors import NotFoundError
-from server.ingest import evidence_chain, repository
+from server.ingest import checkpoints, evidence_chain, repository
+from server.ingest.checkpoints import Seal
 from server.ingest.evidence_chain import GateChainState
 from server.ingest.models import (
     ChainBreak,
@@ -221,6 +222,9 @@ class GateSummary:
     all_ok: bool  # this month's records pass and the gate's whole chain is as acknowledged
     chain_breaks: tuple[RecordedBreak, ...]  # recorded at ingest, around this month's records
     chain: GateChainState | None = None
+    # the gate's own checkpoints that seal the month (ingest/checkpoints.month_seals): a printed
+    # copy holds them, so a later rewrite contradicts paper the server does not control
+    seals: tuple[Seal, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -623,6 +627,12 @@ def worker_month_evidence(
         )
 
     breaks = _recorded_breaks(session, device_ids, start, end)
+    seals = checkpoints.month_seals(
+        session,
+        devices,
+        start.astimezone(zone).date().isoformat(),
+        end.astimezone(zone).date().isoformat(),
+    )
     gates: list[GateSummary] = []
     for device_id in sorted(devices):
         device = devices[device_id]
@@ -657,6 +667,7 @@ def worker_month_evidence(
                     for b in breaks.get(device_id, [])
                 ),
                 chain=chains[device_id],
+                seals=seals.get(device_id, ()),
             )
         )
 

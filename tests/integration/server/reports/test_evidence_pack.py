@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
@@ -36,9 +37,11 @@ from server.anchors.models import DailyDigest
 from server.auth.models import AuditLog, User
 from server.config import Settings
 from server.evidence_pack.build import build_pack
+from server.ingest import evidence
 from server.ingest.models import ChainBreak, GateCheckpoint, GateEventRow
 from server.registry import service as registry_service
 from server.registry.models import Device, Project, Worker
+from server.reports import evidence_pdf, evidence_xlsx
 from tests.factories import (
     login,
     make_assignment,
@@ -47,6 +50,7 @@ from tests.factories import (
     make_user,
     make_worker,
 )
+from tests.support.pdf_text import pdf_lines
 
 ZONE = ZoneInfo("Asia/Shanghai")
 PERIOD = "2026-05"
@@ -523,3 +527,35 @@ def test_downloads_by_role(client: TestClient, session: Session, site: Site) -> 
         )
     ).all()
     assert [d["period"] for d in audit] == [PERIOD]
+
+
+def test_the_kaoqin_pingzheng_prints_the_months_checkpoints(session: Session, site: Site) -> None:
+    """The 考勤凭证 (PDF and XLSX) carries each gate's checkpoints over the month: a printed
+    copy holds the roots the gate signed."""
+    session.expire_all()
+    ev = evidence.worker_month_evidence(
+        session,
+        project_id=site.project.id,
+        worker_id=site.a.id,
+        period=PERIOD,
+        now=BUILT.astimezone(dt.UTC),
+    )
+    stored = {(r.device_id, r.seq): r.records_root for r in session.scalars(select(GateCheckpoint))}
+    for gate in ev.gates:
+        assert [s.day for s in gate.seals] == [
+            "2026-04-30",
+            "2026-05-04",
+            "2026-05-05",
+            "2026-05-06",
+            "2026-06-01",
+        ]
+        assert all(s.status == "verified" for s in gate.seals)
+        assert [s.records_root for s in gate.seals] == [
+            stored[(gate.device_id, s.seq)] for s in gate.seals
+        ]
+    wb = load_workbook(io.BytesIO(evidence_xlsx.evidence_xlsx(ev)))
+    cells = {str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row}
+    assert all(s.records_root in cells for g in ev.gates for s in g.seals)
+    text = "".join(pdf_lines(evidence_pdf.evidence_pdf(ev))).replace(" ", "")
+    assert "闸机签名的检查点" in text
+    assert ev.gates[0].seals[1].records_root[:16] in text

@@ -486,7 +486,7 @@ def test_a_re_key_named_in_the_digests_verifies_and_one_not_named_does_not(
     assert len(spans) == 2
     assert spans[0]["to_seq"] + 1 == spans[1]["from_seq"]
     report = pack_verifier.verify(pack)
-    assert report.failed() == []
+    assert report.failed() == [], [(c.name, c.subject, c.message_en) for c in report.failed()]
     assert [c.ok for c in report.checks if c.name == "key.transition"]
     session.execute(delete(DailyDigest).where(DailyDigest.project_id == site.project.id))
     session.execute(

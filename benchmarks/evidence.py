@@ -59,7 +59,7 @@ def bench(backend: str, size: int) -> str:
                         now=dt.datetime.now(dt.UTC),
                     )
                     runs.append(time.perf_counter() - t)
-                _, start, end = evidence._month_bounds(project, PERIOD)
+                _, start, end = evidence.month_bounds(project, PERIOD)
                 gates = evidence_chain.project_gates(session, project_id, [])
                 t = time.perf_counter()
                 moved = evidence_chain.moved_away(

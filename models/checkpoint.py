@@ -97,3 +97,13 @@ def problems(
         if getattr(again, name) != getattr(cp, name):
             out.append((name, str(getattr(cp, name)), str(getattr(again, name))))
     return out
+
+
+def month_window(days: Sequence[str], first_day: str, next_first_day: str) -> tuple[int, int]:
+    """[lo, hi) into a gate's checkpoints (their `day`s, in seq order) that seal a month: from
+    the last one sealed before its first day (or the first there is) to the first one sealed
+    on or after the next month's first day (or the last there is). Between those two, every
+    record of the month is sealed; a pack or a report carrying them anchors the whole month."""
+    before = [i for i, d in enumerate(days) if d < first_day]
+    after = [i for i, d in enumerate(days) if d >= next_first_day]
+    return (before[-1] if before else 0), (after[0] + 1 if after else len(days))

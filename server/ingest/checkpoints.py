@@ -212,3 +212,55 @@ def summaries(session: Session, devices: Iterable[Device]) -> dict[int, GateChec
             unsealed=max(0, d.highest_contiguous_seq - sealed_to),
         )
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Seal:
+    """A checkpoint as a report prints it: enough to hold against a pack or a digest later."""
+
+    seq: int
+    day: str
+    from_seq: int
+    to_seq: int
+    count: int
+    records_root: str
+    workers_root: str
+    tip_hash: str
+    hash: str
+    status: str
+
+
+def month_seals(
+    session: Session, device_ids: Iterable[int], first_day: str, next_first_day: str
+) -> dict[int, tuple[Seal, ...]]:
+    """Per gate, the checkpoints that seal a month (models.checkpoint.month_window)."""
+    ids = list(device_ids)
+    if not ids:
+        return {}
+    rows = session.scalars(
+        select(GateCheckpoint)
+        .where(GateCheckpoint.device_id.in_(ids))
+        .order_by(GateCheckpoint.device_id, GateCheckpoint.seq)
+    ).all()
+    by: dict[int, list[GateCheckpoint]] = {i: [] for i in ids}
+    for r in rows:
+        by[r.device_id].append(r)
+    out: dict[int, tuple[Seal, ...]] = {}
+    for device_id, mine in by.items():
+        lo, hi = cp.month_window([r.day for r in mine], first_day, next_first_day)
+        out[device_id] = tuple(
+            Seal(
+                r.seq,
+                r.day,
+                r.from_seq,
+                r.to_seq,
+                r.count,
+                r.records_root,
+                r.workers_root,
+                r.tip_hash,
+                r.hash,
+                r.status,
+            )
+            for r in mine[lo:hi]
+        )
+    return out

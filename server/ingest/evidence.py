@@ -42,7 +42,8 @@ from models.ids import mask_id_number
 from models.roster import split_confirmed_ref
 from server.auth.models import AuditLog
 from server.errors import NotFoundError
-from server.ingest import evidence_chain, repository
+from server.ingest import checkpoints, evidence_chain, repository
+from server.ingest.checkpoints import Seal
 from server.ingest.evidence_chain import GateChainState
 from server.ingest.models import (
     ChainBreak,
@@ -221,6 +222,9 @@ class GateSummary:
     all_ok: bool  # this month's records pass and the gate's whole chain is as acknowledged
     chain_breaks: tuple[RecordedBreak, ...]  # recorded at ingest, around this month's records
     chain: GateChainState | None = None
+    # the gate's own checkpoints that seal the month (ingest/checkpoints.month_seals): a printed
+    # copy holds them, so a later rewrite contradicts paper the server does not control
+    seals: tuple[Seal, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,7 +287,7 @@ def without_confirmer_cards(evidence: WorkerEvidence) -> WorkerEvidence:
 
 
 @dataclass(frozen=True, slots=True)
-class _KeySpan:
+class KeySpan:
     public_key: str
     valid_from: dt.datetime | None
     valid_to: dt.datetime | None
@@ -294,7 +298,7 @@ class _KeySpan:
         )
 
 
-def key_history(session: Session, device: Device) -> list[_KeySpan]:
+def key_history(session: Session, device: Device) -> list[KeySpan]:
     """The gate's public keys with the time each was in force, from the provisioning audit
     entries (each names the new key and the one it replaced); the device row's key is the
     current one. A gate provisioned before the audit log existed has one key for all time."""
@@ -307,28 +311,28 @@ def key_history(session: Session, device: Device) -> list[_KeySpan]:
         )
         .order_by(AuditLog.at, AuditLog.id)
     ).all()
-    spans: list[_KeySpan] = []
+    spans: list[KeySpan] = []
     start: dt.datetime | None = None
     for at, detail in entries:
         old = str((detail or {}).get("old_public_key") or "")
         if spans:
             previous = spans[-1]
-            spans[-1] = _KeySpan(previous.public_key, previous.valid_from, at)
+            spans[-1] = KeySpan(previous.public_key, previous.valid_from, at)
         elif old:
-            spans.append(_KeySpan(old, None, at))
+            spans.append(KeySpan(old, None, at))
         new = str((detail or {}).get("public_key") or "")
         if new:
-            spans.append(_KeySpan(new, at, None))
+            spans.append(KeySpan(new, at, None))
         start = at
     current = device.public_key or ""
     if current and (not spans or spans[-1].public_key != current):
         # Set outside provision() (an older tool or a data fix): in force since the last entry;
         # _key_at prefers the later span where they overlap.
-        spans.append(_KeySpan(current, start, None))
+        spans.append(KeySpan(current, start, None))
     return spans
 
 
-def _key_at(spans: Sequence[_KeySpan], at: dt.datetime) -> _KeySpan | None:
+def _key_at(spans: Sequence[KeySpan], at: dt.datetime) -> KeySpan | None:
     for span in reversed(spans):
         if span.covers(at):
             return span
@@ -348,7 +352,7 @@ def _signature_ok(public_key: Ed25519PublicKey | None, signature: str, event_has
 # --- the evidence ---------------------------------------------------------------------------
 
 
-def _month_bounds(project: Project, period: str) -> tuple[dt.tzinfo, dt.datetime, dt.datetime]:
+def month_bounds(project: Project, period: str) -> tuple[dt.tzinfo, dt.datetime, dt.datetime]:
     year, month = roster_service.parse_period(period)
     zone = roster_service.project_settings(project).zone
     start = dt.datetime(year, month, 1, tzinfo=zone)
@@ -356,7 +360,7 @@ def _month_bounds(project: Project, period: str) -> tuple[dt.tzinfo, dt.datetime
     return zone, start, end
 
 
-def _worker_on_project(session: Session, project_id: int, worker_id: int) -> Worker:
+def worker_on_project(session: Session, project_id: int, worker_id: int) -> Worker:
     """The worker when assigned to the project at any time; 404 otherwise (nothing disclosed)."""
     worker = session.get(Worker, worker_id)
     assigned = session.scalar(
@@ -443,8 +447,8 @@ def worker_month_evidence(
 ) -> WorkerEvidence:
     """Every gate record of the worker in the project and month (local time), re-verified."""
     project = roster_service.get_project_or_raise(session, project_id)
-    worker = _worker_on_project(session, project_id, worker_id)
-    zone, start, end = _month_bounds(project, period)
+    worker = worker_on_project(session, project_id, worker_id)
+    zone, start, end = month_bounds(project, period)
     # Enum columns as stored text: a value edited outside its enum fails the checks below and is
     # shown as stored, instead of failing the read.
     c = GateEventRow.__table__.c
@@ -501,7 +505,7 @@ def worker_month_evidence(
     confirmers = _confirmer_names(session, project_id, confirmer_ids)
 
     events: list[EvidenceEvent] = []
-    used_keys: dict[int, dict[str, _KeySpan]] = defaultdict(dict)
+    used_keys: dict[int, dict[str, KeySpan]] = defaultdict(dict)
     for r in rows:
         device = devices[r.device_id]
         problems: list[Problem] = []
@@ -623,6 +627,12 @@ def worker_month_evidence(
         )
 
     breaks = _recorded_breaks(session, device_ids, start, end)
+    seals = checkpoints.month_seals(
+        session,
+        devices,
+        start.astimezone(zone).date().isoformat(),
+        end.astimezone(zone).date().isoformat(),
+    )
     gates: list[GateSummary] = []
     for device_id in sorted(devices):
         device = devices[device_id]
@@ -657,6 +667,7 @@ def worker_month_evidence(
                     for b in breaks.get(device_id, [])
                 ),
                 chain=chains[device_id],
+                seals=seals.get(device_id, ()),
             )
         )
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from models.enums import Direction, GateMode, GateResult
+from server.ingest.checkpoints import Seal
 from server.ingest.evidence import EvidenceEvent, GateSummary, WorkerEvidence
 
 TITLE = "考勤凭证 / Attendance evidence"
@@ -199,3 +200,31 @@ def statement(evidence: WorkerEvidence) -> tuple[str, str]:
             "of this worker's moved to someone else; the gate chain check covers them."
         )
     return zh, en
+
+
+# The gate's checkpoints over the month, printed: a copy the server no longer controls.
+SEALS_TITLE = "闸机签名的检查点(封存本月记录)/ Checkpoints signed by the gate (sealing the month)"
+NO_SEALS = (
+    "该闸机尚无检查点(旧版闸机软件,或本月记录尚未封存)"
+    " / no checkpoint from this gate yet (older gate software, or the month not yet sealed)"
+)
+SEAL_HEADERS = (
+    "检查点 seq / day",
+    "记录树根 records root",
+    "封存范围 seqs sealed",
+    "核对 status",
+)
+SEAL_STATUS = {
+    "verified": "已核对 verified",
+    "pending": "待核对 pending",
+    "mismatch": "不符 MISMATCH",
+}
+
+
+def seal_cells(seal: Seal) -> tuple[str, str, str, str]:
+    return (
+        f"#{seal.seq} {seal.day}",
+        seal.records_root,
+        f"{seal.from_seq}–{seal.to_seq} ({seal.count})",
+        SEAL_STATUS.get(seal.status, seal.status),
+    )

@@ -174,6 +174,26 @@ def evidence_pdf(evidence: WorkerEvidence, *, font: tuple[str, int] | None = Non
         pdf.cell(0, 6, "无 none", border=1)
         pdf.ln(6)
 
+    pdf.heading(layout.SEALS_TITLE)
+    seal_rows = [
+        ((f"{g.code}\n{cells[0]}", cells[1], cells[2], cells[3]), s.status == "mismatch")
+        for g in evidence.gates
+        for s in g.seals
+        for cells in [layout.seal_cells(s)]
+    ]
+    if seal_rows:
+        pdf.grid(
+            (36, 86, 34, 30),
+            (
+                "闸机 Gate",
+                *layout.SEAL_HEADERS[1:],
+            ),
+            seal_rows,
+        )
+    else:
+        pdf.cell(0, 6, layout.NO_SEALS, border=1)
+        pdf.ln(6)
+
     pdf.heading("补卡(不是闸机记录)/ Manual corrections (NOT gate records)")
     if evidence.corrections:
         pdf.grid(

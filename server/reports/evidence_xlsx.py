@@ -176,6 +176,17 @@ def evidence_xlsx(evidence: WorkerEvidence) -> bytes:
         for line in layout.chain_state_lines(gate):
             row += 1
             _put(gs, row, ("", line), bad=bad)
+        row += 2
+        _put(gs, row, (layout.SEALS_TITLE,))
+        gs.cell(row=row, column=1).font = Font(bold=True)
+        if not gate.seals:
+            _put(gs, row + 1, (layout.NO_SEALS,))
+        else:
+            row += 1
+            _put(gs, row, layout.SEAL_HEADERS)
+        for seal in gate.seals:
+            row += 1
+            _put(gs, row, layout.seal_cells(seal), bad=seal.status == "mismatch")
 
     corrections = wb.create_sheet(CORRECTIONS_SHEET)
     _put(corrections, 1, ("补卡不是闸机记录 / Manual corrections: NOT gate records",))

@@ -3,6 +3,7 @@
 GET /api/v1/projects/{project_id}/workers/{worker_id}/evidence?month=YYYY-MM        JSON
 GET /api/v1/projects/{project_id}/workers/{worker_id}/evidence.xlsx?month=YYYY-MM   XLSX
 GET /api/v1/projects/{project_id}/workers/{worker_id}/evidence.pdf?month=YYYY-MM    PDF
+GET /api/v1/projects/{project_id}/workers/{worker_id}/evidence.zip?month=YYYY-MM    证据包 pack
 
 Scope (server/auth/policy.py, as the pay slip's): admins, and managers and inspectors of the
 project; a worker only their own (another worker's is 404, so nothing is disclosed). Every view
@@ -24,9 +25,11 @@ from server.auth.models import User
 from server.config import Settings
 from server.db.types import utcnow
 from server.deps import CurrentUser, SessionDep, SettingsDep, authorized
+from server.evidence_pack.build import build_pack
 from server.ingest import evidence as evidence_service
 from server.reports import evidence_pdf, evidence_xlsx
-from server.web.downloads import PDF, XLSX, download
+from server.rosters import service as roster_service
+from server.web.downloads import PDF, XLSX, ZIP, download
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
@@ -118,3 +121,49 @@ def get_evidence_pdf(
 ) -> Response:
     evidence = worker_evidence(session, user, project_id, worker_id, month, "pdf", settings)
     return download(evidence_pdf.evidence_pdf(evidence), PDF, file_name(evidence, "pdf"))
+
+
+def evidence_pack(
+    session: Session, user: User, project_id: int, worker_id: int, month: str, settings: Settings
+) -> Response:
+    """The worker-month evidence pack (server/evidence_pack) under the evidence's scope, audited."""
+    scope.authorize(
+        session,
+        user,
+        scope.Resource.EVIDENCE,
+        project_id=project_id,
+        worker_id=worker_id,
+        not_found=_NOT_FOUND,
+    )
+    year, mon = roster_service.parse_period(month)
+    roster_period = f"{year:04d}-{mon:02d}"
+    data, name = build_pack(
+        session,
+        settings,
+        project_id=project_id,
+        worker_id=worker_id,
+        period=roster_period,
+        now=utcnow(),
+    )
+    auth_service.audit(
+        session,
+        user,
+        "download_evidence_pack",
+        "worker",
+        worker_id,
+        project_id=project_id,
+        detail={"period": roster_period, "bytes": len(data)},
+    )
+    return download(data, ZIP, name)
+
+
+@router.get(f"{_PATH}.zip", dependencies=_SCOPE)
+def get_evidence_pack(
+    project_id: int,
+    worker_id: int,
+    month: Month,
+    session: SessionDep,
+    user: CurrentUser,
+    settings: SettingsDep,
+) -> Response:
+    return evidence_pack(session, user, project_id, worker_id, month, settings)

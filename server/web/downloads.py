@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"
+ZIP = "application/zip"
 
 
 def download(data: bytes, media_type: str, filename: str) -> Response:

@@ -683,6 +683,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "pay.slip_pdf": ("下载工资清单 PDF", "Download pay slip PDF"),
     "evidence.pdf": ("考勤凭证 PDF", "Attendance evidence PDF"),
     "evidence.xlsx": ("考勤凭证 XLSX", "Attendance evidence XLSX"),
+    "evidence.pack": ("证据包 ZIP", "Evidence pack ZIP"),
+    "evidence.pack_help": (
+        "记录、闸机签名的检查点、证明和核对程序:不依赖本系统即可核对",
+        "Records, the gate-signed checkpoints, proofs and a verifier: checked without this system",
+    ),
     "evidence.help": (
         "本月每条闸机记录及其防篡改验证,可提交劳动仲裁",
         "Every gate record of the month with its tamper check, for arbitration",

@@ -249,8 +249,12 @@ def worker_evidence(
     ext: str,
 ) -> Response:
     """考勤凭证 PDF/XLSX: the API's scope, service and audit, as a page download."""
-    if ext not in ("pdf", "xlsx"):
+    if ext not in ("pdf", "xlsx", "zip"):
         raise PageNotFoundError()
+    if ext == "zip":
+        return evidence_api.evidence_pack(
+            session, user, project.id, worker_id, checked_period(period), settings_of(request)
+        )
     evidence = evidence_api.worker_evidence(
         session, user, project.id, worker_id, checked_period(period), ext, settings_of(request)
     )

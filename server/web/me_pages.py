@@ -116,9 +116,13 @@ def my_evidence(
     request: Request, session: PageDb, user: WorkerUser, project_id: int, period: str, ext: str
 ) -> Response:
     """My 考勤凭证 (PDF/XLSX): own records only, by the API's scope, service and audit."""
-    if ext not in ("pdf", "xlsx"):
+    if ext not in ("pdf", "xlsx", "zip"):
         raise PageNotFoundError()
     assert user.worker_id is not None  # noqa: S101 - WorkerUser guarantees it
+    if ext == "zip":
+        return evidence_api.evidence_pack(
+            session, user, project_id, user.worker_id, checked_period(period), settings_of(request)
+        )
     evidence = evidence_api.worker_evidence(
         session,
         user,

@@ -186,6 +186,9 @@ API: dict[tuple[str, str], Op] = {
     ("GET", "/api/v1/projects/{project_id}/workers/{worker_id}/evidence.pdf"): Op(
         Resource.EVIDENCE, query=MONTH
     ),
+    ("GET", "/api/v1/projects/{project_id}/workers/{worker_id}/evidence.zip"): Op(
+        Resource.EVIDENCE, query=MONTH
+    ),
     ("POST", "/api/v1/projects/{project_id}/activation-codes"): Op(Resource.ACTIVATION, W),
     ("GET", "/api/v1/projects/{project_id}/digests"): Op(Resource.DIGESTS),
     ("GET", "/api/v1/projects/{project_id}/digests/{day}"): Op(Resource.DIGESTS),

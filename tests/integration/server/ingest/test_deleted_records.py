@@ -255,7 +255,7 @@ def test_too_many_face_only_records_is_said(session: Session, site: Site) -> Non
         21, worker_id=site.b.id, credential=CredentialKind.FACE, credential_ref=None
     )
     assert site.gate.upload([face]).status_code == 200
-    _, start, end = evidence_service._month_bounds(site.project, MONTH)
+    _, start, end = evidence_service.month_bounds(site.project, MONTH)
     check = evidence_chain.moved_away(
         session,
         project_id=site.project.id,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import zipfile
 from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
@@ -41,6 +43,14 @@ def test_inspector_links_and_downloads(client: TestClient, session: Session, wor
         )
     ).all()
     assert [v["format"] for v in views] == ["pdf", "xlsx"]
+    zip_url = f"/inspect/{a}/{PERIOD}/workers/{x}/evidence.zip"
+    assert zip_url in page.text
+    assert "证据包 ZIP" in page.text
+    r = client.get(zip_url)
+    assert r.status_code == 200, r.text
+    with zipfile.ZipFile(io.BytesIO(r.content)) as z:
+        assert {"manifest.json", "records.json", "verify_pack.py"} <= set(z.namelist())
+    assert client.get(f"/inspect/{a}/{PERIOD}/workers/{world.y.id}/evidence.zip").status_code == 404
     # Another project's worker, a bad format, a bad month: the usual 404 page.
     assert client.get(f"/inspect/{a}/{PERIOD}/workers/{world.y.id}/evidence.pdf").status_code == 404
     assert client.get(f"/inspect/{a}/{PERIOD}/workers/{x}/evidence.csv").status_code == 404
@@ -59,6 +69,13 @@ def test_worker_links_and_own_records_only(client: TestClient, world: World) -> 
     assert r.status_code == 200, r.text
     assert r.content.startswith(b"%PDF")
     assert client.get(f"{url}.xlsx").status_code == 200
+    assert f"{url}.zip" in page.text
+    r = client.get(f"{url}.zip")
+    assert r.status_code == 200, r.text
+    with zipfile.ZipFile(io.BytesIO(r.content)) as z:
+        manifest = json.loads(z.read("manifest.json"))
+    assert json.loads(manifest["body"])["worker"]["id"] == world.x.id
+    assert client.get(f"/me/evidence/{world.b.id}/{PERIOD}.zip").status_code == 404
     assert client.get(f"/me/evidence/{world.b.id}/{PERIOD}.pdf").status_code == 404
     assert client.get(f"{url}.txt").status_code == 404
 
@@ -73,6 +90,7 @@ def test_site_manager_links_this_and_last_month(client: TestClient, world: World
     for month in (this_month, last_month):
         url = f"/api/v1/projects/{a}/workers/{x}/evidence.pdf?month={month}"
         assert url in page.text
+        assert url.replace(".pdf?", ".zip?") in page.text
     r = client.get(f"/api/v1/projects/{a}/workers/{x}/evidence.pdf", params={"month": last_month})
     assert r.status_code == 200, r.text  # the API takes the page's session cookie
     assert r.content.startswith(b"%PDF")

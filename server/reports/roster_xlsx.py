@@ -9,7 +9,6 @@ landscape A4 fitted to the page width, header rows repeated on every printed pag
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from collections.abc import Sequence
 
@@ -20,7 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from models.enums import Direction
 from server.reports.cells import put
-from server.reports.sheet_style import a4_landscape
+from server.reports.sheet_style import a4_landscape, workbook_bytes
 from server.rosters import rules as roster_rules
 from server.rosters import service as roster_service
 
@@ -217,6 +216,4 @@ def month_workbook(roster: roster_service.MonthRoster, *, per_company: bool = Fa
 
 
 def month_xlsx(roster: roster_service.MonthRoster, *, per_company: bool = False) -> bytes:
-    buf = io.BytesIO()
-    month_workbook(roster, per_company=per_company).save(buf)
-    return buf.getvalue()
+    return workbook_bytes(month_workbook(roster, per_company=per_company))

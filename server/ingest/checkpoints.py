@@ -285,3 +285,30 @@ def month_summaries(
             key_fingerprint=key_fingerprint(d.public_key or ""),
         )
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class GateAnchor:
+    """What the monthly 考勤表 prints per gate, so the signed paper anchors the gate's key and
+    the month's seal outside the server's database."""
+
+    code: str
+    name: str
+    key_fingerprint: str  # "" while the gate has no key
+    last: LatestCheckpoint | None  # the month's newest checkpoint
+
+
+def month_anchors(session: Session, project_id: int, period: str) -> list[GateAnchor]:
+    devices = list(
+        session.scalars(select(Device).where(Device.project_id == project_id).order_by(Device.code))
+    )
+    month = month_summaries(session, devices, period)
+    return [
+        GateAnchor(
+            code=d.code,
+            name=d.name,
+            key_fingerprint=month[d.id].key_fingerprint if d.public_key else "",
+            last=month[d.id].last,
+        )
+        for d in devices
+    ]

@@ -242,7 +242,7 @@ class MonthCheckpoints:
     mismatched: int
     last: LatestCheckpoint | None  # the month's newest checkpoint, whatever its status
     unsealed: int  # records stored now after the gate's latest checkpoint (any month)
-    key_fingerprint: str
+    key_fingerprint: str  # "" while the gate has no key
 
     @property
     def total(self) -> int:
@@ -282,7 +282,7 @@ def month_summaries(
             mismatched=sum(r.status == MISMATCH for r in mine),
             last=LatestCheckpoint.of(mine[-1]) if mine else None,
             unsealed=max(0, d.highest_contiguous_seq - int(newest.get(d.id) or 0)),
-            key_fingerprint=key_fingerprint(d.public_key or ""),
+            key_fingerprint=key_fingerprint(d.public_key) if d.public_key else "",
         )
     return out
 
@@ -307,7 +307,7 @@ def month_anchors(session: Session, project_id: int, period: str) -> list[GateAn
         GateAnchor(
             code=d.code,
             name=d.name,
-            key_fingerprint=month[d.id].key_fingerprint if d.public_key else "",
+            key_fingerprint=month[d.id].key_fingerprint,
             last=month[d.id].last,
         )
         for d in devices

@@ -25,6 +25,10 @@ ANCHOR_MESSAGES: dict[str, tuple[str, str]] = {
         "verified {v} · pending {p} · mismatch {m}",
     ),
     "anchor.sealed_through": ("已封存至 #{seq}", "sealed through #{seq}"),
+    "anchor.mismatched": (
+        "本月 {n} 个检查点与库中记录不符",
+        "{n} checkpoints of the month do not match the stored records",
+    ),
     "anchor.month_none": ("本月无检查点", "no checkpoint this month"),
     "anchor.month_help": (
         "检查点是闸机自己对一段记录的签名封存;入库时已逐个与库中记录核对,本页直接读取核对"

@@ -8,8 +8,9 @@ records per worker in October 2026), then: every worker gets a registered bank c
 month is paid from the bank's 代发 file with the demo's kinds of faults (a few paid into
 another card, unpaid, underpaid, paid late); the month is reconciled. The gates carry a real
 public key, so a full chain verification (what the page did on every view before) costs what it
-costs on a real gate: a hash and a signature check per record. The clock is 2026-11-20, after
-the pay day.
+costs on a real gate: a hash and a signature check per record. Each gate has one verified day-end
+checkpoint per day of the month (gate_checkpoint), which the page's chain status reads. The
+clock is 2026-11-20, after the pay day.
 
 Timed: GET of the month page by a signed-in inspector (`--views` times after one warm-up),
 and resolving a finding (POST + the redirect back to the page, `--resolves` times). Prints
@@ -44,6 +45,7 @@ from server.auth import service as auth_service  # noqa: E402
 from server.config import Settings  # noqa: E402
 from server.db import migrate  # noqa: E402
 from server.db.session import make_engine, make_sessionmaker  # noqa: E402
+from server.ingest.models import GateCheckpoint  # noqa: E402
 from server.payroll.models import PayrollImport, PayrollLine  # noqa: E402
 from server.reconciliation import service as recon_service  # noqa: E402
 from server.reconciliation.models import Finding  # noqa: E402
@@ -71,6 +73,18 @@ def seed(url: str, workers: int, sheetless: bool = False) -> tuple[int, str]:
             project.settings = {"reconciliation": {"require_wage_sheet": False}}
         key = public_key_hex(new_private_key())
         s.execute(update(Device).where(Device.project_id == pid).values(public_key=key))
+        # One day-end checkpoint per gate and day, verified at ingest (gate_checkpoint), as the
+        # gates seal them: the page reads these, it does not re-verify the records.
+        for device_id in s.scalars(select(Device.id).where(Device.project_id == pid)):
+            for day in range(1, 32):
+                s.add(GateCheckpoint(
+                    device_id=device_id, project_id=pid, seq=day * 1000,
+                    from_seq=(day - 1) * 1000 + 1, to_seq=day * 1000 - 1, count=999,
+                    day=f"{PERIOD}-{day:02d}", reason="day_end", tip_hash="0" * 64,
+                    records_root="1" * 64, workers_root="2" * 64,
+                    prev_checkpoint_hash="0" * 64, hash=f"{day:064x}", status="verified",
+                    problems=[], received_at=NOW, verified_at=NOW,
+                ))  # fmt: skip
         wids = list(
             s.scalars(select(Assignment.worker_id).where(Assignment.project_id == pid).order_by(
                 Assignment.worker_id))

@@ -71,6 +71,23 @@ def load_or_create_key(path: Path) -> Ed25519PrivateKey:
     return key
 
 
+def gate_fingerprint(cfg: EdgeConfig) -> str | None:
+    """The gate key's fingerprint (models.device_auth.key_fingerprint), read, never created."""
+    from models.device_auth import key_fingerprint, load_private_key, public_key_hex
+
+    if not cfg.key_path.exists():
+        return None
+    return key_fingerprint(public_key_hex(load_private_key(cfg.key_path.read_bytes())))
+
+
+# Shown beside the fingerprint: the site keeps it outside the server, so a re-keyed gate shows.
+FINGERPRINT_ADVICE = (
+    "请抄下此指纹,并与班组长签字的月度考勤表上打印的指纹核对",
+    "write this fingerprint down and compare it with the one printed on the signed monthly "
+    "考勤表 (attendance sheet)",
+)
+
+
 def device_id(cfg: EdgeConfig) -> str:
     """The id the server gave at provisioning, else the configured code."""
     ident = cfg.data_dir / "device.json"
@@ -183,10 +200,17 @@ def provision(
     except SyncError as exc:
         raise EdgeConfigError(f"注册失败: {exc}", f"provisioning failed: {exc}") from exc
     (cfg.data_dir / "device.json").write_text(resp.model_dump_json(), encoding="utf-8")
+    from models.device_auth import key_fingerprint, public_key_hex
+
     console.print(
         f"已注册 / provisioned: device={resp.device_id} project={resp.project_id} "
         f"direction={resp.direction}"
     )
+    console.print(
+        f"闸机密钥指纹 / gate key fingerprint: {key_fingerprint(public_key_hex(key))}",
+        markup=False,
+    )
+    console.print(f"{FINGERPRINT_ADVICE[0]} / {FINGERPRINT_ADVICE[1]}", markup=False)
 
 
 @dataclass
@@ -293,13 +317,25 @@ def read_status(cfg: EdgeConfig) -> dict[str, Any]:
     """Status from the files alone, so it works while the agent runs (WAL readers never block)."""
     from edge.outbox import Outbox
 
-    out: dict[str, Any] = {"device": device_id(cfg), "data_dir": str(cfg.data_dir)}
+    out: dict[str, Any] = {
+        "device": device_id(cfg),
+        "data_dir": str(cfg.data_dir),
+        "key_fingerprint": gate_fingerprint(cfg),
+        "checkpoint": None,
+    }
     if not cfg.outbox_path.exists():
         out["outbox"] = None
         return out
     box = Outbox(cfg.outbox_path, device_id=device_id(cfg))
     try:
         st = box.stats()
+        cp_seq, cp_hash, unsealed = box.checkpoint_status()
+        # seq 0: no checkpoint sealed yet (the hash is then the genesis zeros)
+        out["checkpoint"] = {
+            "seq": cp_seq or None,
+            "hash": cp_hash if cp_seq else None,
+            "unsealed": unsealed,
+        }
         out["outbox"] = {
             "queue_depth": st.depth,
             "rejected": st.rejected,
@@ -346,7 +382,16 @@ def status(
     box = data.get("outbox") or {}
     sync = data.get("sync") or {}
     health = data.get("health") or {}
+    cp = data.get("checkpoint") or {}
+    last_cp = None
+    if cp.get("seq"):
+        last_cp = f"seq {cp['seq']} · {cp['hash'][:12]}…"
+    elif cp:
+        last_cp = "尚无 / none yet"
     rows = [
+        ("闸机密钥指纹 / gate key fingerprint", data.get("key_fingerprint")),
+        ("最后检查点 / last checkpoint", last_cp),
+        ("未封存记录 / records not yet sealed", cp.get("unsealed")),
         ("待上传 / queue depth", box.get("queue_depth")),
         ("最后序号 / last seq", box.get("last_seq")),
         ("已确认至 / acked through", box.get("acked_through")),
@@ -363,6 +408,8 @@ def status(
     for name, value in rows:
         table.add_row(name, "-" if value is None else str(value))
     console.print(table)
+    if data.get("key_fingerprint"):
+        console.print(f"{FINGERPRINT_ADVICE[0]} / {FINGERPRINT_ADVICE[1]}", markup=False)
     if sync.get("needs_operator"):
         raise typer.Exit(2)
 

@@ -20,6 +20,7 @@ from server import http_security
 from server.config import Settings
 from server.db.session import make_engine, make_sessionmaker
 from server.errors import SiteGateError
+from server.reports import key_line as report_key_line
 
 if TYPE_CHECKING:
     from server.anchors.digest import Issuer
@@ -199,6 +200,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.sessionmaker = make_sessionmaker(engine)
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # Reports made for a request print this app's signing key (server/reports/key_line.py).
+    app.add_middleware(report_key_line.SettingsMiddleware, settings=settings)
     http_security.install(app, settings)  # outermost: every answer, a 413 too, gets the headers
     include_routers(app)
     return app

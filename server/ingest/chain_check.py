@@ -27,9 +27,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.db.types import utcnow
-from server.ingest import repository
+from server.ingest import checkpoints, repository
 from server.ingest import service as ingest_service
 from server.ingest.ack_check import ACK_PROBLEM_TEXT, AckedState, StoredState, ack_problems
+from server.ingest.checkpoints import MonthCheckpoints
 from server.ingest.models import ChainBreak, ChainCheck
 from server.registry.models import Device
 
@@ -55,10 +56,13 @@ class GateChainState:
     acked_at: dt.datetime | None
     recorded_breaks: int  # breaks ingest met (chain_break)
     ack_problems: tuple[str, ...]  # kinds (ack_check.ACK_PROBLEM_TEXT)
+    # The month's device-signed checkpoints as ingest checked them (gate_states with a period)
+    checkpoints: MonthCheckpoints | None = None
 
     @property
     def intact(self) -> bool:
-        return not self.recorded_breaks and not self.ack_problems
+        mismatched = self.checkpoints is not None and self.checkpoints.mismatched > 0
+        return not self.recorded_breaks and not self.ack_problems and not mismatched
 
 
 def _ack_problems(session: Session, device: Device) -> list[str]:
@@ -71,8 +75,11 @@ def _ack_problems(session: Session, device: Device) -> list[str]:
     return [p.kind for p in ack_problems(acked, StoredState(count, top, at_high))]
 
 
-def gate_states(session: Session, project_id: int) -> list[GateChainState]:
-    """Every gate of the project, by ack state and recorded breaks: no record is re-hashed."""
+def gate_states(
+    session: Session, project_id: int, period: str | None = None
+) -> list[GateChainState]:
+    """Every gate of the project, by ack state and recorded breaks: no record is re-hashed.
+    With `period` (YYYY-MM), also the month's checkpoints by the status ingest gave each."""
     devices = list(
         session.scalars(select(Device).where(Device.project_id == project_id).order_by(Device.code))
     )
@@ -83,6 +90,7 @@ def gate_states(session: Session, project_id: int) -> list[GateChainState]:
             .group_by(ChainBreak.device_id)
         ).all()
     )
+    sealed = checkpoints.month_summaries(session, devices, period) if period else {}
     out: list[GateChainState] = []
     for d in devices:
         count, top, at_high = repository.stored_summary(session, d.id, d.highest_contiguous_seq)
@@ -99,6 +107,7 @@ def gate_states(session: Session, project_id: int) -> list[GateChainState]:
                 acked_at=d.acked_at,
                 recorded_breaks=int(breaks.get(d.id, 0)),
                 ack_problems=tuple(p.kind for p in problems),
+                checkpoints=sealed.get(d.id),
             )
         )
     return out

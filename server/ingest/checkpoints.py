@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import checkpoint as cp
@@ -168,6 +168,22 @@ def _previous_checkpoint_hash(session: Session, device_id: int, seq: int) -> str
 
 
 @dataclass(frozen=True, slots=True)
+class LatestCheckpoint:
+    """A gate's newest checkpoint whatever its status (the gates page, the 考勤表)."""
+
+    seq: int  # the checkpoint record's own seq
+    to_seq: int  # the last record it seals
+    day: str
+    status: str  # verified / pending / mismatch
+    hash: str
+    records_root: str
+
+    @classmethod
+    def of(cls, row: GateCheckpoint) -> LatestCheckpoint:
+        return cls(row.seq, row.to_seq, row.day, row.status, row.hash, row.records_root)
+
+
+@dataclass(frozen=True, slots=True)
 class GateCheckpoints:
     """One gate's checkpoints as ingest found them: what the inspector's page shows."""
 
@@ -180,6 +196,7 @@ class GateCheckpoints:
     last_at: dt.datetime | None
     key_fingerprint: str
     unsealed: int  # records stored after the latest checkpoint
+    latest: LatestCheckpoint | None = None  # the newest, verified or not
 
 
 def summaries(session: Session, devices: Iterable[Device]) -> dict[int, GateCheckpoints]:
@@ -210,6 +227,7 @@ def summaries(session: Session, devices: Iterable[Device]) -> dict[int, GateChec
             last_at=None if last is None else last.received_at,
             key_fingerprint=key_fingerprint(d.public_key or ""),
             unsealed=max(0, d.highest_contiguous_seq - sealed_to),
+            latest=LatestCheckpoint.of(mine[-1]) if mine else None,
         )
     return out
 
@@ -264,3 +282,85 @@ def month_seals(
             for r in mine[lo:hi]
         )
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class MonthCheckpoints:
+    """One gate's checkpoints of a month (by the day each seals) as ingest left them: the
+    inspector's chain status and the 考勤表's anchor, read without re-verifying a record."""
+
+    verified: int
+    pending: int
+    mismatched: int
+    last: LatestCheckpoint | None  # the month's newest checkpoint, whatever its status
+    unsealed: int  # records stored now after the gate's latest checkpoint (any month)
+    key_fingerprint: str  # "" while the gate has no key
+
+    @property
+    def total(self) -> int:
+        return self.verified + self.pending + self.mismatched
+
+
+def month_summaries(
+    session: Session, devices: Iterable[Device], period: str
+) -> dict[int, MonthCheckpoints]:
+    """Per device, its checkpoints whose day falls in `period` (YYYY-MM): a few rows a day."""
+    devices = list(devices)
+    if not devices:
+        return {}
+    ids = [d.id for d in devices]
+    rows = session.scalars(
+        select(GateCheckpoint)
+        .where(GateCheckpoint.device_id.in_(ids))
+        .where(GateCheckpoint.day.between(f"{period}-01", f"{period}-31"))
+        .order_by(GateCheckpoint.device_id, GateCheckpoint.seq)
+    ).all()
+    newest = dict(
+        session.execute(
+            select(GateCheckpoint.device_id, func.max(GateCheckpoint.seq))
+            .where(GateCheckpoint.device_id.in_(ids))
+            .group_by(GateCheckpoint.device_id)
+        ).all()
+    )
+    by: dict[int, list[GateCheckpoint]] = {}
+    for r in rows:
+        by.setdefault(r.device_id, []).append(r)
+    out: dict[int, MonthCheckpoints] = {}
+    for d in devices:
+        mine = by.get(d.id, [])
+        out[d.id] = MonthCheckpoints(
+            verified=sum(r.status == VERIFIED for r in mine),
+            pending=sum(r.status == PENDING for r in mine),
+            mismatched=sum(r.status == MISMATCH for r in mine),
+            last=LatestCheckpoint.of(mine[-1]) if mine else None,
+            unsealed=max(0, d.highest_contiguous_seq - int(newest.get(d.id) or 0)),
+            key_fingerprint=key_fingerprint(d.public_key) if d.public_key else "",
+        )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class GateAnchor:
+    """What the monthly 考勤表 prints per gate, so the signed paper anchors the gate's key and
+    the month's seal outside the server's database."""
+
+    code: str
+    name: str
+    key_fingerprint: str  # "" while the gate has no key
+    last: LatestCheckpoint | None  # the month's newest checkpoint
+
+
+def month_anchors(session: Session, project_id: int, period: str) -> list[GateAnchor]:
+    devices = list(
+        session.scalars(select(Device).where(Device.project_id == project_id).order_by(Device.code))
+    )
+    month = month_summaries(session, devices, period)
+    return [
+        GateAnchor(
+            code=d.code,
+            name=d.name,
+            key_fingerprint=month[d.id].key_fingerprint,
+            last=month[d.id].last,
+        )
+        for d in devices
+    ]

@@ -5,8 +5,6 @@ second sheet of the workers skipped and why. Every cell goes through server/repo
 
 from __future__ import annotations
 
-import io
-
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -15,6 +13,7 @@ from server.auth.rules import MIN_LENGTH
 from server.reports import sheet_style as style
 from server.reports.activation_pdf import local_time
 from server.reports.cells import put
+from server.reports.sheet_style import workbook_bytes
 
 HEADERS = (
     ("序号", "No."),
@@ -85,6 +84,4 @@ def activation_xlsx(issue: IssueResult) -> bytes:
     ws.title = "激活码 Codes"
     _codes_sheet(ws, issue)
     _skipped_sheet(wb.create_sheet("未发放 Skipped"), issue)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes(wb)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fpdf import FPDF, XPos, YPos
 from fpdf.enums import WrapMode
 
-from server.reports import cjk_font
+from server.reports import cjk_font, key_line
 
 FAMILY = "cjk"
 _FULL = "cjk-full"
@@ -40,6 +40,16 @@ class CjkPdf(FPDF):
             _add(self, _FULL, self._full_font)
         cmap = getattr(self.fonts[_FULL], "cmap", {})
         return _FULL if ord(char) in cmap else None
+
+    def _render_footer(self) -> None:
+        # Every page of every report, under the report's own footer (if it has one): the
+        # server's signing key, so a printed copy anchors it (server/reports/key_line.py).
+        super()._render_footer()
+        self.in_footer = True  # no page break while writing at the foot
+        self.set_xy(self.l_margin, self.h - 6)
+        self.set_font(FAMILY, size=6)
+        self.cell(self.w - self.l_margin - self.r_margin, 3.5, key_line.text(), align="C")
+        self.in_footer = False
 
 
 def add_cjk_font(pdf: CjkPdf, font: tuple[str, int]) -> None:

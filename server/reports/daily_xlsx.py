@@ -12,7 +12,6 @@ time zone (Excel has no zone: the zone is named in the project line). Masked ID 
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
@@ -23,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from models.enums import Direction
 from server.reports import sheet_style as style
 from server.reports.cells import put
+from server.reports.sheet_style import workbook_bytes
 from server.rosters import rules as roster_rules
 from server.rosters import service as roster_service
 
@@ -231,6 +231,4 @@ def daily_workbook(board: roster_service.DailyRoster, scope: str = "") -> Workbo
 
 
 def daily_xlsx(board: roster_service.DailyRoster, scope: str = "") -> bytes:
-    buf = io.BytesIO()
-    daily_workbook(board, scope).save(buf)
-    return buf.getvalue()
+    return workbook_bytes(daily_workbook(board, scope))

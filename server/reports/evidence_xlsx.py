@@ -3,7 +3,6 @@ its public key and fingerprint, the manual corrections apart, and how to re-veri
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Sequence
 
@@ -14,7 +13,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from server.ingest.evidence import WorkerEvidence
 from server.reports import evidence as layout
 from server.reports.cells import put
-from server.reports.sheet_style import column_headers
+from server.reports.sheet_style import column_headers, workbook_bytes
 
 EVENTS_SHEET = "记录 Events"
 SUMMARY_SHEET = "概要 Summary"
@@ -224,6 +223,4 @@ def evidence_xlsx(evidence: WorkerEvidence) -> bytes:
     for n, (zh_text, en_text) in enumerate(layout.HOW_TO_VERIFY, start=2):
         _put(how, n, (zh_text, en_text))
 
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)

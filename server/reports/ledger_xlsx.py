@@ -6,7 +6,6 @@ disbursement line of the bank's files, with totals. ID numbers, accounts and pho
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -18,6 +17,7 @@ from openpyxl.utils import get_column_letter
 from models.money import fen_to_yuan
 from server.payroll.service import LedgerEntry
 from server.reports.cells import put
+from server.reports.sheet_style import workbook_bytes
 from server.wages.ledger import LedgerRow
 
 STATUS_TEXT = {"success": "成功 success", "failed": "失败 failed", "returned": "退汇 returned"}
@@ -118,9 +118,7 @@ def ledger_xlsx(
     ws.print_title_rows = f"{header_row}:{header_row}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)
 
 
 _ART15: tuple[tuple[str, int], ...] = (

@@ -3,7 +3,6 @@ with expected / paid / difference, and the findings coloured red / orange / yell
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 
 from openpyxl import Workbook
@@ -13,7 +12,7 @@ from models.enums import WarningLevel
 from models.money import fen_to_yuan
 from server.reconciliation.service import ReconSummary
 from server.reports.cells import put
-from server.reports.sheet_style import column_headers
+from server.reports.sheet_style import column_headers, workbook_bytes
 
 LEVEL_TEXT = {
     WarningLevel.RED: "红色 red",
@@ -174,6 +173,4 @@ def reconciliation_xlsx(summary: ReconSummary) -> bytes:
             if col in (4, 5):
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
         f_ws.cell(row=i, column=1).fill = LEVEL_FILL[f.level]
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)

@@ -9,7 +9,6 @@ landscape A4 fitted to the page width, header rows repeated on every printed pag
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from collections.abc import Sequence
 
@@ -19,8 +18,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from models.enums import Direction
+from server.ingest.checkpoints import GateAnchor
 from server.reports.cells import put
-from server.reports.sheet_style import a4_landscape
+from server.reports.sheet_style import a4_landscape, workbook_bytes
 from server.rosters import rules as roster_rules
 from server.rosters import service as roster_service
 
@@ -34,6 +34,13 @@ LEGEND = (
     "图例 / legend: √ 全天 full day   ½ 半天 half day   ○ 缺勤 absent   "
     "! 异常(缺进/出场记录) anomaly (missing IN/OUT)   - 不在岗期间 not assigned   "
     "… 在场中 on site now;黄底 = 含补卡 yellow = rests on a correction"
+)
+
+GATES_NOTE = (
+    "请核对:上列密钥指纹应与各闸机自己显示的一致(sitegate edge status);签字的本表留存于"
+    "服务器之外,日后改写闸机记录或更换密钥都会与之不符。 / Check that each fingerprint above "
+    "matches the one the gate itself shows; kept outside the server, this signed sheet "
+    "contradicts a later rewrite of the gate records or a replaced key."
 )
 
 _THIN = Side(style="thin", color="999999")
@@ -66,11 +73,30 @@ def _direction_zh(d: Direction) -> str:
     return "进场 IN" if d is Direction.IN else "出场 OUT"
 
 
+def gate_lines(gates: Sequence[GateAnchor]) -> list[str]:
+    """Per gate: its code, key fingerprint and the month's last checkpoint (seq, day, records
+    root prefix). Printed above the signatures, the signed sheet anchors them."""
+    out = []
+    for g in gates:
+        key = g.key_fingerprint or "未注册 / not provisioned"
+        if g.last is None:
+            seal = "本月无检查点 / no checkpoint this month"
+        else:
+            seal = (
+                f"本月最后检查点 / last checkpoint: #{g.last.seq} {g.last.day}  "
+                f"记录树根 / records root: {g.last.records_root[:16]}…"
+            )
+        name = f" {g.name}" if g.name and g.name != g.code else ""
+        out.append(f"{g.code}{name}  密钥指纹 / key fingerprint: {key}  {seal}")
+    return out
+
+
 def _write_sheet(
     ws: Worksheet,
     roster: roster_service.MonthRoster,
     rows: Sequence[roster_service.RosterRow],
     company: str,
+    gates: Sequence[GateAnchor] = (),
 ) -> None:
     days = roster.days
     n_fixed, n_days = len(FIXED_HEADERS), len(days)
@@ -183,6 +209,14 @@ def _write_sheet(
         )
         row += 1
     row += 1
+    heading = f"闸机密钥与本月封存 / gate keys and the month's seal: {len(gates)}"
+    put(ws, row, 1, heading).font = Font(bold=True)
+    row += 1
+    for text in gate_lines(gates):
+        line(row, text)
+        row += 1
+    line(row, GATES_NOTE, height=30)
+    row += 2
     line(row, SIGNATURES, height=36)
     signature_row = row
 
@@ -198,7 +232,12 @@ def _write_sheet(
     a4_landscape(ws)
 
 
-def month_workbook(roster: roster_service.MonthRoster, *, per_company: bool = False) -> Workbook:
+def month_workbook(
+    roster: roster_service.MonthRoster,
+    *,
+    per_company: bool = False,
+    gates: Sequence[GateAnchor] = (),
+) -> Workbook:
     wb = Workbook()
     default = wb.active
     taken: set[str] = set()
@@ -208,15 +247,19 @@ def month_workbook(roster: roster_service.MonthRoster, *, per_company: bool = Fa
         for company_id, name in roster.companies():
             rows = [r for r in roster.rows if r.company_id == company_id]
             ws = wb.create_sheet(_sheet_name(name, taken))
-            _write_sheet(ws, roster, rows, name)
+            _write_sheet(ws, roster, rows, name, gates)
     else:
         ws = default if isinstance(default, Worksheet) else wb.create_sheet()
         ws.title = _sheet_name(f"{roster.period} 考勤表", taken)
-        _write_sheet(ws, roster, roster.rows, "全部 / all")
+        _write_sheet(ws, roster, roster.rows, "全部 / all", gates)
     return wb
 
 
-def month_xlsx(roster: roster_service.MonthRoster, *, per_company: bool = False) -> bytes:
-    buf = io.BytesIO()
-    month_workbook(roster, per_company=per_company).save(buf)
-    return buf.getvalue()
+def month_xlsx(
+    roster: roster_service.MonthRoster,
+    *,
+    per_company: bool = False,
+    gates: Sequence[GateAnchor] = (),
+) -> bytes:
+    """`gates`: checkpoints.month_anchors of the project and month (every caller passes them)."""
+    return workbook_bytes(month_workbook(roster, per_company=per_company, gates=gates))

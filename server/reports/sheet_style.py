@@ -3,13 +3,16 @@ header row, print setup. Layout stays in each report; this only paints cells."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 
+from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from server.reports import key_line
 from server.reports.cells import put
 
 THIN = Side(style="thin", color="999999")
@@ -109,3 +112,16 @@ def print_setup(
     end = ws.max_row if last_row is None else last_row
     if end >= header_row_no and last_col:
         ws.auto_filter.ref = f"A{header_row_no}:{get_column_letter(last_col)}{end}"
+
+
+def workbook_bytes(wb: Workbook) -> bytes:
+    """The finished file: every sheet's printed header names the server's signing key
+    (server/reports/key_line.py), a header and not a row, so an importable sheet stays so."""
+    line = key_line.text()
+    for ws in wb.worksheets:
+        ws.oddHeader.center.text = line
+        ws.evenHeader.center.text = line
+        ws.firstHeader.center.text = line
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -6,7 +6,6 @@ the disputes with their resolutions on a second sheet. Every cell goes through c
 from __future__ import annotations
 
 import datetime as dt
-import io
 from copy import copy
 from decimal import Decimal
 
@@ -28,6 +27,7 @@ from server.reports.sheet_style import (
     column_headers,
     merged_line,
     print_setup,
+    workbook_bytes,
 )
 
 LINES_SHEET = "工资支付表"
@@ -243,6 +243,4 @@ def wage_sheet_xlsx(doc: layout.SheetDoc, *, generated_at: dt.datetime) -> bytes
     _disputes_sheet(wb.create_sheet(DISPUTES_SHEET), doc)
     wb.properties.title = doc.title_line()
     wb.properties.creator = "SiteGate"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)

@@ -12,7 +12,6 @@ and loses their last digits.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,6 +25,7 @@ from models.money import Fen, fen_to_yuan
 from server.registry.importer import COLUMNS
 from server.reports import sheet_style as style
 from server.reports.cells import put
+from server.reports.sheet_style import workbook_bytes
 
 TEXT_COLUMNS = frozenset({"id_number", "phone", "bank_card", "card_uid"})
 DATE_COLUMNS = frozenset({"contract_signed_on", "safety_trained_on", "entered_on"})
@@ -158,6 +158,4 @@ def workers_workbook(export: WorkerExport) -> Workbook:
 
 
 def workers_xlsx(export: WorkerExport) -> bytes:
-    buf = io.BytesIO()
-    workers_workbook(export).save(buf)
-    return buf.getvalue()
+    return workbook_bytes(workers_workbook(export))

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from server.config import Settings
 from server.db.session import make_engine, make_sessionmaker, unit_of_work
 from server.errors import NotFoundError, ValidationFailedError
+from server.ingest import checkpoints
 from server.registry.models import Project
 from server.reports import cells, daily_xlsx, roster_csv, roster_xlsx
 from server.rosters import service as roster_service
@@ -169,6 +170,7 @@ def monthly_cmd(
         with unit_of_work(make_sessionmaker(engine)) as session:
             pid = _project_id(session, project)
             roster = roster_service.load_month(session, project_id=pid, period=month)
+            gates = checkpoints.month_anchors(session, pid, month)
     finally:
         engine.dispose()
 
@@ -192,7 +194,7 @@ def monthly_cmd(
         f"补卡 {len(roster.corrections)} 次 corrections"
     )
     if xlsx_file is not None:
-        xlsx_file.write_bytes(roster_xlsx.month_xlsx(roster, per_company=per_company))
+        xlsx_file.write_bytes(roster_xlsx.month_xlsx(roster, per_company=per_company, gates=gates))
         console.print(f"已写出 / written: {xlsx_file}")
     if csv_file is not None:
         csv_file.write_bytes(roster_csv.month_csv(roster))

@@ -30,6 +30,7 @@ from fastapi import APIRouter, Query, Response
 
 from server.auth.scope import Action, Resource
 from server.deps import CurrentUser, SessionDep, authorized
+from server.ingest import checkpoints
 from server.registry.models import Project
 from server.reports import daily_xlsx, roster_csv, roster_xlsx
 from server.rosters import service as roster_service
@@ -136,7 +137,11 @@ def get_monthly_xlsx(
 ) -> Response:
     roster = _month(session, project, month, company_id)
     return Response(
-        roster_xlsx.month_xlsx(roster, per_company=per_company),
+        roster_xlsx.month_xlsx(
+            roster,
+            per_company=per_company,
+            gates=checkpoints.month_anchors(session, project.id, month),
+        ),
         media_type=XLSX,
         headers={"Content-Disposition": _attachment(f"{roster.project_code}-{month}-考勤表.xlsx")},
     )

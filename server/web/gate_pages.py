@@ -29,6 +29,7 @@ from server.auth.models import User
 from server.auth.policy import may_enter
 from server.auth.scope import Action, Area, Resource
 from server.errors import SiteGateError
+from server.ingest import checkpoints
 from server.registry import schemas as registry_schemas
 from server.registry import service as registry_service
 from server.registry.models import Device, Project
@@ -159,6 +160,8 @@ def _list_page(
         gates=gates,
         skews=_skew_warnings(request, [g.device for g in gates]),
         breaks=queries.chain_break_counts(session, project.id),
+        # Each gate's key fingerprint and newest checkpoint as ingest checked it (issue 13).
+        anchors=checkpoints.summaries(session, [g.device for g in gates]),
         models={m.name: m for m in gate_models()},
         editable=editable,
         chain_link=chain_link,

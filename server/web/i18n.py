@@ -12,6 +12,7 @@ from typing import Literal
 from fastapi import Request
 
 from server import vocabulary
+from server.web.i18n_anchors import ANCHOR_MESSAGES
 from server.web.i18n_digest import DIGEST_MESSAGES
 from server.web.i18n_phone import PHONE_MESSAGES
 
@@ -1117,6 +1118,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
 MESSAGES.update(PHONE_MESSAGES)
 # The daily digests on the inspector's month page (issue 13).
 MESSAGES.update(DIGEST_MESSAGES)
+# The gates' key fingerprints and checkpoints on the gates and month pages (issue 13).
+MESSAGES.update(ANCHOR_MESSAGES)
 
 
 def lang_of(request: Request) -> Lang:

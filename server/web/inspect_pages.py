@@ -155,7 +155,7 @@ def _month_page(
         history=queries.finding_history(session, [f.id for f in summary.findings]),
         # What ingest and the checkpoints established (no record re-hashed on a view), and the
         # latest full re-check, run on demand in the background (server/ingest/chain_check.py).
-        chains=chain_check.gate_states(session, project.id),
+        chains=chain_check.gate_states(session, project.id, period),
         check=chain_check.latest(session, project.id),
         # The server-signed daily digests for the inspector's office to archive (Resource.DIGESTS,
         # which every role of this area reads).

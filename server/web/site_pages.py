@@ -24,6 +24,7 @@ from server.auth import scope
 from server.auth.scope import Action, Area, Resource
 from server.db.session import end_transaction
 from server.errors import SiteGateError
+from server.ingest import checkpoints
 from server.registry import importer as registry_importer
 from server.registry import schemas as registry_schemas
 from server.registry import service as registry_service
@@ -594,7 +595,11 @@ def month_export(
     """考勤表 in the customary layout (server/reports/roster_xlsx), one sheet or one per firm."""
     roster = _month(request, project, session, period)
     return download(
-        roster_xlsx.month_xlsx(roster, per_company=per_company),
+        roster_xlsx.month_xlsx(
+            roster,
+            per_company=per_company,
+            gates=checkpoints.month_anchors(session, project.id, roster.period),
+        ),
         XLSX,
         f"{roster.project_code}-{roster.period}-考勤表.xlsx",
     )

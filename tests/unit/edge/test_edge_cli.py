@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import stat
 from pathlib import Path
 
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
 from edge.cli import app, load_or_create_key
 from edge.config import load_config
+from edge.decision import Attempt
 from edge.outbox import Outbox
+from models.device_auth import key_fingerprint, public_key_hex
+from models.enums import CredentialKind, Direction, GateMode, GateResult
+from models.sync import ProvisionResponse
 
 runner = CliRunner()
 
@@ -61,6 +68,86 @@ class TestStatus:
         result = runner.invoke(app, ["status", "--config", str(write_config(tmp_path))])
         assert result.exit_code == 0, result.output
         assert "queue depth" in result.output
+
+
+def _attempt(at: dt.datetime) -> Attempt:
+    return Attempt(
+        at=at,
+        direction=Direction.IN,
+        mode=GateMode.CARD_AND_FACE,
+        result=GateResult.GRANTED,
+        credential=CredentialKind.IC_CARD,
+        credential_ref="A1B2C3D4",
+        worker_id=1,
+    )
+
+
+class TestAnchors:
+    """The gate shows its own key fingerprint and its last checkpoint (issue 13: an anchor the
+    server does not keep)."""
+
+    def _sealed(self, tmp_path: Path) -> tuple[Path, str, str]:
+        path = write_config(tmp_path)
+        cfg = load_config(path)
+        key = load_or_create_key(cfg.key_path)
+        at = dt.datetime(2026, 3, 17, 9, 0, tzinfo=dt.UTC)
+        with Outbox(cfg.outbox_path, device_id="GATE-A-IN", key=key) as box:
+            for i in range(3):
+                box.append(_attempt(at + dt.timedelta(minutes=i)))
+            sealed = box.checkpoint_now(at + dt.timedelta(minutes=5))
+            assert sealed is not None
+            for i in range(2):
+                box.append(_attempt(at + dt.timedelta(minutes=10 + i)))
+        return path, key_fingerprint(public_key_hex(key)), sealed.hash
+
+    def test_status_json_has_fingerprint_and_checkpoint(self, tmp_path: Path) -> None:
+        path, fp, cp_hash = self._sealed(tmp_path)
+        result = runner.invoke(app, ["status", "--config", str(path), "--json"])
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.output)
+        assert data["key_fingerprint"] == fp
+        assert data["checkpoint"] == {"seq": 4, "hash": cp_hash, "unsealed": 2}
+
+    def test_status_table_shows_them(self, tmp_path: Path) -> None:
+        path, fp, cp_hash = self._sealed(tmp_path)
+        result = runner.invoke(app, ["status", "--config", str(path)], terminal_width=200)
+        assert result.exit_code == 0, result.output
+        assert fp in result.output
+        assert "闸机密钥指纹" in result.output
+        assert "gate key fingerprint" in result.output
+        assert f"seq 4 · {cp_hash[:12]}…" in result.output
+        assert "未封存记录 / records not yet sealed" in result.output
+        assert "考勤表" in result.output
+
+    def test_status_before_any_key_or_checkpoint(self, tmp_path: Path) -> None:
+        path = write_config(tmp_path)
+        result = runner.invoke(app, ["status", "--config", str(path), "--json"])
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.output)
+        assert data["key_fingerprint"] is None  # status never creates the key
+        assert not load_config(path).key_path.exists()
+
+    def test_provision_prints_the_fingerprint_to_write_down(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        import edge.sync
+
+        seen: list[str] = []
+
+        def fake(url: str, code: str, key: Ed25519PrivateKey) -> ProvisionResponse:
+            seen.append(public_key_hex(key))
+            return ProvisionResponse(device_id="GATE-A-IN", project_id=1, direction="in")
+
+        monkeypatch.setattr(edge.sync, "provision", fake)
+        path = write_config(tmp_path)
+        result = runner.invoke(
+            app, ["provision", "--config", str(path), "--code", "ABCD-1234"], terminal_width=200
+        )
+        assert result.exit_code == 0, result.output
+        assert f"闸机密钥指纹 / gate key fingerprint: {key_fingerprint(seen[0])}" in result.output
+        assert "请抄下此指纹" in result.output
+        assert "write this fingerprint down" in result.output
+        assert "考勤表" in result.output
 
 
 class TestBuildDevicesFromGateProfile:

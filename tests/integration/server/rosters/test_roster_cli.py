@@ -50,8 +50,16 @@ def test_monthly_table_xlsx_and_csv(db: tuple[str, str], tmp_path: Path) -> None
     assert r.exit_code == 0, r.output
     assert "城南学校项目 2026年10月 考勤表" in r.output
     assert "赵一" in r.output
-    assert len(load_workbook(xlsx).sheetnames) == 2
+    wb = load_workbook(xlsx)
+    assert len(wb.sheetnames) == 2
     assert csv.read_bytes().startswith(b"\xef\xbb\xbf")
+    # the gate anchors (issue 13): the project's gate, without key or checkpoint in this seed
+    for ws in wb.worksheets:
+        texts = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
+        gate = next(t for t in texts if t.startswith("GATE-"))
+        assert "未注册 / not provisioned" in gate
+        assert "本月无检查点" in gate
+        assert ws.oddHeader.center.text.startswith("服务器签名密钥指纹 / server signing key: ")
 
 
 def test_daily(db: tuple[str, str], tmp_path: Path) -> None:

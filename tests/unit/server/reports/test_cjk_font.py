@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fpdf import FPDF
 
-from server.reports import cjk_font, payslip_pdf
+from server.reports import cjk_font, key_line, payslip_pdf
 from server.reports.cjk_pdf import FAMILY, CjkPdf, add_cjk_font
 
 RARE = "喆"  # a name character outside GB2312
@@ -49,7 +49,8 @@ def test_a_rare_character_prints_from_the_full_font(
 ) -> None:
     monkeypatch.setenv(cjk_font.CACHE_ENV, str(tmp_path))
     assert cjk_font.fast_font(font, start=False) is None  # nothing cached here yet
-    small = {ord(c) for c in f"工资条 张伟王{RARE}0123456789"} - {ord(RARE)}
+    # every page also prints the server key's line (key_line): the real copy holds it (GB2312)
+    small = {ord(c) for c in f"工资条 张伟王{RARE}0123456789{key_line.text()}"} - {ord(RARE)}
     copy = cjk_font.build_subset(font, cjk_font.subset_path(font), small)
     assert cjk_font.fast_font(font, start=False) == str(copy)
     assert copy.stat().st_size < 200_000

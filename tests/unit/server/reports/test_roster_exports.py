@@ -7,8 +7,10 @@ import io
 from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from models.enums import AssignmentStatus, Direction, WageKind
+from server.ingest.checkpoints import GateAnchor, LatestCheckpoint
 from server.reports import roster_csv, roster_xlsx
 from server.rosters import rules as roster_rules
 from server.rosters import service as roster_service
@@ -89,3 +91,54 @@ class TestMonthCsv:
         assert header.endswith("异常 Anomalies")
         assert first.split(",")[8] == "√"
         assert second.split(",")[9] == "½"
+
+
+class TestGateAnchors:
+    """The signed 考勤表 prints each gate's key fingerprint and the month's last checkpoint
+    (issue 13), above the signature lines and inside the print area."""
+
+    GATES = (
+        GateAnchor(
+            code="GATE-A-IN",
+            name="1号门 进",
+            key_fingerprint="0123456789abcdef",
+            last=LatestCheckpoint(
+                seq=812,
+                to_seq=811,
+                day="2026-10-31",
+                status="verified",
+                hash="9" * 64,
+                records_root="ab" * 32,
+            ),
+        ),
+        GateAnchor(code="GATE-B-OUT", name="", key_fingerprint="", last=None),
+    )
+
+    def _texts(self, ws: Worksheet) -> list[str]:
+        return [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
+
+    def test_each_gate_above_the_signatures(self) -> None:
+        wb = load_workbook(io.BytesIO(roster_xlsx.month_xlsx(_roster(), gates=self.GATES)))
+        ws = wb.active
+        assert ws is not None
+        texts = self._texts(ws)
+        first = next(t for t in texts if t.startswith("GATE-A-IN"))
+        assert "1号门 进" in first
+        assert "密钥指纹 / key fingerprint: 0123456789abcdef" in first
+        assert "#812 2026-10-31" in first
+        assert f"记录树根 / records root: {'ab' * 8}…" in first
+        second = next(t for t in texts if t.startswith("GATE-B-OUT"))
+        assert "未注册 / not provisioned" in second
+        assert "本月无检查点 / no checkpoint this month" in second
+        signature = next(t for t in texts if t.startswith("班组长签字"))
+        assert texts.index(first) < texts.index(signature)
+        assert any("sitegate edge status" in t for t in texts)
+        # printed: the print area runs to the signatures, past the gate lines
+        rows = {str(c.value): c.row for row in ws.iter_rows() for c in row if c.value is not None}
+        end = int(str(ws.print_area).rsplit("$", 1)[-1])
+        assert rows[first] < rows[signature] <= end
+
+    def test_every_company_sheet_has_them(self) -> None:
+        body = roster_xlsx.month_xlsx(_roster(), per_company=True, gates=self.GATES)
+        for ws in load_workbook(io.BytesIO(body)).worksheets:
+            assert any(t.startswith("GATE-A-IN") for t in self._texts(ws)), ws.title

@@ -39,6 +39,18 @@ _NOT_FOUND = ("考勤凭证", "attendance evidence")
 _SCOPE = [authorized(scope.Resource.EVIDENCE, not_found=_NOT_FOUND)]
 
 
+def _may_see(session: Session, user: User, project_id: int, worker_id: int) -> None:
+    """The pay slip's rule: admins, the project's managers and inspectors, the worker alone."""
+    scope.authorize(
+        session,
+        user,
+        scope.Resource.EVIDENCE,
+        project_id=project_id,
+        worker_id=worker_id,
+        not_found=_NOT_FOUND,
+    )
+
+
 def worker_evidence(
     session: Session,
     user: User,
@@ -49,14 +61,7 @@ def worker_evidence(
     settings: Settings | None = None,
 ) -> evidence_service.WorkerEvidence:
     """The evidence when the caller may see it (the pay slip's rule), audited as a view."""
-    scope.authorize(
-        session,
-        user,
-        scope.Resource.EVIDENCE,
-        project_id=project_id,
-        worker_id=worker_id,
-        not_found=_NOT_FOUND,
-    )
+    _may_see(session, user, project_id, worker_id)
     evidence = evidence_service.worker_month_evidence(
         session,
         project_id=project_id,
@@ -127,14 +132,7 @@ def evidence_pack(
     session: Session, user: User, project_id: int, worker_id: int, month: str, settings: Settings
 ) -> Response:
     """The worker-month evidence pack (server/evidence_pack) under the evidence's scope, audited."""
-    scope.authorize(
-        session,
-        user,
-        scope.Resource.EVIDENCE,
-        project_id=project_id,
-        worker_id=worker_id,
-        not_found=_NOT_FOUND,
-    )
+    _may_see(session, user, project_id, worker_id)
     year, mon = roster_service.parse_period(month)
     roster_period = f"{year:04d}-{mon:02d}"
     data, name = build_pack(

@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from edge.config import DeviceRef, EdgeConfig, EdgeConfigError, load_config
+from edge.config import DeviceRef, EdgeConfig, EdgeConfigError, GateSettings, load_config
 from models.enums import Direction
 
 if TYPE_CHECKING:
@@ -169,14 +169,19 @@ def build_devices(cfg: EdgeConfig) -> Devices:
 
 
 def build_matcher(cfg: EdgeConfig) -> Any:
+    return matcher_for(cfg.policy)
+
+
+def matcher_for(p: GateSettings) -> Any:
+    """The dlib matcher as this policy sets it (also what benchmarks/face_accuracy.py measures)."""
     from edge.face import FaceRecognitionMatcher
 
-    p = cfg.policy
     return FaceRecognitionMatcher(
         min_face_px=p.min_face_px,
         detect_max_side_px=p.detect_max_side_px,
         upsample=p.detect_upsample,
         model=p.encoding_model,
+        retry_upsample=p.detect_retry_upsample,
     )
 
 

@@ -47,7 +47,7 @@ class GateSettings(BaseModel):
         default=None, gt=0, lt=1.5, description="max 1:1 distance; empty = project policy"
     )
     face_threshold_1n: float | None = Field(
-        default=None, gt=0, lt=1.5, description="max 1:N distance; empty = 1:1 threshold"
+        default=None, gt=0, lt=1.5, description="max 1:N distance; empty = project policy"
     )
     face_margin: float | None = Field(
         default=None, ge=0, lt=1, description="1:N gap best vs second best; empty = project"
@@ -57,6 +57,9 @@ class GateSettings(BaseModel):
         default=320, ge=120, le=4000, description="frames are downscaled to this for detection"
     )
     detect_upsample: int = Field(default=0, ge=0, le=2)
+    detect_retry_upsample: int = Field(
+        default=1, ge=0, le=2, description="no face found: detect again upsampled (0 = off)"
+    )
     encoding_model: Literal["small", "large"] = "small"
     min_faces: int = Field(default=1, ge=1, le=10, description="matching samples needed")
     max_face_failures: int = Field(default=3, ge=1, le=20, description="failed samples → refuse")
@@ -153,7 +156,9 @@ class Thresholds:
 
 def thresholds(gate: GateSettings, project: GatePolicy) -> Thresholds:
     verify = gate.face_threshold if gate.face_threshold is not None else project.face_threshold
-    identify = gate.face_threshold_1n if gate.face_threshold_1n is not None else verify
+    identify = (
+        gate.face_threshold_1n if gate.face_threshold_1n is not None else project.face_threshold_1n
+    )
     margin = gate.face_margin if gate.face_margin is not None else project.face_margin
     return Thresholds(verify=verify, identify=identify, margin=margin)
 

@@ -133,13 +133,23 @@ class GatePolicySettings(_Section):
         help_en="Anyone younger than this is refused at the gate",
     )
     face_threshold: float = _f(
-        0.5,
+        0.55,
         "人脸比对阈值(距离上限)",
         "Face match threshold (max distance)",
         gt=0,
         lt=1.5,
         help_zh="数值越小越严格:人脸差距超过此值即不通过",
         help_en="Smaller is stricter: a face further than this from the enrolled one is refused",
+    )
+    face_threshold_1n: float = _f(
+        0.52,
+        "只刷脸(1:N)识别阈值(距离上限)",
+        "Face-only (1:N) threshold (max distance)",
+        gt=0,
+        lt=1.5,
+        help_zh="只刷脸时比对全体工人,须比刷证(1:1)更严格,以免认错人",
+        help_en="Face only searches every worker: keep it stricter than the card + face check, "
+        "so nobody is taken for someone else",
     )
     face_margin: float = _f(
         0.06,

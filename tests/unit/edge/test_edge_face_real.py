@@ -112,3 +112,12 @@ class TestMatching:
                 assert s.outcome is not FaceOutcome.MATCH or s.worker_id == wid  # never wrong
                 hits += s.outcome is FaceOutcome.MATCH
         assert hits >= 0.75 * sum(len(v) - 1 for v in enc.values())
+
+
+def test_a_face_the_first_pass_misses_is_found_by_the_upsampled_retry() -> None:
+    """At 320 px without upsampling HOG finds no face in this photo; the retry finds it."""
+    img = load(FACES / "Joe_Biden" / "biden.jpg")
+    assert FaceRecognitionMatcher(retry_upsample=0).probe(img).status is ProbeStatus.NO_FACE
+    probe = matcher().probe(img)
+    assert probe.status is ProbeStatus.OK
+    assert probe.retried

@@ -128,7 +128,7 @@ class TestUpdate:
             )
         ).one()
         assert audit.user_id == site.manager.id
-        assert audit.detail["gate_policy.face_threshold"] == [0.5, 0.45]
+        assert audit.detail["gate_policy.face_threshold"] == [0.55, 0.45]
         assert audit.detail["gate_policy.anti_passback"] == [False, True]
         assert audit.detail["roster.auto_close_at"] == ["20:00", "21:00"]
 
@@ -182,7 +182,7 @@ class TestGateDownload:
         first = gate.get("/api/v1/edge/roster", {"since": 0})
         assert first.status_code == 200, first.text
         held = first.json()["version"]
-        assert first.json()["policy"]["face_threshold"] == 0.5
+        assert first.json()["policy"]["face_threshold"] == 0.55
         r = client.patch(
             _url(site.project),
             json={"gate_policy": {"face_threshold": 0.42, "max_age_male": 0}},

@@ -47,7 +47,7 @@ class TestRead:
             assert f'id="section-{section}"' in html
         assert 'id="nav-settings"' in html
         assert "人脸比对阈值" in html
-        assert _input(html, "gate_policy.face_threshold") == "0.5"
+        assert _input(html, "gate_policy.face_threshold") == "0.55"
         assert _input(html, "roster.full_day_hours") == "4.0"
         assert 'id="settings-form"' in html
         assert "0 &lt; x &lt; 1.5" in html or "0 < x < 1.5" in html
@@ -118,7 +118,7 @@ class TestSave:
         audit = session.scalars(select(AuditLog).where(AuditLog.entity == "project_settings")).one()
         assert audit.user_id == world.manager_a.id
         assert audit.detail == {
-            "gate_policy.face_threshold": [0.5, 0.45],
+            "gate_policy.face_threshold": [0.55, 0.45],
             "gate_policy.anti_passback": [True, False],
             "roster.dedupe_window_s": [90, 60],
         }

@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from edge import face_backend
 from edge.config import DeviceRef, EdgeConfig, EdgeConfigError, GateSettings, load_config
 from models.enums import Direction
 
@@ -328,6 +329,7 @@ def read_status(cfg: EdgeConfig) -> dict[str, Any]:
         "key_fingerprint": gate_fingerprint(cfg),
         "checkpoint": None,
     }
+    out["face_engine"] = face_backend.expected()
     if not cfg.outbox_path.exists():
         out["outbox"] = None
         return out
@@ -396,6 +398,7 @@ def status(
     rows = [
         ("闸机密钥指纹 / gate key fingerprint", data.get("key_fingerprint")),
         ("最后检查点 / last checkpoint", last_cp),
+        ("人脸引擎 / face engine", data.get("face_engine")),
         ("未封存记录 / records not yet sealed", cp.get("unsealed")),
         ("待上传 / queue depth", box.get("queue_depth")),
         ("最后序号 / last seq", box.get("last_seq")),

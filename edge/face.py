@@ -7,6 +7,7 @@ Matching is plain NumPy over a (N, 128) float32 matrix: one mat-vec gives every 
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -21,6 +22,8 @@ from models.enums import DenyReason
 
 if TYPE_CHECKING:
     from models.roster import RosterEntry
+
+log = logging.getLogger(__name__)
 
 Vector = npt.NDArray[np.float32]
 ENCODING_DIM = 128
@@ -247,6 +250,10 @@ class FaceRecognitionMatcher:
         multiple_ratio: float = 0.6,
         retry_upsample: int = 1,
     ) -> None:
+        from edge import face_backend
+
+        self.backend = face_backend.describe()  # the BLAS build first, when installed
+        log.info("face engine: %s", self.backend.text())
         import face_recognition  # heavy: dlib models load here
 
         self._fr = face_recognition

@@ -192,6 +192,9 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     args = ap.parse_args()
 
+    from edge import face_backend
+
+    face_backend.activate()  # before face_recognition imports dlib: the BLAS build if installed
     import face_recognition as fr
     import numpy as np
 

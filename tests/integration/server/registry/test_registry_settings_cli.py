@@ -66,7 +66,7 @@ class TestSettingsCli:
             "--set", "gate_policy.anti_passback=false",
         )  # fmt: skip
         assert code == 0, out
-        assert "gate_policy.face_threshold: 0.5 → 0.45" in out
+        assert "gate_policy.face_threshold: 0.55 → 0.45" in out
         policy, settings, version, audits = _project(url)
         assert policy == {"face_threshold": 0.45, "anti_passback": False}
         assert settings["roster"] == {"full_day_hours": 5.0}

@@ -58,11 +58,12 @@ class TestDefaults:
     def test_every_field_has_labels(self) -> None:
         out = ps.settings_out(_project())
         rows = [r for s in out.sections for r in s.settings]
-        assert len(rows) == 11 + 8 + 6 + 2  # recon: + confirmed_red_below, require_wage_sheet
+        # gate: + face_threshold_1n; recon: + confirmed_red_below, require_wage_sheet
+        assert len(rows) == 12 + 8 + 6 + 2
         assert all(r.label_zh and r.label_en for r in rows)
         assert not any(r.overridden for r in rows)
         face = next(r for r in rows if r.key == "gate_policy.face_threshold")
-        assert (face.value, face.default, face.bounds) == (0.5, 0.5, "0 < x < 1.5")
+        assert (face.value, face.default, face.bounds) == (0.55, 0.55, "0 < x < 1.5")
 
 
 class TestPatch:
@@ -103,7 +104,7 @@ class TestPatch:
         assert applied.overrides["roster"] == {"full_day_hours": 5, "night_shift_from": "19:30"}
         assert applied.overrides["reconciliation"] == {"underpaid_tolerance": 0.1}
         assert applied.changes == {
-            "gate_policy.face_threshold": [0.4, 0.5],
+            "gate_policy.face_threshold": [0.4, 0.55],
             "gate_policy.min_age": [18, 20],
             "roster.night_shift_from": ["18:00", "19:30"],
             "reconciliation.underpaid_tolerance": [0.05, 0.1],
@@ -131,7 +132,7 @@ class TestStored:
         project = _project(gate_policy={"face_threshold": 9, "unknown_key": 1})
         out = ps.settings_out(project)
         face = next(r for s in out.sections for r in s.settings if r.name == "face_threshold")
-        assert (face.value, face.invalid_stored, face.overridden) == (0.5, True, False)
+        assert (face.value, face.invalid_stored, face.overridden) == (0.55, True, False)
 
     def test_wire_policy_maps_zero_age_to_no_limit(self) -> None:
         policy = ps.wire_gate_policy(

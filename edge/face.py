@@ -1,8 +1,7 @@
 """Face matching: detection + encoding behind a Protocol, NumPy 1:1 / 1:N, and PURE consensus.
 
 The dlib models run in `FaceRecognitionMatcher` (imported lazily: `sitegate --help` stays fast).
-Matching is plain NumPy over a (N, 128) float32 matrix: one mat-vec gives every distance, so
-1:N over 10,000 templates costs well under a millisecond instead of a Python loop.
+Matching is plain NumPy: 1:1 here, 1:N over a whole project in edge/face_index.py.
 """
 
 from __future__ import annotations
@@ -10,18 +9,15 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from models.enums import DenyReason
-
-if TYPE_CHECKING:
-    from models.roster import RosterEntry
 
 log = logging.getLogger(__name__)
 
@@ -113,63 +109,6 @@ def verify(
     dist = float(np.sqrt(np.min(np.sum((mat - encoding) ** 2, axis=1))))
     outcome = FaceOutcome.MATCH if dist <= threshold else FaceOutcome.MISMATCH
     return FaceSample(outcome, worker_id=worker_id, distance=dist)
-
-
-class TemplateIndex:
-    """All templates of a project in one float32 matrix for vectorised 1:N.
-
-    Distances use |t|² + |e|² − 2·t·e with the template norms precomputed, so a probe costs one
-    mat-vec. The runner-up must be a *different* worker: several templates of the same person
-    are not ambiguity.
-    """
-
-    def __init__(self, matrix: Vector, worker_ids: npt.NDArray[np.int64]) -> None:
-        self.matrix = np.ascontiguousarray(matrix, dtype=np.float32).reshape(-1, ENCODING_DIM)
-        self.worker_ids = np.asarray(worker_ids, dtype=np.int64)
-        if self.matrix.shape[0] != self.worker_ids.shape[0]:
-            raise ValueError("one worker id per template")
-        self._sq_norms = np.einsum("ij,ij->i", self.matrix, self.matrix)
-
-    @classmethod
-    def from_pairs(cls, pairs: Iterable[tuple[int, Sequence[float]]]) -> TemplateIndex:
-        ids: list[int] = []
-        rows: list[Vector] = []
-        for worker_id, template in pairs:
-            ids.append(worker_id)
-            rows.append(as_vector(template))
-        matrix = np.stack(rows) if rows else np.zeros((0, ENCODING_DIM), dtype=np.float32)
-        return cls(matrix, np.asarray(ids, dtype=np.int64))
-
-    @classmethod
-    def from_entries(cls, entries: Iterable[RosterEntry]) -> TemplateIndex:
-        return cls.from_pairs(
-            (e.worker_id, t) for e in entries if not e.face_opt_out for t in e.face_templates
-        )
-
-    def __len__(self) -> int:
-        return int(self.matrix.shape[0])
-
-    def distances(self, encoding: Vector) -> npt.NDArray[np.float32]:
-        sq = self._sq_norms + np.float32(encoding @ encoding) - 2.0 * (self.matrix @ encoding)
-        out: npt.NDArray[np.float32] = np.sqrt(np.maximum(sq, 0.0))
-        return out
-
-    def identify(self, encoding: Vector, threshold: float, margin: float) -> FaceSample:
-        """1:N: the single best worker within the threshold, clear of the runner-up by margin."""
-        if len(self) == 0:
-            return FaceSample(FaceOutcome.MISMATCH)
-        dist = self.distances(encoding)
-        best = int(np.argmin(dist))
-        best_d = float(dist[best])
-        worker = int(self.worker_ids[best])
-        others = dist[self.worker_ids != worker]
-        second_d = float(others.min()) if others.size else math.inf
-        second = None if math.isinf(second_d) else second_d
-        if best_d > threshold:
-            return FaceSample(FaceOutcome.MISMATCH, distance=best_d, second_distance=second)
-        if second_d - best_d < margin:
-            return FaceSample(FaceOutcome.AMBIGUOUS, distance=best_d, second_distance=second)
-        return FaceSample(FaceOutcome.MATCH, worker, best_d, second)
 
 
 # --- consensus (PURE) -------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import TypeAdapter
 
-from edge.face import TemplateIndex
+from edge.face_index import TemplateIndex
 from edge.outbox import connect
 from models.enums import AssignmentStatus
 from models.roster import Confirmer, GatePolicy, RosterEntry

@@ -8,12 +8,12 @@ import pytest
 from edge.face import (
     FaceOutcome,
     FaceSample,
-    TemplateIndex,
     as_vector,
     consensus,
     timeout_reason,
     verify,
 )
+from edge.face_index import TemplateIndex
 from models.enums import DenyReason
 
 

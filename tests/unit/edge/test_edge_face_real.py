@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edge.face import FaceOutcome, FaceRecognitionMatcher, ProbeStatus, TemplateIndex, verify
+from edge.face import FaceOutcome, FaceRecognitionMatcher, ProbeStatus, verify
+from edge.face_index import TemplateIndex
 
 FACES = Path(__file__).resolve().parents[3].parent / "shared" / "testdata" / "faces"
 LFW = [

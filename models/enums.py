@@ -60,6 +60,10 @@ class DenyReason(StrEnum):
     FACE_MISMATCH = "face_mismatch"
     FACE_AMBIGUOUS = "face_ambiguous"
     FACE_TIMEOUT = "face_timeout"
+    # Presentation-attack check (GatePolicy.liveness): the live-person challenge was answered
+    # wrongly (or by a flat picture), or not answered in time. Both offer the confirmation lane.
+    LIVENESS_FAILED = "liveness_failed"
+    LIVENESS_TIMEOUT = "liveness_timeout"
     ANTI_PASSBACK = "anti_passback"
     OUTSIDE_HOURS = "outside_hours"
     DEVICE_FAULT = "device_fault"
@@ -86,6 +90,8 @@ DENY_REASON_TEXT: dict[DenyReason, tuple[str, str]] = {
     DenyReason.FACE_MISMATCH: ("人证不符", "face does not match"),
     DenyReason.FACE_AMBIGUOUS: ("人脸无法唯一识别", "face not uniquely identified"),
     DenyReason.FACE_TIMEOUT: ("人脸识别超时", "face check timed out"),
+    DenyReason.LIVENESS_FAILED: ("活体检测未通过", "live-person check failed"),
+    DenyReason.LIVENESS_TIMEOUT: ("活体检测超时,请按提示眨眼或转头", "live-person check timed out"),
     DenyReason.ANTI_PASSBACK: ("重复进入(防潜回)", "already inside (anti-passback)"),
     DenyReason.OUTSIDE_HOURS: ("不在允许通行时段", "outside permitted hours"),
     DenyReason.DEVICE_FAULT: ("设备故障", "device fault"),
@@ -136,3 +142,24 @@ class DeviceKind(StrEnum):
     IC_CARD_READER = "ic_card_reader"
     RELAY = "relay"
     CAMERA = "camera"
+
+
+class LivenessResult(StrEnum):
+    """The live-person (presentation-attack) check of one attempt, sealed in its record."""
+
+    PASSED = "passed"  # the random challenge (blink, or a head turn) was answered
+    FAILED = "failed"  # answered wrongly, or the face moved like a flat picture
+    TIMEOUT = "timeout"  # not answered while the attempt lasted
+
+
+LIVENESS_RESULT_TEXT: dict[LivenessResult, tuple[str, str]] = {
+    LivenessResult.PASSED: ("活体通过", "live person"),
+    LivenessResult.FAILED: ("活体未通过", "live-person check failed"),
+    LivenessResult.TIMEOUT: ("活体未完成", "live-person check not answered"),
+}
+
+
+class LivenessPolicy(StrEnum):
+    OFF = "off"  # no check
+    LOG = "log"  # checked and sealed in the record, never refuses
+    REQUIRE = "require"  # a face pass needs the challenge answered

@@ -26,6 +26,7 @@ from models.enums import (
     Direction,
     GateMode,
     GateResult,
+    LivenessResult,
     RecordPurpose,
 )
 
@@ -72,6 +73,11 @@ class GateEventBody(BaseModel):
         description="on a checkpoint record: the device's seal over the records since its "
         "previous checkpoint (models.checkpoint)",
     )
+    liveness: LivenessResult | None = Field(
+        default=None,
+        description="the live-person check of a face attempt where the project asks for one "
+        "(GatePolicy.liveness log or require): passed, failed or timeout; None when not checked",
+    )
     prev_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
 
     @field_validator("face_score")
@@ -97,7 +103,7 @@ def _utc_text(value: dt.datetime) -> str:
 
 # Fields added after the first gates shipped: left out of the canonical form while None, so
 # every record sealed before they existed keeps its hash.
-OPTIONAL_FIELDS = frozenset({"voids_seq", "purpose", "subject_hash", "checkpoint"})
+OPTIONAL_FIELDS = frozenset({"voids_seq", "purpose", "subject_hash", "checkpoint", "liveness"})
 
 
 def canonical_bytes(fields: dict[str, Any]) -> bytes:

@@ -28,6 +28,7 @@ from models.enums import (
     Direction,
     GateMode,
     GateResult,
+    LivenessResult,
     RecordPurpose,
 )
 from server.db.base import Base, BigId, IdMixin
@@ -80,6 +81,10 @@ class GateEventRow(IdMixin, Base):
     subject_hash: Mapped[str | None] = mapped_column(String(64))
     # Hashed: on a checkpoint record, the device's seal (models.checkpoint.Checkpoint fields).
     checkpoint: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Hashed: the live-person check of a face attempt (passed / failed / timeout), or NULL.
+    liveness: Mapped[LivenessResult | None] = mapped_column(
+        str_enum(LivenessResult, "liveness_result")
+    )
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str] = mapped_column(String(128))
@@ -174,9 +179,10 @@ ENUM_TYPES: dict[str, type[StrEnum]] = {
     "result": GateResult,
     "reason": DenyReason,
     "purpose": RecordPurpose,
+    "liveness": LivenessResult,
 }
 ENUM_COLUMNS = tuple(ENUM_TYPES)
-NULLABLE_ENUM_COLUMNS = ("credential", "reason", "purpose")
+NULLABLE_ENUM_COLUMNS = ("credential", "reason", "purpose", "liveness")
 
 E = TypeVar("E", bound=StrEnum)
 

@@ -156,6 +156,7 @@ _PG_ARRAY_TYPES = {
     "purpose": "varchar[]",
     "subject_hash": "varchar[]",
     "checkpoint": "json[]",  # sent as JSON text
+    "liveness": "varchar[]",
     "prev_hash": "varchar[]",
     "hash": "varchar[]",
     "signature": "varchar[]",

@@ -261,6 +261,7 @@ def _row(
         "purpose": event.purpose,
         "subject_hash": event.subject_hash,
         "checkpoint": None if event.checkpoint is None else event.checkpoint.fields(),
+        "liveness": event.liveness,
         "prev_hash": event.prev_hash,
         "hash": event.hash,
         "signature": event.signature,

@@ -34,13 +34,14 @@ HOW_TO_VERIFY: tuple[tuple[str, str], ...] = (
         "1. 规范文本:记录各字段(event_id, device_id=闸机编号, seq, device_time 为 UTC 带微秒"
         " 如 2026-05-01T07:31:00.000000Z, direction, mode, credential, credential_ref, "
         "worker_id, result, reason, face_score 保留四位小数, prev_hash;仅在有值时另含 "
-        "voids_seq、purpose、subject_hash 与 checkpoint)按键名排序、无空格的 JSON,UTF-8 编码。"
+        "voids_seq、purpose、subject_hash、checkpoint 与 liveness)"
+        "按键名排序、无空格的 JSON,UTF-8 编码。"
         "即表中「规范文本」一列。",
         "1. Canonical bytes: the record's fields (event_id, device_id = gate code, seq, "
         "device_time in UTC with microseconds e.g. 2026-05-01T07:31:00.000000Z, direction, "
         "mode, credential, credential_ref, worker_id, result, reason, face_score to four "
-        "decimals, prev_hash; and voids_seq, purpose, subject_hash and checkpoint only where "
-        "set) as JSON with sorted keys and no spaces, UTF-8: the 'canonical bytes' column.",
+        "decimals, prev_hash; and voids_seq, purpose, subject_hash, checkpoint and liveness only "
+        "where set) as JSON with sorted keys and no spaces, UTF-8: the 'canonical bytes' column.",
     ),
     (
         "2. 哈希:hash = SHA-256( prev_hash 的 32 字节 + 规范文本字节 ),以 64 位十六进制表示,"

@@ -58,8 +58,22 @@ _PIN_RE = re.compile(r"[A-Za-z0-9]{1,24}")
 _BASE64_RE = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 
 
+_HEX_CARD_RE = re.compile(r"\[([0-9A-Fa-f]{8})\]")
+
+
 def check_pin(pin: str) -> str:
     return text.check_token("PIN", pin, _PIN_RE)
+
+
+def card_number(card: str) -> str:
+    """A Card= value as the decimal number printed on the card. The document allows two forms:
+    the number itself, or `[%02x%02x%02x%02x]` with the four bytes least significant first
+    (123456789 -> `[15CD5B07]`). Anything else is returned stripped, unchanged."""
+    card = card.strip()
+    match = _HEX_CARD_RE.fullmatch(card)
+    if match:
+        return str(int.from_bytes(bytes.fromhex(match.group(1)), "little"))
+    return str(int(card)) if card.isascii() and card.isdigit() else card
 
 
 @dataclass(frozen=True)

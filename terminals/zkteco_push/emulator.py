@@ -122,7 +122,7 @@ class ZkPushTerminal:
         self.encoding = encoding
         self.options: protocol.ServerOptions | None = None
         self.last_error: str | None = None
-        self.posts = 0  # upload POSTs that left the terminal, re-sends included
+        self.posts = 0  # upload POSTs attempted, re-sends included
         self._clock = clock
         self._http = httpx.Client(
             base_url=base_url,
@@ -241,6 +241,11 @@ class ZkPushTerminal:
                 except protocol.ZkProtocolError as exc:
                     # No id to answer to: a real terminal drops the line.
                     self.last_error = f"command: {exc}"
+                    continue
+                try:  # an id that cannot be echoed back (e.g. holds "&") is not executed either
+                    cmd.format_command_result(issued.cmd_id, 0, cmd.result_cmd(issued.command))
+                except protocol.ZkProtocolError as exc:
+                    self.last_error = f"command {issued.cmd_id[:20]!r}: {exc}"
                     continue
                 code = self._execute(issued)
                 executed.append(
@@ -362,7 +367,11 @@ class ZkPushTerminal:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.step()
+            try:
+                self.step()
+            except Exception as exc:  # a bug must not silently end the loop: log, back off
+                log.exception("zk-push terminal %s: step failed", self.sn)
+                self.last_error = f"step: {exc}"
             options = self.options
             wait = self.poll_interval
             if wait is None:

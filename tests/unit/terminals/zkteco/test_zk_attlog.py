@@ -87,7 +87,7 @@ class TestFormatAttlog:
         assert zk.format_attlog(lines) == DOC_BODY
 
     def test_face_and_card_defaults(self) -> None:
-        face = zk.attlog_line("7", wall(2026, 3, 2, 7, 30, 0, 999))
+        face = zk.attlog_line("7", wall(2026, 3, 2, 7, 30, 0).replace(microsecond=999))
         card = zk.attlog_line("7", wall(2026, 3, 2, 17, 0), status=1, verify=zk.VERIFY_CARD)
         assert face.raw == "7\t2026-03-02 07:30:00\t0\t15\t0\t0\t0"
         assert face.time == wall(2026, 3, 2, 7, 30, 0)

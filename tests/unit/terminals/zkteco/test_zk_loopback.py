@@ -125,6 +125,19 @@ class TestCommands:
         result = iclock.app.results[cmd_id]
         assert (result.return_code, result.cmd) == (code, zk.result_cmd(command))
 
+    def test_garbage_and_unechoable_lines_are_dropped(
+        self, iclock: IclockTestServer, terminal: ZkPushTerminal
+    ) -> None:
+        cmd_id = iclock.app.queue(SN, zk.UpdateUser("1", "x"))
+        iclock.app.raw_command_lines = [
+            "DATA UPDATE USERINFO PIN=2",  # no C:<id>: prefix
+            "C:7&Return=0:DATA DELETE USERINFO PIN=1",  # its id would forge a second result
+        ]
+        (result,) = terminal.poll_commands()
+        assert result.cmd_id == cmd_id
+        assert list(iclock.app.results) == [cmd_id]
+        assert sorted(terminal.users) == ["1"]
+
     def test_results_are_posted_again_after_a_failure(
         self, iclock: IclockTestServer, terminal: ZkPushTerminal
     ) -> None:

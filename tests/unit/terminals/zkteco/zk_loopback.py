@@ -20,9 +20,11 @@ from urllib.parse import parse_qsl, urlsplit
 from terminals.zkteco_push import protocol as zk
 
 
-def wall(*parts: int) -> datetime:
+def wall(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
     """Device-local wall time. The PUSH protocol carries no zone, so these are naive on purpose."""
-    return datetime(*parts)  # noqa: DTZ001
+    return datetime(year, month, day, hour, minute, second)  # noqa: DTZ001
 
 
 SN = "ZKTEST0001"
@@ -49,6 +51,7 @@ class IclockApp:
     refuse_uploads: int = 0  # answer the next N table posts with an error text
     force_attlog_stamp: str | None = None  # e.g. "0": ask terminals to upload everything again
     fail_devicecmd: int = 0  # answer the next N result posts with HTTP 500, storing nothing
+    raw_command_lines: list[str] = field(default_factory=list)  # sent verbatim after the queue
     registrations: list[zk.IclockQuery] = field(default_factory=list)
     attlog: dict[str, dict[str, zk.AttLogLine]] = field(default_factory=lambda: defaultdict(dict))
     attlog_posts: list[AttlogPost] = field(default_factory=list)
@@ -142,6 +145,9 @@ class IclockApp:
         batch = self.queued.pop(sn, [])
         for cmd_id, command in batch:
             self.issued[cmd_id] = command
+        raw, self.raw_command_lines = self.raw_command_lines, []
+        if raw:
+            return "\n".join([zk.format_commands(batch), *raw] if batch else raw)
         return zk.format_commands(batch)
 
     def _results(self, body: str) -> str:

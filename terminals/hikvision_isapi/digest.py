@@ -35,6 +35,22 @@ def _md5(text: str) -> str:
     return hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
+def digest_response(
+    username: str,
+    realm: str,
+    password: str,
+    method: str,
+    uri: str,
+    nonce: str,
+    nc: str,
+    cnonce: str,
+) -> str:
+    """The qop=auth `response` value of RFC 2617 section 3.2.2.1."""
+    ha1 = _md5(f"{username}:{realm}:{password}")
+    ha2 = _md5(f"{method}:{uri}")
+    return _md5(f"{ha1}:{nonce}:{nc}:{cnonce}:auth:{ha2}")
+
+
 def parse_authorization(header: str) -> dict[str, str] | None:
     scheme, _, rest = header.strip().partition(" ")
     if scheme.lower() != "digest":
@@ -104,9 +120,9 @@ class DigestVerifier:
             nc = int(nc_text, 16)
         except ValueError:
             return DigestResult.BAD
-        ha1 = _md5(f"{self.username}:{self.realm}:{self.password}")
-        ha2 = _md5(f"{method}:{uri}")
-        expected = _md5(f"{ha1}:{nonce}:{nc_text}:{cnonce}:auth:{ha2}")
+        expected = digest_response(
+            self.username, self.realm, self.password, method, uri, nonce, nc_text, cnonce
+        )
         if not hmac.compare_digest(expected, p.get("response", "")):
             return DigestResult.BAD
         # Only a correct hash may learn that its nonce is merely old.

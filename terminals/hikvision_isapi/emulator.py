@@ -112,7 +112,9 @@ class IsapiTerminalEmulator:
         server.block_on_close = True  # close() joins every request thread
         self._server = server
         self.state.port_no = int(server.server_address[1])
-        self._thread = threading.Thread(target=server.serve_forever, name="isapi-emulator")
+        self._thread = threading.Thread(
+            target=server.serve_forever, args=(0.05,), name="isapi-emulator"
+        )  # a short poll so close() returns at once
         self._thread.start()
         return self
 

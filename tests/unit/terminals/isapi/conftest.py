@@ -57,7 +57,7 @@ def receiver() -> Iterator[Receiver]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = False
     box.append(Receiver(url=f"http://127.0.0.1:{server.server_address[1]}/isapi/events"))
-    thread = threading.Thread(target=server.serve_forever, name="test-receiver")
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="test-receiver")
     thread.start()
     try:
         yield box[0]

@@ -184,6 +184,8 @@ class IsapiClient:
         """The terminal's access events with `start <= time <= end` (aware datetimes), oldest
         first, paged by what the terminal actually returns (it may cap `page_size`).
         `begin_serial` narrows to serials >= it (newer firmware only)."""
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("iter_events 需要带时区的时间 / iter_events needs aware datetimes")
         search_id = uuid.uuid4().hex
         position = 0
         while True:

@@ -85,7 +85,9 @@ class IsapiTerminalEmulator:
         self.duplicate_push: SerialPredicate | None = None
         self.clock_skew = timedelta(0)
         self.reject: Rejecter | None = None
-        self.pushed: list[tuple[int, int | str]] = []  # (serial, HTTP status or error text)
+        self.pushed: list[
+            tuple[int, int | str]
+        ] = []  # (serial or 0 for heartbeats, HTTP status or error)
         self._pusher: httpx.Client | None = None
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -94,6 +96,7 @@ class IsapiTerminalEmulator:
 
     @property
     def max_results_cap(self) -> int:
+        """Most results a search page returns, whatever maxResults asks (settable)."""
         return self.state.max_results_cap
 
     @max_results_cap.setter
@@ -156,6 +159,8 @@ class IsapiTerminalEmulator:
     ) -> AcsEventPush:
         """Someone shows a face (or a card) at `at` (true time; the log gets it plus the skew).
         Returns the logged event, after pushing it unless offline."""
+        if card_no is None and not face:
+            raise ValueError("present() needs a face or a card")
         when = (at if at is not None else datetime.now(self.state.tz)) + self.clock_skew
         minor, user, mode = self.state.decide(employee_no, card_no, face)
         event = self.state.append_event(
@@ -172,6 +177,16 @@ class IsapiTerminalEmulator:
         self._push(event)
         return event
 
+    def heartbeat(self) -> None:
+        """Push a `heartBeat` event, as terminals do every `heartbeat` seconds (not logged)."""
+        beat = AcsEventPush(
+            ip_address=self.state.ip_address, port_no=self.state.port_no, protocol="HTTP",
+            mac_address=self.state.mac_address, channel_id=1, date_time=self.now().replace(
+                microsecond=0), active_post_count=1, event_type=events.EVENT_TYPE_HEARTBEAT,
+            event_state="active", event_description="heartBeat",
+        )  # fmt: skip
+        self._post(0, beat, 1)
+
     @property
     def events(self) -> list[AcsEventPush]:
         with self.state.lock:
@@ -179,11 +194,16 @@ class IsapiTerminalEmulator:
 
     def _push(self, event: AcsEventPush) -> None:
         serial = event.acs.serial_no if event.acs is not None else None
-        if self.offline or self.http_host is None or serial is None:
+        if serial is None:
             return
         if self.drop_push is not None and self.drop_push(serial):
             return
         times = 2 if self.duplicate_push is not None and self.duplicate_push(serial) else 1
+        self._post(serial, event, times)
+
+    def _post(self, serial: int, event: AcsEventPush, times: int) -> None:
+        if self.offline or self.http_host is None:
+            return
         if self._pusher is None:
             self._pusher = httpx.Client(timeout=5.0)
         for _ in range(times):
@@ -269,8 +289,8 @@ def _handler_for(emulator: IsapiTerminalEmulator) -> type[BaseHTTPRequestHandler
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             if length > emulator.max_body_bytes:
-                self._send(413, "application/json", records.build_response_status(
-                    records.invalid_content("badXmlContent", "body too large")))  # fmt: skip
+                too_big = records.invalid_content("badJsonContent", "body too large")  # [unsure]
+                self._send(413, "application/json", records.build_response_status(too_big))
                 return
             body = self.rfile.read(length) if length else b""
             verdict = emulator.digest.verify(

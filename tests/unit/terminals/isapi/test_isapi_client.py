@@ -130,6 +130,16 @@ class TestErrors:
             client.set_face("1", b"GIF89a")
         assert err.value.status_code == 6
 
+    def test_oversize_upload_refused(
+        self, emulator: IsapiTerminalEmulator, client: IsapiClient
+    ) -> None:
+        client.set_user("1", "a")
+        emulator.max_body_bytes = 1024
+        with pytest.raises(IsapiError) as err:
+            client.set_face("1", JPEG)
+        assert (err.value.http_status, err.value.status_code) == (413, 6)
+        assert emulator.state.faces == {}
+
     def test_bad_json_answers_invalid_content(self, emulator: IsapiTerminalEmulator) -> None:
         auth = httpx.DigestAuth(emulator.username, emulator.password)
         with httpx.Client(base_url=emulator.base_url, auth=auth) as raw:

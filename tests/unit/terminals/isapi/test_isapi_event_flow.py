@@ -84,6 +84,17 @@ class TestPush:
         assert receiver.events[1].acs is not None
         assert receiver.events[1].acs.front_serial_no == 2  # not received: a gap to back-fill
 
+    def test_heartbeat(self, site: IsapiTerminalEmulator, receiver: Receiver) -> None:
+        site.heartbeat()
+        (beat,) = receiver.events
+        assert beat.is_heartbeat
+        assert beat.event_type == "heartBeat"
+        assert site.events == []
+
+    def test_presenting_nothing_is_a_mistake(self, site: IsapiTerminalEmulator) -> None:
+        with pytest.raises(ValueError, match="face or a card"):
+            site.present("1001", face=False)
+
 
 class TestBackfill:
     def test_offline_backlog_of_10000_pulled_once_each_in_order(
@@ -125,6 +136,10 @@ class TestBackfill:
         fails = list(client.iter_events(*DAY, minor=EventMinor.FACE_VERIFY_FAIL))
         assert [e.serial_no for e in fails] == [6, 7, 8, 9, 10]
         assert list(client.iter_events(T0 - timedelta(hours=2), T0 - timedelta(hours=1))) == []
+
+    def test_naive_window_refused(self, client: IsapiClient) -> None:
+        with pytest.raises(ValueError, match="aware"):
+            list(client.iter_events(datetime(2026, 12, 3), datetime(2026, 12, 4)))  # noqa: DTZ001
 
     def test_receiver_down_keeps_the_event_for_pull(
         self, emulator: IsapiTerminalEmulator, client: IsapiClient

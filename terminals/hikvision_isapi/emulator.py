@@ -9,8 +9,11 @@ Emulated (all under real Digest auth: MD5, qop=auth, expiring nonces, the hash v
 `PUT .../UserInfo/Delete` (cards and face deleted with the person), `POST .../UserInfo/Search`;
 `PUT .../CardInfo/SetUp`; `POST /ISAPI/Intelligent/FDLib/FaceDataRecord` (the JPEG kept) and
 `PUT .../FDSearch/Delete`; `POST /ISAPI/AccessControl/AcsEvent` (paged, capped like a terminal);
-`GET`/`PUT /ISAPI/Event/notification/httpHosts[/1]`. Errors answer a JSON ResponseStatus with
-HTTP 400 (bad JSON -> statusCode 6 "badJsonFormat", unknown path -> 4 "notSupport").
+`GET`/`PUT /ISAPI/Event/notification/httpHosts[/1]`. Errors answer a JSON ResponseStatus: HTTP
+400 with statusCode 6 for bad JSON ("badJsonFormat") or a bad field ("badJsonContent") and for
+refusals ("employeeNoNotExist", "cardNoAlreadyExist"); 404 with 4 "notSupport" for an unknown
+path; 413 for a body over `max_body_bytes`, refused before it is read. `heartbeat()` pushes a
+`heartBeat` event.
 `present(...)` is a person at the reader: the terminal decides locally (see device.py), logs the
 event with the next serial number and pushes it.
 
@@ -23,8 +26,16 @@ ResponseStatus | None` (answer that error to "user_setup" / "card_setup" / "face
 
 Not emulated: the alertStream long-poll, event pictures by URL (`pictureURL`), re-sending a push
 that failed (firmware differs; the pull is the back-fill path), XML variants of the JSON calls,
-fingerprints, door rights/plans/validity checks, remote door control, account lock-out, HTTPS.
-Pushes are made synchronously inside `present()`, so tests need no waiting.
+fingerprints, door rights/plans/validity checks, remote door control, account lock-out, HTTPS,
+keep-alive (each answer closes the connection, HTTP/1.0 style). Pushes are made synchronously
+inside `present()`, so tests need no waiting.
+
+Sources: ../shared/design/PROTOCOLS.md section 5.2; Hikvision's HCNetSDK constant tables (as in
+the SDK's Java/C# demo headers) for event codes; the request bodies and answers used by many
+public integrations of DS-K1T terminals (UserInfo/SetUp and Delete, CardInfo, FaceDataRecord
+multipart, FDSearch/Delete with an FPID value list, HttpHostNotification XML, receivers parsing
+the `event_log` part, a field report of the `Picture` part header). Each protocol module's
+docstring says which details are unsure.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.enums import AssignmentStatus
+from models.enums import AssignmentStatus, LivenessPolicy
 
 # Forward compatible: an older gate drops a field it does not know instead of refusing the roster.
 WIRE = ConfigDict(extra="ignore")
@@ -45,6 +45,11 @@ class GatePolicy(BaseModel):
         default=True, description="a refused 1:1 face check may still pass with a confirmation"
     )
     confirmation_timeout_s: float = Field(default=30.0, gt=0, le=300)
+    # Presentation-attack check at face gates (edge/liveness.py): a random blink or head-turn
+    # challenge. Off by default: it adds up to the challenge time to every face pass and its
+    # figures come from simulated attacks only (benchmarks/liveness.py); `log` seals the result
+    # in every face record without refusing, `require` refuses (card + confirmer lane offered).
+    liveness: LivenessPolicy = LivenessPolicy.OFF
 
 
 class Confirmer(BaseModel):

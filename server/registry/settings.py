@@ -31,6 +31,7 @@ from pydantic import (
     field_serializer,
 )
 
+from models.enums import LivenessPolicy
 from models.roster import GatePolicy
 from server.errors import ValidationFailedError
 from server.registry.models import Project
@@ -184,6 +185,15 @@ class GatePolicySettings(_Section):
         le=300,
         help_zh="等待现场确认人确认的最长时间",
         help_en="How long the gate waits for a confirmer",
+    )
+    liveness: LivenessPolicy = _f(
+        LivenessPolicy.OFF,
+        "活体检测(防照片、屏幕)",
+        "Live-person check (photos, screens)",
+        help_zh="off 关闭;log 随机要求眨眼或转头并记入记录,不拦人;require 须通过才放行,"
+        "未通过可刷卡由确认人确认",
+        help_en="off; log: a random blink or head-turn prompt, the result sealed in the record, "
+        "nobody refused; require: a face pass needs it, else card + a confirmer",
     )
 
 

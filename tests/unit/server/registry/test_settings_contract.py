@@ -58,8 +58,8 @@ class TestDefaults:
     def test_every_field_has_labels(self) -> None:
         out = ps.settings_out(_project())
         rows = [r for s in out.sections for r in s.settings]
-        # gate: + face_threshold_1n; recon: + confirmed_red_below, require_wage_sheet
-        assert len(rows) == 12 + 8 + 6 + 2
+        # gate: + face_threshold_1n, liveness; recon: + confirmed_red_below, require_wage_sheet
+        assert len(rows) == 12 + 8 + 6 + 3
         assert all(r.label_zh and r.label_en for r in rows)
         assert not any(r.overridden for r in rows)
         face = next(r for r in rows if r.key == "gate_policy.face_threshold")

@@ -18,9 +18,9 @@ camera-down fallback are not the worker's choice and keep deciding on the card a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Literal, Protocol, TypeGuard
 
 from edge import policy as gate_policy
 from edge.config import GateSettings, Thresholds
@@ -32,6 +32,8 @@ from models.enums import (
     Direction,
     GateMode,
     GateResult,
+    LivenessPolicy,
+    LivenessResult,
     RecordPurpose,
 )
 from models.errors import ContractError
@@ -138,6 +140,7 @@ class Attempt:
     # shown_hash is subject_hash); the gate's own decisions leave both None.
     purpose: RecordPurpose | None = None
     subject_hash: str | None = None
+    liveness: LivenessResult | None = None  # the live-person check, where the project has one
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,6 +365,11 @@ def _on_face(state: State, inp: FaceObserved, ctx: Context) -> Step:
         samples = (*phase.samples, inp.sample)
         verdict = consensus(samples, min_faces=gate.min_faces, max_failures=gate.max_face_failures)
         if verdict.kind == "match":
+            live = _liveness_after_match(samples, ctx)
+            if isinstance(live, _Pending):
+                return replace(state, phase=replace(phase, samples=samples)), []
+            if _refused_by(live, ctx):
+                return _refuse_face(state, phase, inp, ctx, _LIVENESS_REASON[live], liveness=live)
             return _grant(
                 state,
                 ctx,
@@ -370,6 +378,7 @@ def _on_face(state: State, inp: FaceObserved, ctx: Context) -> Step:
                 phase.credential,
                 phase.entry.worker_id,
                 verdict.distance,
+                liveness=live,
             )
         if verdict.kind == "refuse":
             assert verdict.reason is not None  # noqa: S101 - consensus always gives one
@@ -394,7 +403,23 @@ def _on_face(state: State, inp: FaceObserved, ctx: Context) -> Step:
             reason = DenyReason.ANTI_PASSBACK
         if reason is not None:
             return _refuse_face_only(state, ctx, inp, entry.worker_id, reason, verdict.distance)
-        return _grant(state, ctx, inp, GateMode.FACE_ONLY, None, entry.worker_id, verdict.distance)
+        live = _liveness_after_match(samples, ctx)
+        if isinstance(live, _Pending):
+            return replace(state, phase=Tracking(last_face_t, samples)), []
+        if _refused_by(live, ctx):
+            return _refuse_face_only(
+                state, ctx, inp, entry.worker_id, _LIVENESS_REASON[live], verdict.distance, live
+            )
+        return _grant(
+            state,
+            ctx,
+            inp,
+            GateMode.FACE_ONLY,
+            None,
+            entry.worker_id,
+            verdict.distance,
+            liveness=live,
+        )
     if verdict.kind == "refuse":
         assert verdict.reason is not None  # noqa: S101
         return _refuse_face_only(state, ctx, inp, None, verdict.reason, verdict.distance)
@@ -410,7 +435,7 @@ def _on_tick(state: State, inp: Tick, ctx: Context) -> Step:
                 state, ctx, inp, GateMode.CARD_ONLY, phase.credential, phase.entry.worker_id, None
             )
         if inp.t >= phase.deadline:
-            return _refuse_face(state, phase, inp, ctx, timeout_reason(phase.samples))
+            return _face_deadline(state, phase, inp, ctx)
     elif isinstance(phase, AwaitConfirmation):
         if inp.t >= phase.deadline:
             if phase.recorded:
@@ -428,6 +453,67 @@ def _on_tick(state: State, inp: Tick, ctx: Context) -> Step:
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
+
+class _Pending:
+    """The face matched; the live-person challenge is still open."""
+
+
+_PENDING = _Pending()
+_Refusing = Literal[LivenessResult.FAILED, LivenessResult.TIMEOUT]
+_LIVENESS_REASON: dict[LivenessResult, DenyReason] = {
+    LivenessResult.FAILED: DenyReason.LIVENESS_FAILED,
+    LivenessResult.TIMEOUT: DenyReason.LIVENESS_TIMEOUT,
+}
+
+
+def _liveness_after_match(
+    samples: Sequence[FaceSample], ctx: Context
+) -> LivenessResult | _Pending | None:
+    """What the record says of liveness once the face matched: None when the project does not
+    check; else the challenge's result. PASSED counts only once a matching frame follows the
+    answer, so the face that answered is the face that matched (a photo cannot match while a
+    live stranger answers); FAILED and TIMEOUT decide at once."""
+    if ctx.project.liveness is LivenessPolicy.OFF:
+        return None
+    for k, sample in enumerate(samples):
+        if sample.liveness is None:
+            continue
+        if sample.liveness is not LivenessResult.PASSED:
+            return sample.liveness
+        if any(s.outcome is FaceOutcome.MATCH for s in samples[k + 1 :]):
+            return LivenessResult.PASSED
+        return _PENDING
+    return _PENDING
+
+
+def _refused_by(live: LivenessResult | None, ctx: Context) -> TypeGuard[_Refusing]:
+    return live in _LIVENESS_REASON and ctx.project.liveness is LivenessPolicy.REQUIRE
+
+
+def _face_deadline(state: State, phase: AwaitFace, inp: Tick, ctx: Context) -> Step:
+    """Card + face time is up. A face that matched while the challenge stayed open is a
+    liveness timeout (granted under `log`, refused under `require`); else the face's reason."""
+    gate = ctx.gate
+    verdict = consensus(
+        phase.samples, min_faces=gate.min_faces, max_failures=gate.max_face_failures
+    )
+    if verdict.kind != "match" or ctx.project.liveness is LivenessPolicy.OFF:
+        return _refuse_face(state, phase, inp, ctx, timeout_reason(phase.samples))
+    live = _liveness_after_match(phase.samples, ctx)
+    result = LivenessResult.TIMEOUT if isinstance(live, _Pending) or live is None else live
+    if ctx.project.liveness is LivenessPolicy.REQUIRE and result is not LivenessResult.PASSED:
+        return _refuse_face(state, phase, inp, ctx, _LIVENESS_REASON[result], liveness=result)
+    return _grant(
+        state,
+        ctx,
+        inp,
+        GateMode.CARD_AND_FACE,
+        phase.credential,
+        phase.entry.worker_id,
+        verdict.distance,
+        liveness=result,
+    )
 
 
 def _valid_id(value: str) -> bool:
@@ -537,6 +623,7 @@ def _grant(
     face_score: float | None,
     *,
     confirmed_by: str | None = None,
+    liveness: LivenessResult | None = None,
 ) -> Step:
     """`confirmed_by`: the confirmed attempt's credential_ref; its credential is then MANUAL."""
     credential = cred.kind if cred else CredentialKind.FACE
@@ -552,6 +639,7 @@ def _grant(
         credential_ref=credential_ref,
         worker_id=worker_id,
         face_score=face_score,
+        liveness=liveness,
     )
     last_grant = {**state.last_grant, worker_id: inp.at}
     phase = Passing(worker_id, inp.t + ctx.gate.pass_timeout_s)
@@ -574,6 +662,7 @@ def _refuse(
     face_score: float | None = None,
     phase: Phase | None = None,
     credential_ref: str | None = None,
+    liveness: LivenessResult | None = None,
 ) -> Step:
     attempt = Attempt(
         at=at,
@@ -585,6 +674,7 @@ def _refuse(
         worker_id=worker_id,
         reason=reason,
         face_score=face_score,
+        liveness=liveness,
     )
     zh, en = DENY_REASON_TEXT[reason]
     return replace(state, phase=phase or Idle()), [Record(attempt), Show(zh, en)]
@@ -598,6 +688,7 @@ def _refuse_face(
     reason: DenyReason,
     *,
     offer_confirmation: bool = True,
+    liveness: LivenessResult | None = None,
 ) -> Step:
     """The refusal is recorded at once; where the project allows, a confirmer may still let the
     card holder in (RULES.md 3: where the face is refused, the alternative applies)."""
@@ -616,6 +707,7 @@ def _refuse_face(
         reason,
         best_distance(phase.samples),
         phase=after,
+        liveness=liveness,
     )
     return new, [*actions, PROMPT_CONFIRM] if after is not None else actions
 
@@ -627,6 +719,7 @@ def _refuse_face_only(
     worker_id: int | None,
     reason: DenyReason,
     face_score: float | None,
+    liveness: LivenessResult | None = None,
 ) -> Step:
     return _refuse(
         state,
@@ -638,4 +731,5 @@ def _refuse_face_only(
         reason,
         face_score,
         phase=Cooldown(inp.t + ctx.gate.face_only_cooldown_s),
+        liveness=liveness,
     )

@@ -17,7 +17,7 @@ from typing import Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from models.enums import DenyReason
+from models.enums import DenyReason, LivenessResult
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,8 @@ class FaceSample:
     worker_id: int | None = None
     distance: float | None = None
     second_distance: float | None = None
+    # The live-person challenge, once decided on this frame or before (None: open, or not asked).
+    liveness: LivenessResult | None = None
 
 
 class FaceMatcher(Protocol):

@@ -174,6 +174,7 @@ class Outbox:
                     voids_seq=attempt.voids_seq,
                     purpose=attempt.purpose,
                     subject_hash=attempt.subject_hash,
+                    liveness=attempt.liveness,
                     prev_hash=prev,
                 )
             )

@@ -10,7 +10,7 @@ is found, the ResNet encoding of the largest face). Then, from those encodings:
 * 1:1 over every genuine and impostor pair where both photos gave a face: FRR and FAR at the
   default threshold and around it, the largest threshold with FAR <= 0.01 % and the FRR there,
   and the FRR counting the photos with no face as refused;
-* 1:N open set (edge.face.TemplateIndex.identify): `--trials` random enrolments of half the
+* 1:N open set (edge.face_index.TemplateIndex.identify): `--trials` random enrolments of half the
   identities with one photo each, every other photo a probe: enrolled people accepted as
   themselves, wrong-person matches, strangers accepted;
 * beside it, the tolerance most face_recognition projects ship (the library's default 0.6).

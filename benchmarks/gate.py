@@ -201,7 +201,8 @@ def main() -> None:
     from edge.cli import matcher_for
     from edge.config import GateSettings, thresholds
     from edge.decision import Context, FaceObserved, State, step
-    from edge.face import TemplateIndex, sample_from_probe, verify
+    from edge.face import sample_from_probe, verify
+    from edge.face_index import TemplateIndex
     from edge.roster_cache import RosterSnapshot
     from models.enums import Direction, GateMode
     from models.roster import GatePolicy

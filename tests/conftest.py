@@ -168,6 +168,12 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         yield c
 
 
+# Threads that belong to the process, not to a test: asyncio / AnyIO workers, and the one-off
+# build of the CJK font subset (server/reports/cjk_font.py) that the first PDF or page of a run on
+# a machine without the cached copy starts, once per process.
+_PROCESS_THREADS = ("asyncio_", "AnyIO", "cjk-font-subset")
+
+
 @pytest.fixture(autouse=True)
 def _no_leaked_threads() -> Iterator[None]:
     """Habit 11: a test must stop every thread it started (emulators, grabbers, uploaders)."""
@@ -178,7 +184,7 @@ def _no_leaked_threads() -> Iterator[None]:
         leaked = [
             t
             for t in threading.enumerate()
-            if t not in before and t.is_alive() and not t.name.startswith(("asyncio_", "AnyIO"))
+            if t not in before and t.is_alive() and not t.name.startswith(_PROCESS_THREADS)
         ]
         if not leaked or time.monotonic() > deadline:
             break

@@ -21,14 +21,15 @@ import datetime as dt
 import json
 import logging
 import queue
+import random
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from edge import decision
+from edge import decision, liveness
 from edge.config import GateSettings, thresholds
 from edge.decision import (
     CardPresented,
@@ -45,8 +46,16 @@ from edge.decision import (
     Tick,
     VerifyJob,
 )
-from edge.face import FaceMatcher, FaceSample, as_vector, sample_from_probe, verify
-from models.enums import CredentialKind, DenyReason, Direction, GateResult
+from edge.face import (
+    FaceMatcher,
+    FaceProbe,
+    FaceSample,
+    ProbeStatus,
+    as_vector,
+    sample_from_probe,
+    verify,
+)
+from models.enums import CredentialKind, DenyReason, Direction, GateResult, LivenessPolicy
 from models.ids import normalise_card_uid
 from models.sync import DeviceHealth
 
@@ -98,6 +107,18 @@ class Clock:
         return time.monotonic()
 
 
+LandmarkFn = Callable[[Any, tuple[int, int, int, int]], "Sequence[tuple[float, float]] | None"]
+
+
+@dataclass(slots=True)
+class _Challenge:
+    """The open live-person challenge of one face job (the face thread's own state)."""
+
+    job: FaceJob
+    tracker: liveness.ChallengeTracker
+    last_face: float
+
+
 class GateAgent:
     def __init__(
         self,
@@ -114,7 +135,12 @@ class GateAgent:
         before_pulse: Callable[[GateEvent], None] | None = None,
         tick_s: float = 0.05,
         health_every_s: float = 5.0,
+        landmarks: LandmarkFn | None = None,
+        rng: random.Random | None = None,
     ) -> None:
+        """`landmarks`: the 68 points of a face in an RGB frame (edge.liveness.landmarks_68, the
+        dlib predictor); `rng` picks each attempt's live-person challenge (unpredictable by
+        default, so nobody can prepare a recording of the right answer)."""
         self.direction = direction
         self.gate = gate
         self.devices = devices
@@ -144,6 +170,8 @@ class GateAgent:
         self._threads: list[threading.Thread] = []
         self._last_frame_mono = 0.0
         self._idle = threading.Event()
+        self._landmarks: LandmarkFn = landmarks or liveness.landmarks_68
+        self._rng = rng or random.SystemRandom()
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -264,6 +292,7 @@ class GateAgent:
         assert matcher is not None  # noqa: S101
         last_seq: int | None = None
         last_ts: float | None = None
+        challenge: _Challenge | None = None
         while not self._stop.is_set():
             job = self._face_job
             if job is None:
@@ -286,13 +315,55 @@ class GateAgent:
             last_seq, last_ts = frame.seq, frame.ts
             self._last_frame_mono = now
             self.health.camera = OK
-            sample = self._match(matcher.probe(frame.image), job)
+            probe = matcher.probe(frame.image)
+            sample = self._match(probe, job)
+            challenge = self._challenge_for(challenge, job, probe, now)
+            if challenge is not None:
+                geom = self._geometry(frame.image, probe)
+                sample = replace(sample, liveness=challenge.tracker.update(geom, now))
             if self._face_job is not job:
                 continue  # the person or the phase changed while we computed
             with contextlib.suppress(queue.Full):
                 self._inputs.put_nowait(
                     (job, FaceObserved(sample, self.clock.mono(), self.clock.now()))
                 )
+
+    def _challenge_for(
+        self, current: _Challenge | None, job: FaceJob, probe: FaceProbe, now: float
+    ) -> _Challenge | None:
+        """This attempt's live-person challenge: a new one, with its prompt, for each face job
+        (and in face-only mode once the last person has gone), none when the project has none."""
+        if self.roster.snapshot.policy.liveness is LivenessPolicy.OFF:
+            return None
+        if probe.status is not ProbeStatus.NO_FACE:
+            seen = now
+        elif current is not None:
+            seen = current.last_face
+        else:
+            return None  # nobody in front of the camera yet
+        if (
+            current is not None
+            and current.job is job
+            and now - current.last_face < self.gate.face_forget_s
+        ):
+            current.last_face = seen
+            return current
+        kind = liveness.pick_challenge(self._rng)
+        if self.on_show is not None:
+            self.on_show(*liveness.CHALLENGE_PROMPT[kind])
+        tracker = liveness.ChallengeTracker(
+            kind, started=now, timeout_s=self.gate.liveness_timeout_s
+        )
+        return _Challenge(job, tracker, seen)
+
+    def _geometry(self, image_bgr: Any, probe: FaceProbe) -> liveness.FaceGeometry | None:
+        if probe.status is not ProbeStatus.OK or probe.box is None:
+            return None
+        try:
+            points = self._landmarks(image_bgr[:, :, ::-1].copy(), probe.box)
+            return None if points is None else liveness.geometry(points)
+        except ValueError:
+            return None  # not 68 points: no geometry for this frame
 
     def _match(self, probe: Any, job: FaceJob) -> FaceSample:
         failed = sample_from_probe(probe)

@@ -28,7 +28,9 @@ from edge.face import ENCODING_DIM, FaceOutcome, FaceSample, Vector, as_vector
 if TYPE_CHECKING:
     from models.roster import RosterEntry
 
-PRUNE_FROM = 4096
+# Measured crossover (benchmarks/face_index.py): below ~20,000 templates the float32 matrix stays
+# in the CPU cache and the full scan is as fast as the byte scan; above, the byte scan wins.
+PRUNE_FROM = 20_000
 FIRST_K = 128
 # Float32 rounding of the distances themselves (~1e-6 at these norms), kept well clear of.
 _SLACK = 1e-4

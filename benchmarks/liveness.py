@@ -213,7 +213,10 @@ def tilt_homography(
         q = np.array([scale * (cr * dx - sr * dy), scale * (sr * dx + cr * dy), 0.0])
         p = rot @ q + np.array([0.0, 0.0, FOCAL])
         dst.append((cx + shift[0] + FOCAL * p[0] / p[2], cy + shift[1] + FOCAL * p[1] / p[2]))
-    return np.asarray(cv2.getPerspectiveTransform(np.float32(src), np.float32(dst)), np.float64)
+    return np.asarray(
+        cv2.getPerspectiveTransform(np.array(src, np.float32), np.array(dst, np.float32)),
+        np.float64,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -541,7 +544,7 @@ def _jitter(frame: Image, rng: random.Random) -> Image:
     """A standing person sways a few pixels between frames; the sensor adds noise."""
     import cv2
 
-    m = np.float32([[1, 0, rng.uniform(-4, 4)], [0, 1, rng.uniform(-4, 4)]])
+    m = np.array([[1, 0, rng.uniform(-4, 4)], [0, 1, rng.uniform(-4, 4)]], np.float32)
     moved = cv2.warpAffine(frame, m, (W, H), borderValue=(128, 128, 128))
     return _noise(moved, np.random.default_rng(rng.getrandbits(32)), 3)
 

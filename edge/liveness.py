@@ -81,15 +81,18 @@ def geometry(points: Sequence[tuple[float, float]]) -> FaceGeometry:
     the place, from a (image left) to b (image right), at which the line through the nose tip
     parallel to the face's midline (top of the nose bridge to the chin) crosses the chord a–b.
     Parallel lines, intersections and the ratio t of collinear lengths are all preserved by any
-    affine map, so a flat picture however held gives the same `yaw`; under perspective they
-    change only by the picture's depth spread over its distance (measured in the benchmark). A
-    real turn by θ moves the tip, which stands ≈ 0.6 half-face-widths in front of the outline,
-    by ≈ 0.6·tan θ of a half-width: ≈ 0.2 at 20°. The eye-to-outline widths would also serve
-    but move less, the eyes standing closer to the outline's depth. A fully perspective-proof
-    variant (the cross-ratio of the two outline points, the tip's and the nose bridge's
-    crossings) was measured too: perspective moved it 4× less, but a real turn 3× less as well,
-    and the landmark jitter of a moved, blurred picture does not shrink with it, so it
-    separated turns from pictures worse (benchmarks/README.md, "Liveness").
+    affine map, so a flat picture however held gives the same `yaw` (the real landmark model is
+    not exactly equivariant: squeezing 12 stills by cos 40° moved it ≤ 0.03 on 10, 0.09 and 0.26
+    on the other two); under perspective it changes by the picture's depth spread over its
+    distance: a photo held close to the camera and tilted 40° moved it by up to 0.27. A real
+    turn by θ moves the tip, which stands well in front of the outline, by a large share of a
+    half-width: the shared photos span −0.88 … +0.74. The eye-to-outline widths would also
+    serve but move less, the eyes standing nearer the outline's depth. A perspective-proof
+    variant (the cross-ratio of the two outline points and the tip's and the nose bridge's
+    crossings) was tried on 30 photos: perspective moved it ≈ 4× less, but a real turn ≈ 3× less
+    too, and the landmark jitter of a moved, blurred picture did not shrink with it, so it told
+    turns from pictures worse. Raises ValueError for anything but 68 finite points (or a
+    degenerate outline, which the landmark model does not produce).
     """
     if len(points) != POINTS:
         raise ValueError(f"need {POINTS} landmarks, got {len(points)}")

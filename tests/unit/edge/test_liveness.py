@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -110,7 +111,7 @@ class TestGeometry:
         assert lv.geometry(warp(points, m)).yaw == pytest.approx(lv.geometry(points).yaw, abs=1e-6)
 
 
-def run(tracker: ChallengeTracker, frames: list[FaceGeometry | None]) -> list[object]:
+def run(tracker: ChallengeTracker, frames: Sequence[FaceGeometry | None]) -> list[object]:
     return [tracker.update(g, 0.1 * i) for i, g in enumerate(frames)]
 
 

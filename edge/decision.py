@@ -368,18 +368,7 @@ def _on_face(state: State, inp: FaceObserved, ctx: Context) -> Step:
             live = _liveness_after_match(samples, ctx)
             if isinstance(live, _Pending):
                 return replace(state, phase=replace(phase, samples=samples)), []
-            if _refused_by(live, ctx):
-                return _refuse_face(state, phase, inp, ctx, _LIVENESS_REASON[live], liveness=live)
-            return _grant(
-                state,
-                ctx,
-                inp,
-                GateMode.CARD_AND_FACE,
-                phase.credential,
-                phase.entry.worker_id,
-                verdict.distance,
-                liveness=live,
-            )
+            return _face_matched(state, phase, inp, ctx, verdict.distance, live)
         if verdict.kind == "refuse":
             assert verdict.reason is not None  # noqa: S101 - consensus always gives one
             return _refuse_face(state, phase, inp, ctx, verdict.reason)
@@ -502,8 +491,21 @@ def _face_deadline(state: State, phase: AwaitFace, inp: Tick, ctx: Context) -> S
         return _refuse_face(state, phase, inp, ctx, timeout_reason(phase.samples))
     live = _liveness_after_match(phase.samples, ctx)
     result = LivenessResult.TIMEOUT if isinstance(live, _Pending) or live is None else live
-    if ctx.project.liveness is LivenessPolicy.REQUIRE and result is not LivenessResult.PASSED:
-        return _refuse_face(state, phase, inp, ctx, _LIVENESS_REASON[result], liveness=result)
+    return _face_matched(state, phase, inp, ctx, verdict.distance, result)
+
+
+def _face_matched(
+    state: State,
+    phase: AwaitFace,
+    inp: Input,
+    ctx: Context,
+    distance: float | None,
+    live: LivenessResult | None,
+) -> Step:
+    """The card holder's face matched: granted, unless `require` and the challenge was not
+    passed (refused with its reason, the confirmation lane offered)."""
+    if _refused_by(live, ctx):
+        return _refuse_face(state, phase, inp, ctx, _LIVENESS_REASON[live], liveness=live)
     return _grant(
         state,
         ctx,
@@ -511,8 +513,8 @@ def _face_deadline(state: State, phase: AwaitFace, inp: Tick, ctx: Context) -> S
         GateMode.CARD_AND_FACE,
         phase.credential,
         phase.entry.worker_id,
-        verdict.distance,
-        liveness=result,
+        distance,
+        liveness=live,
     )
 
 

@@ -21,7 +21,7 @@ from server.config import Settings
 from server.db import migrate
 from server.db.session import make_engine, make_sessionmaker, unit_of_work
 from server.errors import NotFoundError, SiteGateError, ValidationFailedError
-from server.registry import importer
+from server.registry import importer, roster_import
 from server.registry import repository as repo
 from server.registry import service as registry_service
 from server.registry import settings as project_settings
@@ -39,11 +39,11 @@ console = Console()
 class _NothingImported(Exception):
     """Raised inside the unit of work so an all-or-nothing failure rolls back."""
 
-    def __init__(self, report: registry_service.ImportReport) -> None:
+    def __init__(self, report: roster_import.ImportReport) -> None:
         self.report = report
 
 
-def _issues_table(report: registry_service.ImportReport) -> Table:
+def _issues_table(report: roster_import.ImportReport) -> Table:
     table = Table(title="有问题的行 / bad rows", show_lines=False)
     table.add_column("行 row", justify="right")
     table.add_column("列 column")
@@ -80,7 +80,7 @@ def import_workers(
             found = repo.project_by_code(session, project)
             if found is None:
                 raise NotFoundError(f"项目 {project}", f"project {project}")
-            report = registry_service.import_parsed_roster(
+            report = roster_import.import_parsed_roster(
                 session, None, found, parsed, filename=file.name, skip_bad_rows=skip_bad_rows
             )
             if report.imported == 0:

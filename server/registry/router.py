@@ -24,7 +24,7 @@ from server.auth.scope import Action, Resource
 from server.db.session import end_transaction
 from server.deps import CurrentUser, SessionDep, SettingsDep, authorized
 from server.errors import ForbiddenError, ValidationFailedError
-from server.registry import importer
+from server.registry import importer, roster_import
 from server.registry import repository as repo
 from server.registry import service as registry_service
 from server.registry import settings as project_settings
@@ -612,10 +612,10 @@ def import_roster(
     parsed = importer.parse_roster_file(
         data, file.filename, limits=settings.import_limits("roster")
     )
-    report = registry_service.import_parsed_roster(
+    report = roster_import.import_parsed_roster(
         session, user, project, parsed, filename=file.filename, skip_bad_rows=skip_bad_rows
     )
-    body = ImportReportOut.model_validate(registry_service.report_dict(report))
+    body = ImportReportOut.model_validate(roster_import.report_dict(report))
     if report.imported == 0 and report.errors:
         first = report.errors[0]
         raise ValidationFailedError(

@@ -26,6 +26,7 @@ from server.db.session import end_transaction
 from server.errors import SiteGateError
 from server.ingest import checkpoints
 from server.registry import importer as registry_importer
+from server.registry import roster_import
 from server.registry import schemas as registry_schemas
 from server.registry import service as registry_service
 from server.registry.models import Project, Team, Worker
@@ -526,7 +527,7 @@ async def import_roster(
             registry_importer.parse_roster_file, data, filename, limits=limits
         )
         report = await run_in_threadpool(
-            registry_service.import_parsed_roster,
+            roster_import.import_parsed_roster,
             session,
             user,
             project,

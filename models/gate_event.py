@@ -73,6 +73,14 @@ class GateEventBody(BaseModel):
         description="on a checkpoint record: the device's seal over the records since its "
         "previous checkpoint (models.checkpoint)",
     )
+    terminal_ref: str | None = Field(
+        default=None,
+        max_length=128,
+        pattern=r"^(zkteco|hikvision):[^:\s]{1,64}:[^\s]{1,60}$",
+        description="set when a face terminal (ZKTeco PUSH, Hikvision ISAPI) decided and the "
+        "SERVER sealed the record on receipt, so it is not device-signed: `<vendor>:<serial "
+        "number>:<the terminal's own record serial, or the digest of its ATTLOG line>`",
+    )
     liveness: LivenessResult | None = Field(
         default=None,
         description="the live-person check of a face attempt where the project asks for one "
@@ -103,7 +111,9 @@ def _utc_text(value: dt.datetime) -> str:
 
 # Fields added after the first gates shipped: left out of the canonical form while None, so
 # every record sealed before they existed keeps its hash.
-OPTIONAL_FIELDS = frozenset({"voids_seq", "purpose", "subject_hash", "checkpoint", "liveness"})
+OPTIONAL_FIELDS = frozenset(
+    {"voids_seq", "purpose", "subject_hash", "checkpoint", "liveness", "terminal_ref"}
+)
 
 
 def canonical_bytes(fields: dict[str, Any]) -> bytes:

@@ -45,9 +45,11 @@ MAX_MEMBERS = 100_000
 FIELDS = (
     "event_id", "device_id", "seq", "device_time", "direction", "mode", "credential",
     "credential_ref", "worker_id", "result", "reason", "face_score", "voids_seq", "purpose",
-    "subject_hash", "checkpoint", "liveness", "prev_hash",
+    "subject_hash", "checkpoint", "liveness", "terminal_ref", "prev_hash",
 )  # fmt: skip
-OPTIONAL = frozenset({"voids_seq", "purpose", "subject_hash", "checkpoint", "liveness"})
+OPTIONAL = frozenset(
+    {"voids_seq", "purpose", "subject_hash", "checkpoint", "liveness", "terminal_ref"}
+)
 NOT_HASHED = frozenset({"hash", "signature", "in_period"})
 REQUIRED_FILES = ("manifest.json", "records.json", "checkpoints.json", "proofs.json", "keys.json")
 KNOWN_FILES = frozenset({*REQUIRED_FILES, "wage.json", "verify_pack.py", "README.txt"})

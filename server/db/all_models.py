@@ -9,6 +9,7 @@ from server.payroll import models as payroll_models
 from server.reconciliation import models as reconciliation_models
 from server.registry import models as registry_models
 from server.rosters import models as roster_models
+from server.terminals import models as terminal_models
 from server.wages import models as wage_models
 
 __all__ = [
@@ -21,5 +22,6 @@ __all__ = [
     "reconciliation_models",
     "registry_models",
     "roster_models",
+    "terminal_models",
     "wage_models",
 ]

@@ -54,6 +54,8 @@ class GateEventRow(IdMixin, Base):
             "purpose",
         ),
         Index("ix_gate_event_worker_time", "worker_id", "device_time"),
+        # A face terminal re-sends; its records are stored once (server/terminals/receipt.py).
+        UniqueConstraint("device_id", "terminal_ref"),
     )
 
     event_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
@@ -85,6 +87,9 @@ class GateEventRow(IdMixin, Base):
     liveness: Mapped[LivenessResult | None] = mapped_column(
         str_enum(LivenessResult, "liveness_result")
     )
+    # Hashed: a face terminal's own identity of the record, which the server sealed on receipt
+    # (not device-signed); NULL for a record signed by the gate itself.
+    terminal_ref: Mapped[str | None] = mapped_column(String(128))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str] = mapped_column(String(128))

@@ -157,6 +157,7 @@ _PG_ARRAY_TYPES = {
     "subject_hash": "varchar[]",
     "checkpoint": "json[]",  # sent as JSON text
     "liveness": "varchar[]",
+    "terminal_ref": "varchar[]",
     "prev_hash": "varchar[]",
     "hash": "varchar[]",
     "signature": "varchar[]",
@@ -328,9 +329,11 @@ def add_finding(
 RosterRow = tuple[Assignment, Worker, str | None, bool | None, str | None]
 
 
-def roster_rows(session: Session, project_id: int, since: int | None) -> list[RosterRow]:
-    """Assignments of the project (changed after `since`, or all), with worker, company name,
-    company blocklist flag and team name, in one query."""
+def roster_rows(
+    session: Session, project_id: int, since: int | None, *, worker_ids: list[int] | None = None
+) -> list[RosterRow]:
+    """Assignments of the project (changed after `since`, of the given workers, or all), with
+    worker, company name, company blocklist flag and team name, in one query."""
     stmt = (
         select(Assignment, Worker, Company.name, Company.blocklisted, Team.name)
         .join(Worker, Worker.id == Assignment.worker_id)
@@ -341,6 +344,8 @@ def roster_rows(session: Session, project_id: int, since: int | None) -> list[Ro
     )
     if since is not None:
         stmt = stmt.where(Assignment.roster_version > since)
+    if worker_ids is not None:
+        stmt = stmt.where(Assignment.worker_id.in_(worker_ids))
     return [(a, w, c, cb, t) for a, w, c, cb, t in session.execute(stmt)]
 
 

@@ -262,6 +262,7 @@ def _row(
         "subject_hash": event.subject_hash,
         "checkpoint": None if event.checkpoint is None else event.checkpoint.fields(),
         "liveness": event.liveness,
+        "terminal_ref": event.terminal_ref,
         "prev_hash": event.prev_hash,
         "hash": event.hash,
         "signature": event.signature,
@@ -596,20 +597,24 @@ def gate_policy(project: Project) -> GatePolicy:
         ) from None
 
 
-def roster(session: Session, settings: Settings, device: Device, since: int) -> RosterDelta:
-    """Changed assignments since `since` (all of them when since is 0 or ahead of the server).
-
-    A worker who left stays in the delta with status LEFT and no templates, so the gate refuses
-    with reason LEFT rather than "unknown"; `removed` is therefore empty (assignments are never
-    hard-deleted: LEFT is the tombstone).
-    """
-    project = repository.project(session, device.project_id)
-    version = project.roster_version
-    full = since == 0 or since > version
-    rows = repository.roster_rows(session, project.id, None if full else since)
+def roster_entries(
+    session: Session,
+    settings: Settings,
+    project_id: int,
+    *,
+    since: int | None = None,
+    worker_ids: list[int] | None = None,
+    with_templates: bool = True,
+) -> list[RosterEntry]:
+    """The project's assignments as a gate holds them (changed after `since`, or of the given
+    workers, or all). The edge roster, the server's re-check of terminal passes and the roster
+    pushed to face terminals read the same entries."""
+    rows = repository.roster_rows(session, project_id, since, worker_ids=worker_ids)
     cards = repository.card_uids_for(session, [a.id for a, *_ in rows])
     consenting = [w.id for a, w, *_ in rows if w.face_consent and a.status != AssignmentStatus.LEFT]
-    ciphertexts = repository.template_ciphertexts_for(session, consenting)
+    ciphertexts = (
+        repository.template_ciphertexts_for(session, consenting) if with_templates else {}
+    )
     entries = []
     for a, w, company, company_blocked, team in rows:
         left = a.status == AssignmentStatus.LEFT
@@ -642,6 +647,20 @@ def roster(session: Session, settings: Settings, device: Device, since: int) -> 
                 trade=a.trade,
             )
         )
+    return entries
+
+
+def roster(session: Session, settings: Settings, device: Device, since: int) -> RosterDelta:
+    """Changed assignments since `since` (all of them when since is 0 or ahead of the server).
+
+    A worker who left stays in the delta with status LEFT and no templates, so the gate refuses
+    with reason LEFT rather than "unknown"; `removed` is therefore empty (assignments are never
+    hard-deleted: LEFT is the tombstone).
+    """
+    project = repository.project(session, device.project_id)
+    version = project.roster_version
+    full = since == 0 or since > version
+    entries = roster_entries(session, settings, project.id, since=None if full else since)
     return RosterDelta(
         project_id=project.id,
         version=version,

@@ -134,6 +134,18 @@ class FaceTemplate(IdMixin, TimestampMixin, Base):
     source: Mapped[str] = mapped_column(String(32), default="enrollment")
 
 
+class FacePhoto(IdMixin, TimestampMixin, Base):
+    """The worker's enrolled face picture (JPEG), which a face terminal needs where a gate PC
+    needs only the 128-d template: biometric data, so Fernet-encrypted and kept only while the
+    worker's face consent is recorded (withdrawal deletes it, face_templates.set_consent)."""
+
+    __tablename__ = "face_photo"
+
+    worker_id: Mapped[int] = mapped_column(ForeignKey("worker.id", ondelete="CASCADE"), unique=True)
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    digest: Mapped[str] = mapped_column(String(64))  # of the JPEG: a new picture is re-pushed
+
+
 class Assignment(IdMixin, TimestampMixin, Base):
     """A worker on a project: firm, team, trade, wage terms, contract, training, entry/exit."""
 
@@ -209,6 +221,18 @@ class Device(IdMixin, TimestampMixin, Base):
     clock_skew_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     roster_version_seen: Mapped[int] = mapped_column(Integer, default=0)
     health: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # A face terminal (kind "terminal", server/terminals): its family (zkteco / hikvision) and
+    # the serial number it reports; its records count only once a site manager approved it.
+    vendor: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    serial_number: Mapped[str | None] = mapped_column(String(64), unique=True)
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # ISAPI terminals are also called by the server (missed events, users): where, and the
+    # Digest account (the password Fernet-encrypted like face templates).
+    terminal_url: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    terminal_user: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    terminal_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The highest record serial number an ISAPI terminal has sent (gaps below it are watched).
+    terminal_serial_high: Mapped[int] = mapped_column(BigId, default=0, server_default="0")
 
 
 class GateConfirmer(IdMixin, TimestampMixin, Base):

@@ -1,0 +1,113 @@
+"""server/terminals/receipt.py: what a terminal decided is stored once, chained, signed with the
+server's key for that terminal, checkpointed like a gate's, and says it was sealed by the server."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models.enums import CredentialKind, Direction, GateMode, GateResult, RecordPurpose
+from server.config import Settings
+from server.ingest import service as ingest_service
+from server.ingest.models import GateCheckpoint, GateEventRow
+from server.registry.models import Device, Project
+from server.terminals import receipt, service
+from tests.factories import make_assignment, make_project, make_worker
+
+T0 = dt.datetime(2026, 11, 3, 0, 30, tzinfo=dt.UTC)  # 08:30 in Shanghai
+
+
+@pytest.fixture
+def terminal(session: Session, settings: Settings) -> tuple[Project, Device]:
+    project = make_project(session)
+    device = service.add_terminal(
+        session, settings, None, project, code="ZK-IN-1", vendor="zkteco",
+        serial_number="CKJX200160001", direction=Direction.IN,
+    )  # fmt: skip
+    service.approve(session, settings, None, device, now=T0)
+    return project, device
+
+
+def _passes(worker_id: int, n: int, start: dt.datetime = T0) -> list[receipt.Received]:
+    return [
+        receipt.Received(
+            ref=f"line-{start.isoformat()}-{i}",
+            at=start + dt.timedelta(seconds=i),
+            result=GateResult.GRANTED,
+            mode=GateMode.FACE_ONLY,
+            credential=CredentialKind.FACE,
+            worker_id=worker_id,
+        )
+        for i in range(n)
+    ]
+
+
+def test_stored_once_chained_and_checkpointed(
+    session: Session, settings: Settings, terminal: tuple[Project, Device]
+) -> None:
+    project, device = terminal
+    worker = make_worker(session)
+    make_assignment(session, project, worker)
+    items = _passes(worker.id, 1200)
+    first = receipt.receive(session, settings, device, items[:700], now=T0)
+    again = receipt.receive(session, settings, device, items, now=T0)  # a re-send, and more
+    assert (first.stored, first.duplicates, first.checkpoints) == (700, 0, 1)
+    assert (again.stored, again.duplicates, again.checkpoints) == (500, 700, 1)
+    rows = session.scalars(
+        select(GateEventRow).where(GateEventRow.device_id == device.id).order_by(GateEventRow.seq)
+    ).all()
+    attempts = [r for r in rows if r.purpose is None]
+    assert len(attempts) == 1200
+    assert all(
+        r.terminal_ref and r.terminal_ref.startswith("zkteco:CKJX200160001:") for r in attempts
+    )
+    assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
+    # every stored record re-hashes and verifies under the key on the device row
+    report = ingest_service.verify_chain(session, device.id)
+    assert report.intact, report.problems[:3]
+    checkpoints = session.scalars(
+        select(GateCheckpoint).where(GateCheckpoint.device_id == device.id)
+    ).all()
+    assert [c.status for c in checkpoints] == ["verified", "verified"]
+    assert sum(1 for r in rows if r.purpose == RecordPurpose.CHECKPOINT) == 2
+
+
+def test_a_new_day_seals_the_last(
+    session: Session, settings: Settings, terminal: tuple[Project, Device]
+) -> None:
+    project, device = terminal
+    worker = make_worker(session)
+    make_assignment(session, project, worker)
+    receipt.receive(session, settings, device, _passes(worker.id, 3), now=T0)
+    next_day = T0 + dt.timedelta(days=1)
+    got = receipt.receive(session, settings, device, _passes(worker.id, 2, next_day), now=next_day)
+    assert got.checkpoints == 1
+    cp = session.scalars(select(GateCheckpoint).where(GateCheckpoint.device_id == device.id)).one()
+    assert (cp.from_seq, cp.to_seq, cp.day, cp.reason) == (1, 3, "2026-11-03", "day_end")
+    later = next_day + dt.timedelta(days=1)
+    assert receipt.seal_day_ends(session, settings, device, now=later) == 1
+    assert session.scalar(select(func.count()).select_from(GateCheckpoint)) == 2
+
+
+def test_the_key_is_the_servers_not_a_gates(settings: Settings) -> None:
+    one = receipt.receipt_public_key(settings, "ZK-IN-1")
+    assert one == receipt.receipt_public_key(settings, "ZK-IN-1")
+    assert one != receipt.receipt_public_key(settings, "ZK-IN-2")
+
+
+def test_records_before_approval_are_refused(session: Session, settings: Settings) -> None:
+    project = make_project(session)
+    service.add_terminal(
+        session, settings, None, project, code="HK-1", vendor="hikvision",
+        serial_number="DS-K1T671-0001", direction=Direction.OUT,
+        url="http://10.0.0.5", username="admin", password="pw",
+    )  # fmt: skip
+    with pytest.raises(service.TerminalRefusedError) as refused:
+        service.accepting(session, "hikvision", "DS-K1T671-0001", now=T0)
+    assert refused.value.code == "terminal.not_approved"
+    with pytest.raises(service.TerminalRefusedError) as unknown:
+        service.accepting(session, "hikvision", "NOPE-0001", now=T0)
+    assert unknown.value.code == "terminal.unknown"

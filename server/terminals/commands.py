@@ -260,13 +260,14 @@ def status(session: Session, device_ids: list[int]) -> dict[int, Status]:
         .group_by(c.device_id, c.state, c.action)
     ):
         counts[(int(device_id), str(state), str(action))] = int(count)
-    users = dict(
-        session.execute(
+    users = {
+        int(d): int(n)
+        for d, n in session.execute(
             select(TerminalUser.device_id, func.count())
             .where(TerminalUser.device_id.in_(device_ids))
             .group_by(TerminalUser.device_id)
-        ).tuples()
-    )
+        )
+    }
 
     def tally(d: int, states: tuple[str, ...], actions: tuple[str, ...]) -> int:
         return sum(counts.get((d, s, a), 0) for s in states for a in actions)

@@ -47,6 +47,7 @@ from server.ingest import repository as ingest_repository
 from server.ingest import service as ingest_service
 from server.ingest.models import GateCheckpoint, GateEventRow
 from server.registry.models import Device
+from server.terminals import policy_check
 
 _DERIVE = b"sitegate/terminal-receipt-key/1\x00"
 EVERY_N = cp.DEFAULT_EVERY_N
@@ -72,6 +73,7 @@ class Receipt:
     stored: int = 0
     duplicates: int = 0
     checkpoints: int = 0
+    findings: int = 0  # passes the project's policy would have refused (policy_check.py)
     events: list[GateEvent] = field(default_factory=list)  # the attempts stored now, in order
 
 
@@ -260,6 +262,7 @@ def receive(
             raise RuntimeError(f"terminal receipt refused by ingest: {ack.errors[0]}")
     receipt.stored = len(receipt.events)
     receipt.checkpoints = chain.checkpoints
+    receipt.findings = policy_check.recheck(session, settings, device, receipt.events)
     device.last_seen_at = now
     return receipt
 

@@ -9,12 +9,22 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models.enums import CredentialKind, Direction, GateMode, GateResult, RecordPurpose
+from models.enums import (
+    AssignmentStatus,
+    CredentialKind,
+    Direction,
+    GateMode,
+    GateResult,
+    RecordPurpose,
+    WarningLevel,
+)
 from server.config import Settings
 from server.ingest import service as ingest_service
 from server.ingest.models import GateCheckpoint, GateEventRow
-from server.registry.models import Device, Project
-from server.terminals import receipt, service
+from server.reconciliation.models import Finding
+from server.registry import face_templates
+from server.registry.models import CardBinding, Device, Project
+from server.terminals import commands, policy_check, receipt, service
 from tests.factories import make_assignment, make_project, make_worker
 
 T0 = dt.datetime(2026, 11, 3, 0, 30, tzinfo=dt.UTC)  # 08:30 in Shanghai
@@ -111,3 +121,75 @@ def test_records_before_approval_are_refused(session: Session, settings: Setting
     with pytest.raises(service.TerminalRefusedError) as unknown:
         service.accepting(session, "hikvision", "NOPE-0001", now=T0)
     assert unknown.value.code == "terminal.unknown"
+
+
+def test_a_pass_the_policy_refuses_becomes_a_finding(
+    session: Session, settings: Settings, terminal: tuple[Project, Device]
+) -> None:
+    project, device = terminal
+    gone, fine = make_worker(session, "王五"), make_worker(session, "赵六")
+    make_assignment(
+        session, project, gone, status=AssignmentStatus.LEFT, left_on=dt.date(2026, 10, 1)
+    )
+    make_assignment(session, project, fine)
+    items = [*_passes(gone.id, 1), *_passes(fine.id, 1, T0 + dt.timedelta(minutes=1))]
+    stranger = receipt.Received(
+        ref="stranger", at=T0, result=GateResult.GRANTED, mode=GateMode.CARD_ONLY,
+        credential=CredentialKind.IC_CARD, credential_ref="99999",
+    )  # fmt: skip
+    got = receipt.receive(session, settings, device, [*items, stranger], now=T0)
+    assert got.findings == 2
+    found = session.scalars(
+        select(Finding).where(Finding.kind == policy_check.FINDING_KIND).order_by(Finding.id)
+    ).all()
+    assert [(f.level, f.evidence["reason"]) for f in found] == [
+        (WarningLevel.RED, "left"),
+        (WarningLevel.RED, "not_on_roster"),
+    ]
+    assert "ZK-IN-1" in found[0].message_zh
+    assert "已退场" in found[0].message_zh
+    receipt.receive(session, settings, device, [*items, stranger], now=T0)  # a re-send
+    assert len(session.scalars(select(Finding)).all()) == 2
+
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00face\xff\xd9"
+
+
+def test_roster_to_terminal_commands(
+    session: Session, settings: Settings, terminal: tuple[Project, Device]
+) -> None:
+    project, device = terminal
+    face = make_worker(session, "刷脸", face_consent=True)
+    card_only = make_worker(session, "刷卡")
+    a_face = make_assignment(session, project, face)
+    a_card = make_assignment(session, project, card_only)
+    session.add(CardBinding(assignment_id=a_card.id, uid="0012345678"))
+    session.add(CardBinding(assignment_id=a_face.id, uid="0087654321"))
+    face_templates.set_photo(session, settings, face, JPEG)
+    first = commands.sync(session, settings, device, now=T0)
+    assert (first.upserts, first.deletes) == (2, 0)
+    assert commands.sync(session, settings, device, now=T0).upserts == 0  # already queued
+    sent = commands.next_commands(session, device, now=T0)
+    assert {(c.pin, c.payload["access"]) for c in sent} == {
+        (str(face.id), "face"),
+        (str(card_only.id), "card"),
+    }
+    for c in sent:
+        commands.confirm(session, device, c.id, ok=True, return_code=0, now=T0)
+    assert commands.status(session, [device.id])[device.id].users == 2
+    # the card holder leaves: removed, shown pending until the terminal confirms
+    a_card.status = AssignmentStatus.LEFT
+    session.flush()
+    assert commands.sync(session, settings, device, now=T0).deletes == 1
+    assert commands.status(session, [device.id])[device.id].removals_pending == 1
+    (delete,) = commands.next_commands(session, device, now=T0)
+    assert (delete.action, delete.reason) == ("delete", "left")
+    commands.confirm(session, device, delete.id, ok=True, return_code=0, now=T0)
+    state = commands.status(session, [device.id])[device.id]
+    assert (state.users, state.removals_pending, state.pending) == (1, 0, 0)
+    # consent withdrawn: the picture goes, and the worker is pushed again as card-only
+    face_templates.set_consent(session, face, False)
+    again = commands.sync(session, settings, device, now=T0)
+    assert again.upserts == 1
+    (change,) = commands.next_commands(session, device, now=T0)
+    assert change.payload["access"] == "card"

@@ -45,7 +45,7 @@ MAX_MEMBERS = 100_000
 FIELDS = (
     "event_id", "device_id", "seq", "device_time", "direction", "mode", "credential",
     "credential_ref", "worker_id", "result", "reason", "face_score", "voids_seq", "purpose",
-    "subject_hash", "checkpoint", "liveness", "terminal_ref", "prev_hash",
+    "subject_hash", "checkpoint", "terminal_ref", "liveness", "prev_hash",
 )  # fmt: skip
 OPTIONAL = frozenset(
     {"voids_seq", "purpose", "subject_hash", "checkpoint", "liveness", "terminal_ref"}

@@ -14,6 +14,7 @@ from server.payroll import cli as payroll_cli
 from server.reconciliation import cli as reconciliation_cli
 from server.registry import cli as registry_cli
 from server.rosters import cli as roster_cli
+from server.terminals import cli as terminal_cli
 from server.wages import cli as wages_cli
 from sitegate_cli import demo
 from sitegate_cli import verify as verify_cli
@@ -34,6 +35,7 @@ app.add_typer(roster_cli.app, name="roster")
 app.add_typer(payroll_cli.app, name="payroll")
 app.add_typer(wages_cli.app, name="wages")
 app.add_typer(digest_cli.app, name="digest")
+app.add_typer(terminal_cli.app, name="terminals")
 app.command("reconcile")(reconciliation_cli.reconcile)
 app.command("demo")(demo.run)
 app.command("verify")(verify_cli.verify)

@@ -67,4 +67,7 @@ def gate_keys(
                 "since": _utc(span.valid_from),
             }
         )
-    return {"code": device.code, "keys": keys, "anchors": ANCHORS}
+    entry: dict[str, Any] = {"code": device.code, "keys": keys, "anchors": ANCHORS}
+    if device.kind == "terminal":  # the reader is told, not left to infer it from terminal_ref
+        entry["sealed_by"] = "server: a face terminal's records, received and signed by the server"
+    return entry

@@ -28,6 +28,7 @@ from server.registry import settings as project_settings
 from server.registry.models import Project
 from server.registry.schemas import DeviceCreate, DeviceCreateIn, GateConfirmerIn
 from server.reports import workers_xlsx
+from server.terminals import cli as terminal_cli
 from sitegate_cli.errors import err_console, friendly_errors, report
 
 T = TypeVar("T")
@@ -200,6 +201,10 @@ def add_gate(
         raise _flag_error(exc) from None
     issued, expires = _issue_code(database_url, project, code, data)
     _print_code(code, issued, expires)
+
+
+app.command("add-terminal")(terminal_cli.add_terminal)
+app.command("approve-terminal")(terminal_cli.approve_terminal)
 
 
 @app.command("provisioning-code")

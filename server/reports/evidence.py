@@ -31,16 +31,26 @@ HOW_TO_VERIFY: tuple[tuple[str, str], ...] = (
         "public key and cannot sign in the gate's place.",
     ),
     (
+        "例外:带 terminal_ref 的记录来自人脸终端(中控、海康)。终端在现场自行判断,不能签名;"
+        "这些记录由服务器在收到时按终端相连、签名并封存检查点,是「服务器接收」的记录,"
+        "不是设备签名,其可信程度以服务器为限。",
+        "The exception: records with a terminal_ref come from face terminals (ZKTeco, "
+        "Hikvision), which decide on site and cannot sign. The server chained, signed and "
+        "checkpointed them on receipt: they are received by the server, NOT device-signed, and "
+        "are only as trustworthy as the server.",
+    ),
+    (
         "1. 规范文本:记录各字段(event_id, device_id=闸机编号, seq, device_time 为 UTC 带微秒"
         " 如 2026-05-01T07:31:00.000000Z, direction, mode, credential, credential_ref, "
         "worker_id, result, reason, face_score 保留四位小数, prev_hash;仅在有值时另含 "
-        "voids_seq、purpose、subject_hash、checkpoint 与 liveness)"
+        "voids_seq、purpose、subject_hash、checkpoint、liveness 与 terminal_ref)"
         "按键名排序、无空格的 JSON,UTF-8 编码。"
         "即表中「规范文本」一列。",
         "1. Canonical bytes: the record's fields (event_id, device_id = gate code, seq, "
         "device_time in UTC with microseconds e.g. 2026-05-01T07:31:00.000000Z, direction, "
         "mode, credential, credential_ref, worker_id, result, reason, face_score to four "
-        "decimals, prev_hash; and voids_seq, purpose, subject_hash, checkpoint and liveness only "
+        "decimals, prev_hash; and voids_seq, purpose, subject_hash, checkpoint, liveness and "
+        "terminal_ref only "
         "where set) as JSON with sorted keys and no spaces, UTF-8: the 'canonical bytes' column.",
     ),
     (

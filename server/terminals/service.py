@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 from cryptography.fernet import Fernet
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.enums import Direction
@@ -23,7 +24,8 @@ from server.auth.models import User
 from server.config import Settings
 from server.errors import ConflictError, NotAuthenticatedError, ValidationFailedError
 from server.registry.models import Device, Project
-from server.terminals import receipt
+from server.terminals import commands, receipt
+from server.terminals.models import TerminalGap
 
 VENDORS = {"zkteco": "ZKTeco PUSH (ADMS)", "hikvision": "Hikvision ISAPI"}
 _SERIAL = re.compile(r"^[A-Za-z0-9_-]{4,64}$")
@@ -179,3 +181,76 @@ def accepting(session: Session, vendor: str, serial_number: str, *, now: dt.date
             "taken yet (the terminal keeps and re-sends them)",
         )
     return device
+
+
+def approved(session: Session, project_id: int) -> list[Device]:
+    return list(
+        session.scalars(
+            select(Device)
+            .where(
+                Device.project_id == project_id,
+                Device.kind == "terminal",
+                Device.active.is_(True),
+                Device.approved_at.is_not(None),
+            )
+            .order_by(Device.code)
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TerminalView:
+    """One terminal as the gates page and `sitegate terminals list` show it."""
+
+    id: int
+    code: str
+    name: str
+    vendor: str
+    model: str
+    serial_number: str
+    direction: Direction
+    approved: bool
+    last_contact: dt.datetime | None
+    commands: commands.Status
+    open_gaps: int
+    flagged_gaps: int
+
+    @property
+    def approval(self) -> str:
+        return "已批准 approved" if self.approved else "待批准 awaiting approval"
+
+
+def overview(session: Session, project_id: int) -> list[TerminalView]:
+    devices = list(
+        session.scalars(
+            select(Device)
+            .where(Device.project_id == project_id, Device.kind == "terminal")
+            .order_by(Device.code)
+        )
+    )
+    ids = [d.id for d in devices]
+    status = commands.status(session, ids)
+    gaps: dict[tuple[int, str], int] = {}
+    for device_id, state, n in session.execute(
+        select(TerminalGap.device_id, TerminalGap.state, func.count())
+        .where(TerminalGap.device_id.in_(ids))
+        .group_by(TerminalGap.device_id, TerminalGap.state)
+    ):
+        gaps[(int(device_id), str(state))] = int(n)
+    return [
+        TerminalView(
+            id=d.id,
+            code=d.code,
+            name=d.name,
+            vendor=d.vendor,
+            model=d.model,
+            serial_number=d.serial_number or "",
+            direction=d.direction,
+            approved=d.approved_at is not None and d.active,
+            last_contact=d.last_seen_at,
+            commands=status[d.id],
+            open_gaps=gaps.get((d.id, "open"), 0),
+            flagged_gaps=gaps.get((d.id, "flagged"), 0),
+        )
+        for d in devices
+    ]

@@ -34,6 +34,7 @@ from server.registry import schemas as registry_schemas
 from server.registry import service as registry_service
 from server.registry.models import Device, Project
 from server.rosters import service as roster_service
+from server.terminals import service as terminal_service
 from server.web import queries
 from server.web.clock import now_utc
 from server.web.csrf import CsrfChecked
@@ -167,6 +168,7 @@ def _list_page(
         chain_link=chain_link,
         errors=errors or [],
         confirmers=queries.gate_confirmers(session, project.id),
+        terminals=terminal_service.overview(session, project.id),
         # A confirmer's card opens the gates for others: inspectors see only its last digits.
         card_shown=(lambda uid: uid) if editable else _masked_card,
         confirmer_form=confirmer_form or ConfirmerForm(),
@@ -290,9 +292,9 @@ def provisioning_code(
     """The one-time code, answered with the page itself (no redirect): it is never in a URL or
     the history, and is not stored in clear, so this response is the only time it is shown."""
     device = registry_service.get_device_or_raise(session, project.id, device_id)
-    if not device.active:
+    if not device.active or device.kind == "terminal":  # a terminal is approved, not keyed
         errs = FormErrors(lang_of(request))
-        errs.add("gate.inactive_no_code")
+        errs.add("gate.inactive_no_code" if not device.active else "terminals.no_code")
         return _list_page(
             request, session, project, editable=True, errors=errs.messages, status_code=409
         )
@@ -312,6 +314,28 @@ def provisioning_code(
         gate_profile=device.model if device.model in {m.name for m in gate_models()} else None,
         tz=project.timezone,
     )
+
+
+@router.post("/site/{project_id}/gates/{device_id}/approve", dependencies=[CsrfChecked])
+def approve_terminal(
+    request: Request,
+    project: DevicesWrite,
+    session: PageDb,
+    user: ManagerUser,
+    device_id: int,
+) -> Response:
+    """A site manager approves a face terminal's serial number: its records count from now."""
+    device = registry_service.get_device_or_raise(session, project.id, device_id)
+    if device.kind != "terminal":
+        errs = FormErrors(lang_of(request))
+        errs.add("terminals.not_a_terminal")
+        return _list_page(
+            request, session, project, editable=True, errors=errs.messages, status_code=409
+        )
+    terminal_service.approve(
+        session, request.app.state.settings, user, device, now=now_utc(request)
+    )
+    return RedirectResponse(f"/site/{project.id}/gates#terminal-{device.id}", status_code=303)
 
 
 # --- gate confirmers ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from server import vocabulary
 from server.web.i18n_anchors import ANCHOR_MESSAGES
 from server.web.i18n_digest import DIGEST_MESSAGES
 from server.web.i18n_phone import PHONE_MESSAGES
+from server.web.i18n_terminals import TERMINAL_MESSAGES
 
 Lang = Literal["zh", "en"]
 LANG_COOKIE = "sitegate_lang"
@@ -1120,6 +1121,8 @@ MESSAGES.update(PHONE_MESSAGES)
 MESSAGES.update(DIGEST_MESSAGES)
 # The gates' key fingerprints and checkpoints on the gates and month pages (issue 13).
 MESSAGES.update(ANCHOR_MESSAGES)
+# The face terminals on the gates page (issue 15).
+MESSAGES.update(TERMINAL_MESSAGES)
 
 
 def lang_of(request: Request) -> Lang:

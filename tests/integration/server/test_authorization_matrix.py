@@ -257,6 +257,8 @@ PAGES: dict[tuple[str, str], Op] = {
     ("GET", f"{P}/gates/new"): _site(Resource.DEVICES, W),
     ("POST", f"{P}/gates/new"): _site(Resource.DEVICES, W),
     ("POST", f"{P}/gates/{{device_id}}/provisioning-code"): _site(Resource.DEVICES, W),
+    # approving a face terminal (the world's gates are not terminals: 409, past the scope check)
+    ("POST", f"{P}/gates/{{device_id}}/approve"): _site(Resource.DEVICES, W),
     ("POST", f"{P}/gates/confirmers"): _site(Resource.CONFIRMERS, W),
     ("POST", f"{P}/gates/confirmers/{{confirmer_id}}/deactivate"): _site(Resource.CONFIRMERS, W),
     ("GET", f"{P}/settings"): Op(Resource.SETTINGS, R, Area.ANY),

@@ -1,0 +1,186 @@
+"""`sitegate registry add-terminal / approve-terminal` and `sitegate terminals ...`: face
+terminals registered, approved, listed, synced with the roster, and workers' face pictures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.enums import Direction
+from server.config import Settings
+from server.db import migrate
+from server.db.session import make_engine, make_sessionmaker, unit_of_work
+from server.db.types import utcnow
+from server.errors import NotFoundError
+from server.registry import face_templates
+from server.registry import repository as repo
+from server.registry.models import Device, Project, Worker
+from server.terminals import commands, service
+from sitegate_cli.errors import friendly_errors
+
+T = TypeVar("T")
+app = typer.Typer(
+    help="人脸终端 / face terminals (ZKTeco PUSH, Hikvision ISAPI)", no_args_is_help=True
+)
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option("--database-url", envvar="SITEGATE_DATABASE_URL", help="SQLAlchemy URL"),
+]
+
+
+def _run(database_url: str | None, work: Callable[[Session, Settings], T]) -> T:
+    settings = Settings(database_url=database_url) if database_url else Settings()
+    migrate.upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with unit_of_work(make_sessionmaker(engine)) as session:
+            return work(session, settings)
+    finally:
+        engine.dispose()
+
+
+def _project(session: Session, code: str) -> Project:
+    found = repo.project_by_code(session, code)
+    if found is None:
+        raise NotFoundError(f"项目 {code}", f"project {code}")
+    return found
+
+
+def _terminal(session: Session, code: str) -> Device:
+    device = session.scalar(select(Device).where(Device.code == code, Device.kind == "terminal"))
+    if device is None:
+        raise NotFoundError(f"人脸终端 {code}", f"face terminal {code}")
+    return device
+
+
+@friendly_errors
+def add_terminal(
+    project: Annotated[str, typer.Option("--project", help="project code")],
+    code: Annotated[str, typer.Option("--code", help="gate code, e.g. ZK-A-IN")],
+    vendor: Annotated[str, typer.Option("--vendor", help="zkteco / hikvision")],
+    serial: Annotated[str, typer.Option("--serial", help="the terminal's serial number (SN)")],
+    direction: Annotated[Direction, typer.Option(help="in / out")] = Direction.IN,
+    name: Annotated[str, typer.Option(help="display name, e.g. 1号门 人脸 进")] = "",
+    model: Annotated[str, typer.Option(help="model, e.g. SpeedFace-V5L, DS-K1T671M")] = "",
+    url: Annotated[str, typer.Option(help="Hikvision: the terminal's address, http://…")] = "",
+    user: Annotated[str, typer.Option(help="Hikvision: the ISAPI account")] = "",
+    password: Annotated[
+        str, typer.Option(envvar="SITEGATE_TERMINAL_PASSWORD", help="Hikvision: its password")
+    ] = "",
+    approve: Annotated[bool, typer.Option("--approve", help="approve at once")] = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Register a face terminal as a gate; its records count once it is approved."""
+
+    def work(session: Session, settings: Settings) -> str:
+        device = service.add_terminal(
+            session, settings, None, _project(session, project), code=code, vendor=vendor,
+            serial_number=serial, direction=direction, model=model, name=name, url=url,
+            username=user, password=password,
+        )  # fmt: skip
+        if approve:
+            service.approve(session, settings, None, device, now=utcnow())
+        return "已批准 approved" if approve else "待批准 awaiting approval (approve-terminal)"
+
+    state = _run(database_url, work)
+    Console().print(f"人脸终端 {code}({vendor} {serial})已登记 / terminal registered: {state}")
+
+
+@friendly_errors
+def approve_terminal(
+    code: Annotated[str, typer.Option("--code", help="the terminal's gate code")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Approve a registered terminal: from now on its records count."""
+
+    def work(session: Session, settings: Settings) -> str:
+        device = service.approve(session, settings, None, _terminal(session, code), now=utcnow())
+        return str(device.serial_number)
+
+    serial = _run(database_url, work)
+    Console().print(f"人脸终端 {code}({serial})已批准 / terminal approved")
+
+
+@app.command("list")
+@friendly_errors
+def list_terminals(
+    project: Annotated[str, typer.Option("--project", help="project code")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """The project's terminals: approval, last contact, pending commands, users, serial gaps."""
+
+    def work(session: Session, _settings: Settings) -> list[tuple[str, ...]]:
+        found = _project(session, project)
+        rows = service.overview(session, found.id)
+        return [
+            (
+                t.code, t.vendor, t.serial_number, t.approval,
+                t.last_contact.strftime("%Y-%m-%d %H:%M") if t.last_contact else "—",
+                str(t.commands.pending), str(t.commands.failed), str(t.commands.users),
+                str(t.open_gaps),
+            )
+            for t in rows
+        ]  # fmt: skip
+
+    table = Table(title=f"{project} 人脸终端 / face terminals")
+    for header in (
+        "编号 code", "厂家 vendor", "序列号 SN", "批准 approved", "最近联系 last contact",
+        "待下发 pending", "失败 failed", "已同步人员 users", "序号缺口 gaps",
+    ):  # fmt: skip
+        table.add_column(header)
+    for row in _run(database_url, work):
+        table.add_row(*row)
+    Console().print(table)
+
+
+@app.command("sync")
+@friendly_errors
+def sync(
+    project: Annotated[str, typer.Option("--project", help="project code")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Queue the roster changes for every approved terminal of the project (ZKTeco terminals
+    fetch them on their next poll)."""
+
+    def work(session: Session, settings: Settings) -> list[tuple[str, commands.SyncResult]]:
+        found = _project(session, project)
+        now = utcnow()
+        return [
+            (d.code, commands.sync(session, settings, d, now=now))
+            for d in service.approved(session, found.id)
+        ]
+
+    for code, result in _run(database_url, work):
+        Console().print(
+            f"{code}: 新增/更新 {result.upserts},删除 {result.deletes},撤销 {result.cancelled} "
+            f"/ upserts {result.upserts}, deletes {result.deletes}, cancelled {result.cancelled}"
+        )
+
+
+@app.command("set-photo")
+@friendly_errors
+def set_photo(
+    worker_id: Annotated[int, typer.Option("--worker", help="worker id")],
+    photo: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JPEG, ≤ 200 KB")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Keep a worker's enrolled face picture for the terminals (needs recorded face consent)."""
+    jpeg = photo.read_bytes()[: face_templates.MAX_PHOTO_BYTES + 1]
+
+    def work(session: Session, settings: Settings) -> str:
+        worker = session.get(Worker, worker_id)
+        if worker is None:
+            raise NotFoundError(f"工人 {worker_id}", f"worker {worker_id}")
+        face_templates.set_photo(session, settings, worker, jpeg)
+        return worker.name
+
+    name = _run(database_url, work)
+    Console().print(f"{name} 的人脸照片已保存(加密)/ face picture kept, encrypted")

@@ -637,7 +637,17 @@ class Verifier:
             self.guarded("anchor.archive", name, self._archived, data, own_days)
         for i, data in enumerate(earlier, 1):
             self.guarded("anchor.archive", f"earlier pack {i}", self._earlier, data, own_days)
+        # A face terminal cannot sign: the server sealed its records, so a fingerprint of that
+        # key anchors nothing against whoever runs the server; only archived digests do.
+        sealed = sorted({r["device_id"] for r in self.records if r.get("terminal_ref")})
+        for gate in sealed:
+            n = sum(1 for r in self.records if r["device_id"] == gate and r.get("terminal_ref"))
+            self.add("records.server_sealed", True, gate,
+                     f"{n} 条记录来自人脸终端,由服务器接收时签名,非设备签名",
+                     f"{n} records come from a face terminal, signed by the server on receipt, "
+                     "not by a device")  # fmt: skip
         gated = {x.subject for x in self.checks if x.name == "anchor.gate_key" and x.ok}
+        gated -= set(sealed)
         gates_ok = bool(gated) and {r["device_id"] for r in self.records} <= gated
         archived = [x.ok for x in self.checks if x.name == "anchor.archive"]
         server = [x.ok for x in self.checks if x.name == "anchor.server_key"]

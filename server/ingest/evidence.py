@@ -112,6 +112,11 @@ WARNING_TEXT: dict[str, tuple[str, str]] = {
         "闸门未打开,本次通行未发生(见后续记录)",
         "the gate did not open: this pass did not happen (see the follow-up record)",
     ),
+    "server_sealed": (
+        "人脸终端的记录:终端不能签名,由服务器在收到时签名(服务器接收,非设备签名);终端记录号",
+        "a face terminal's record: the terminal cannot sign, the server signed it on receipt "
+        "(received by the server, not device-signed); the terminal's record",
+    ),
     "wage_confirm": (
         "工资确认记录(工人在站点确认工资单),不是通行记录,不计考勤;确认的工资单哈希",
         "a wage confirmation (the worker confirmed a wage line at a station), not a pass: "
@@ -329,6 +334,11 @@ def key_history(session: Session, device: Device) -> list[KeySpan]:
         # Set outside provision() (an older tool or a data fix): in force since the last entry;
         # _key_at prefers the later span where they overlap.
         spans.append(KeySpan(current, start, None))
+    if device.kind == "terminal" and spans:
+        # A face terminal's records are sealed by the server as they arrive, under one key for
+        # the terminal's life; their times are the terminal's clock, often from before its
+        # approval (the backlog it kept while refused).
+        return [KeySpan(spans[-1].public_key, None, None)]
     return spans
 
 
@@ -571,6 +581,12 @@ def worker_month_evidence(
         if r.voided_by_seq is not None:
             zh, en = WARNING_TEXT["not_passed"]
             warnings.append(Problem("not_passed", zh, en, "", str(r.voided_by_seq)))
+        terminal = r.terminal_ref
+        if terminal is not None:
+            zh, en = WARNING_TEXT["server_sealed"]
+            warnings.append(
+                Problem("server_sealed", f"{zh} {terminal}", f"{en} {terminal}", "", terminal)
+            )
         purpose = None if r.purpose is None else stored_value(RecordPurpose, r.purpose)
         if purpose is not None:
             # Any purpose is no pass; its text names what the record is for.

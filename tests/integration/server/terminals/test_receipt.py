@@ -193,3 +193,55 @@ def test_roster_to_terminal_commands(
     assert again.upserts == 1
     (change,) = commands.next_commands(session, device, now=T0)
     assert change.payload["access"] == "card"
+
+
+def test_the_workers_evidence_verifies_and_says_server_sealed(
+    session: Session, settings: Settings, terminal: tuple[Project, Device]
+) -> None:
+    from server.ingest import evidence
+
+    project, device = terminal
+    worker = make_worker(session)
+    make_assignment(session, project, worker)
+    receipt.receive(session, settings, device, _passes(worker.id, 3), now=T0)
+    ev = evidence.worker_month_evidence(
+        session, project_id=project.id, worker_id=worker.id, period="2026-11", now=T0
+    )
+    assert ev.events_checked == 3
+    assert ev.events_ok == 3  # re-hashed and verified with the key on the device row
+    for e in ev.events:
+        assert "terminal_ref" in e.canonical
+        assert [w.kind for w in e.warnings] == ["server_sealed"]
+        assert "非设备签名" in e.warnings[0].message_zh
+
+
+def test_the_evidence_pack_checks_and_names_the_server_as_sealer(
+    session: Session, settings: Settings, terminal: tuple[Project, Device]
+) -> None:
+    import io
+    import json
+    import zipfile
+
+    from models import pack_verifier
+    from server.evidence_pack.build import build_pack
+
+    project, device = terminal
+    worker = make_worker(session)
+    make_assignment(session, project, worker)
+    receipt.receive(session, settings, device, _passes(worker.id, 3), now=T0)
+    receipt.seal_day_ends(session, settings, device, now=T0 + dt.timedelta(days=1))
+    data, _name = build_pack(
+        session, settings, project_id=project.id, worker_id=worker.id, period="2026-11",
+        now=T0 + dt.timedelta(days=30),
+    )  # fmt: skip
+    report = pack_verifier.verify(data)
+    failed = [c for c in report.checks if not c.ok]
+    assert report.verdict == "VALID_UNANCHORED", failed
+    sealed = [c for c in report.checks if c.name == "records.server_sealed"]
+    assert [c.subject for c in sealed] == ["ZK-IN-1"]
+    assert "非设备签名" in sealed[0].message_zh
+    # the terminal's key fingerprint does not anchor the pack: the server holds that key
+    anchored = pack_verifier.verify(data, gate_keys={"ZK-IN-1": device.public_key or ""})
+    assert anchored.verdict == "VALID_UNANCHORED"
+    keys = json.loads(zipfile.ZipFile(io.BytesIO(data)).read("keys.json"))
+    assert keys["gates"][0]["sealed_by"].startswith("server")

@@ -348,6 +348,7 @@ class GateAnchor:
     name: str
     key_fingerprint: str  # "" while the gate has no key
     last: LatestCheckpoint | None  # the month's newest checkpoint
+    server_sealed: bool = False  # a face terminal: the server holds this key
 
 
 def month_anchors(session: Session, project_id: int, period: str) -> list[GateAnchor]:
@@ -361,6 +362,7 @@ def month_anchors(session: Session, project_id: int, period: str) -> list[GateAn
             name=d.name,
             key_fingerprint=month[d.id].key_fingerprint,
             last=month[d.id].last,
+            server_sealed=d.kind == "terminal",
         )
         for d in devices
     ]

@@ -43,6 +43,10 @@ GATES_NOTE = (
     "contradicts a later rewrite of the gate records or a replaced key."
 )
 
+SERVER_SEALED = (
+    "人脸终端,服务器接收签名,非设备签名 / face terminal: server-sealed, not device-signed"
+)
+
 _THIN = Side(style="thin", color="999999")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _CENTER = Alignment(horizontal="center", vertical="center")
@@ -87,6 +91,8 @@ def gate_lines(gates: Sequence[GateAnchor]) -> list[str]:
                 f"记录树根 / records root: {g.last.records_root[:16]}…"
             )
         name = f" {g.name}" if g.name and g.name != g.code else ""
+        if g.server_sealed:  # its key is the server's: the signed sheet anchors the seal only
+            key += f" ({SERVER_SEALED})"
         out.append(f"{g.code}{name}  密钥指纹 / key fingerprint: {key}  {seal}")
     return out
 

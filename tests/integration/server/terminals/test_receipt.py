@@ -245,3 +245,17 @@ def test_the_evidence_pack_checks_and_names_the_server_as_sealer(
     assert anchored.verdict == "VALID_UNANCHORED"
     keys = json.loads(zipfile.ZipFile(io.BytesIO(data)).read("keys.json"))
     assert keys["gates"][0]["sealed_by"].startswith("server")
+
+
+def test_the_signed_attendance_sheet_says_the_terminal_is_server_sealed(
+    session: Session, settings: Settings, terminal: tuple[Project, Device]
+) -> None:
+    from server.ingest import checkpoints
+    from server.reports import roster_xlsx
+
+    project, device = terminal
+    (anchor,) = checkpoints.month_anchors(session, project.id, "2026-11")
+    assert anchor.server_sealed
+    (line,) = roster_xlsx.gate_lines([anchor])
+    assert "ZK-IN-1" in line
+    assert "非设备签名" in line

@@ -192,6 +192,9 @@ API: dict[tuple[str, str], Op] = {
     ("POST", "/api/v1/projects/{project_id}/activation-codes"): Op(Resource.ACTIVATION, W),
     ("GET", "/api/v1/projects/{project_id}/digests"): Op(Resource.DIGESTS),
     ("GET", "/api/v1/projects/{project_id}/digests/{day}"): Op(Resource.DIGESTS),
+    # A Hikvision terminal's event push: no user signs it; the terminal is authenticated by its
+    # registered, approved serial number in the path (server/terminals/isapi_router.py).
+    ("POST", "/api/v1/terminals/hikvision/{serial}/events"): PUBLIC,
 }
 
 

@@ -57,6 +57,18 @@ _REASONS: dict[EventMinor, DenyReason] = {
     M.CERTIFICATE_BLACK_LIST: DenyReason.BLOCKLISTED,
 }
 _UNNAMED_FACE = {M.FACE_VERIFY_FAIL, M.FACE_RECOGNIZE_FAIL}
+MAX_SERIAL = 2**63 - 1  # the database's BIGINT
+MAX_CARD_REF = 64  # GateEventBody.credential_ref
+
+
+class UnusableEventError(ValueError):
+    """An event no terminal sends: a serial out of range, a time that is no instant."""
+
+    def __init__(self, message_zh: str, message_en: str) -> None:
+        super().__init__(f"{message_zh} / {message_en}")
+        self.code = "isapi.unusable_event"
+        self.message_zh = message_zh
+        self.message_en = message_en
 
 
 def worker_of(employee_no: str | None) -> int | None:
@@ -77,13 +89,24 @@ def received(
     card_no: str | None,
 ) -> Received | None:
     """One access event as a record, or None when it is no pass attempt."""
+    if not 0 < serial <= MAX_SERIAL:
+        raise UnusableEventError(
+            f"事件序号 serialNo={serial} 超出范围", f"event serialNo={serial} is out of range"
+        )
+    if at.tzinfo is None:  # the protocol layer refuses naive times; never guess a zone here
+        raise UnusableEventError("事件时间缺少时区", "event time has no UTC offset")
+    try:
+        at.astimezone(dt.UTC)
+    except OverflowError:
+        raise UnusableEventError(
+            f"事件时间 {at.isoformat()} 无效", f"event time {at.isoformat()} is no instant"
+        ) from None
     outcome = classify_event(major, minor)
     if outcome is Outcome.OTHER:
         return None
-    if at.tzinfo is None:  # the protocol layer refuses naive times; never guess a zone here
-        raise ValueError("ISAPI event time without an offset")
     kind = EventMinor(minor)  # classify() knows every minor it does not call OTHER
-    card = card_no or None
+    # A card number longer than any card's is kept out of the record rather than cut.
+    card = card_no if card_no and len(card_no) <= MAX_CARD_REF else None
     worker_id = worker_of(employee_no)
     credential: CredentialKind | None
     if kind in _FACE_ONLY:

@@ -29,7 +29,7 @@ from server.config import Settings
 from server.ingest.models import GateEventRow
 from server.registry import face_templates
 from server.registry.models import Device
-from server.terminals import commands, isapi_router, isapi_store, receipt, service
+from server.terminals import commands, hikvision, isapi_router, isapi_store, receipt, service
 from server.terminals.models import TerminalCommand, TerminalGap
 from terminals.hikvision_isapi.client import IsapiClient
 from terminals.hikvision_isapi.errors import (
@@ -165,7 +165,10 @@ def backfill(
     try:
         with connect(settings, device) as client:
             for info in client.iter_events(start, end, begin_serial=begin):
-                one = isapi_store.seen_search(info)
+                try:
+                    one = isapi_store.seen_search(info)
+                except hikvision.UnusableEventError:
+                    continue  # never stored; its serial stays missing, so its gap is flagged
                 if one is None:
                     continue
                 pulled += 1

@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse
 from server.db.types import utcnow
 from server.deps import SessionDep, SettingsDep
 from server.errors import SiteGateError
-from server.terminals import isapi_store, receipt, service
+from server.terminals import hikvision, isapi_store, receipt, service
 from terminals.hikvision_isapi.protocol import (
     DEFAULT_MAX_BODY_BYTES,
     IsapiProtocolError,
@@ -97,7 +97,14 @@ def receive_push(
             status_code=400,
             content={"code": exc.code, "message_zh": exc.message_zh, "message_en": exc.message_en},
         )
-    seen = None if push.is_heartbeat else isapi_store.seen_push(push)
+    try:
+        seen = None if push.is_heartbeat else isapi_store.seen_push(push)
+    except hikvision.UnusableEventError as exc:
+        session.commit()
+        return JSONResponse(
+            status_code=400,
+            content={"code": exc.code, "message_zh": exc.message_zh, "message_en": exc.message_en},
+        )
     if seen is None:  # a heartbeat (or an event without a serial): contact noted, day sealed
         receipt.seal_day_ends(session, settings, device, now=now)
         return {"statusCode": 1, "statusString": "OK", "heartbeat": True}

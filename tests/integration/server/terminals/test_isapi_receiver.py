@@ -175,3 +175,26 @@ def test_a_body_over_the_cap_is_413_before_parsing(
 def test_a_serial_that_is_no_serial_is_refused(client: TestClient) -> None:
     r = client.post("/api/v1/terminals/hikvision/a%20b/events", content=b"{}")
     assert r.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        b'{"dateTime":"2026-12-03T08:00:00+08:00","eventType":"AccessControllerEvent",'
+        b'"AccessControllerEvent":{"majorEventType":5,"subEventType":75,"serialNo":'
+        + b"9" * 30
+        + b"}}",
+        b'{"dateTime":"9999-12-31T23:00:00-08:00","eventType":"AccessControllerEvent",'
+        b'"AccessControllerEvent":{"majorEventType":5,"subEventType":75,"serialNo":3}}',
+        b'{"dateTime":"2026-12-03T08:00:00","eventType":"heartBeat"}',
+    ],
+)
+def test_an_event_no_terminal_sends_is_400_not_500(
+    client: TestClient, session: Session, settings: Settings, terminal: tuple[Project, Device],
+    event: bytes,
+) -> None:  # fmt: skip
+    service.approve(session, settings, None, terminal[1], now=T0)
+    session.flush()
+    r = client.post(URL, content=event, headers={"Content-Type": "application/json"})
+    assert r.status_code == 400, r.text
+    assert r.json()["message_zh"]

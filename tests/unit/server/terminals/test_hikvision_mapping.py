@@ -99,7 +99,7 @@ def test_the_time_keeps_its_offset() -> None:
     got = _map(EventMinor.FACE_VERIFY_PASS)
     assert isinstance(got, Received)
     assert got.at.utcoffset() == dt.timedelta(hours=8)
-    with pytest.raises(ValueError, match="offset"):
+    with pytest.raises(hikvision.UnusableEventError, match="offset"):
         hikvision.received(
             serial=1, at=AT.replace(tzinfo=None), major=MAJOR_EVENT,
             minor=EventMinor.FACE_VERIFY_PASS, employee_no="1", card_no=None,
@@ -137,3 +137,27 @@ def test_gaps() -> None:
     # a terminal heard from for the first time: nothing before its first serial is claimed
     assert hikvision.new_gaps(0, [(57, 56)]) == ([], 57)
     assert hikvision.new_gaps(7, []) == ([], 7)
+
+
+@pytest.mark.parametrize("serial", [0, -1, 2**63])
+def test_a_serial_out_of_range_is_unusable(serial: int) -> None:
+    with pytest.raises(hikvision.UnusableEventError):
+        hikvision.received(
+            serial=serial, at=AT, major=MAJOR_EVENT, minor=EventMinor.FACE_VERIFY_PASS,
+            employee_no="1", card_no=None,
+        )  # fmt: skip
+
+
+def test_a_time_that_is_no_instant_is_unusable() -> None:
+    far = dt.datetime(9999, 12, 31, 23, 0, tzinfo=dt.timezone(dt.timedelta(hours=-8)))
+    with pytest.raises(hikvision.UnusableEventError):
+        hikvision.received(
+            serial=1, at=far, major=MAJOR_EVENT, minor=EventMinor.DOOR_OPEN_NORMAL,
+            employee_no=None, card_no=None,
+        )  # fmt: skip
+
+
+def test_a_card_number_longer_than_any_card_is_left_out() -> None:
+    got = _map(EventMinor.INVALID_CARD, None, "9" * 65)
+    assert isinstance(got, Received)
+    assert (got.credential_ref, got.result) == (None, GateResult.REFUSED)

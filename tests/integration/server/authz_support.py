@@ -241,6 +241,7 @@ def build_world(session: Session, settings: Settings) -> World:
                 "code": "en",
                 "rest": "no-such-page",
                 "day": DIGEST_DAY,
+                "serial": "NO-SUCH-TERMINAL",  # a terminal's push: unknown, refused with 401
             }
         )
         bundles[f"{pkey}/{wkey}"] = Bundle(f"{pkey}/{wkey}", pkey, wkey, params)

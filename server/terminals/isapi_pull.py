@@ -1,0 +1,275 @@
+"""Server-side jobs against a Hikvision ISAPI terminal (Digest-authenticated, the server calls it).
+
+`configure`  points the terminal's listening host at this server (isapi_router.push_url), after
+             checking that the terminal at the registered address is the registered one.
+`backfill`   pulls what the push missed: the open gaps (TerminalGap) and, on demand, everything
+             newer than the last record received. Stored through receipt.receive, so an event
+             both pushed and pulled is stored once. A gap is `filled` when the terminal gave
+             every serial in it, `flagged` when it no longer has some (its log wrapped, or the
+             serials were never used).
+`push_commands` runs the queued roster commands (commands.py) on the terminal and confirms each
+             with the terminal's own answer.
+
+None of them raises for the terminal's sake: an unreachable terminal (IsapiOfflineError), a
+refused password or a refused request comes back in the result, and nothing is lost: gaps stay
+open, commands go back to the queue, and the next run retries. They work in the caller's
+session and never commit; on SQLite the caller should keep that unit of work to the one job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server.config import Settings
+from server.ingest.models import GateEventRow
+from server.registry import face_templates
+from server.registry.models import Device
+from server.terminals import commands, hikvision, isapi_router, isapi_store, receipt, service
+from server.terminals.models import TerminalCommand, TerminalGap
+from terminals.hikvision_isapi.client import IsapiClient
+from terminals.hikvision_isapi.errors import (
+    IsapiAuthError,
+    IsapiError,
+    IsapiOfflineError,
+    IsapiProtocolError,
+)
+
+# The terminal's clock is its own (skew of hours is seen on sites): searches by time look this
+# far past both ends, and serial numbers, not times, decide what is missing.
+CLOCK_MARGIN = dt.timedelta(days=1)
+GAP_LOOKBACK = dt.timedelta(days=7)  # how far before a gap's detection its events may lie
+NO_ANSWER = -1  # return_code when the terminal gave none (offline, or the photo was gone)
+
+ClientFactory = Callable[[Settings, Device], IsapiClient]
+
+
+def client_for(settings: Settings, device: Device) -> IsapiClient:
+    return IsapiClient(
+        device.terminal_url, device.terminal_user, service.password(settings, device)
+    )
+
+
+def _problem(exc: IsapiError | IsapiProtocolError) -> str:
+    return f"{exc.message_zh} / {exc.message_en}"
+
+
+@dataclass(frozen=True, slots=True)
+class Configured:
+    ok: bool
+    push_url: str
+    error: str | None = None
+
+
+def configure(
+    settings: Settings, device: Device, server_url: str, *, connect: ClientFactory = client_for
+) -> Configured:
+    """Check the terminal is the registered one and make it push to this server."""
+    url = isapi_router.push_url(server_url, device.serial_number or "")
+    try:
+        with connect(settings, device) as client:
+            info = client.device_info()
+            if info.serial_number != device.serial_number:
+                return Configured(
+                    False,
+                    url,
+                    f"该地址上的终端序列号为 {info.serial_number},与登记的 "
+                    f"{device.serial_number} 不符 / the terminal at this address reports serial "
+                    f"number {info.serial_number}, not the registered {device.serial_number}",
+                )
+            client.set_http_host(url)
+    except (IsapiError, IsapiProtocolError) as exc:
+        return Configured(False, url, _problem(exc))
+    return Configured(True, url)
+
+
+@dataclass(frozen=True, slots=True)
+class Backfill:
+    pulled: int = 0  # events the terminal returned in the searched range
+    stored: int = 0
+    duplicates: int = 0
+    filled: int = 0  # gaps closed with every serial found
+    flagged: int = 0  # gaps closed with serials the terminal no longer has
+    missing: int = 0  # serials in flagged gaps that were never found
+    offline: bool = False
+    error: str | None = None
+
+
+def _last_record_time(session: Session, device: Device) -> dt.datetime | None:
+    last: dt.datetime | None = session.scalar(
+        select(func.max(GateEventRow.device_time)).where(
+            GateEventRow.device_id == device.id, GateEventRow.terminal_ref.is_not(None)
+        )
+    )
+    return last
+
+
+def _stored_serials(session: Session, device: Device, lo: int, hi: int) -> set[int]:
+    prefix = receipt.terminal_ref(device, "")
+    refs = [prefix + str(s) for s in range(lo, hi + 1)]
+    found: set[int] = set()
+    for i in range(0, len(refs), 1000):
+        for ref in session.scalars(
+            select(GateEventRow.terminal_ref).where(
+                GateEventRow.device_id == device.id,
+                GateEventRow.terminal_ref.in_(refs[i : i + 1000]),
+            )
+        ):
+            if ref is not None:
+                found.add(int(ref.removeprefix(prefix)))
+    return found
+
+
+def backfill(
+    session: Session,
+    settings: Settings,
+    device: Device,
+    *,
+    now: dt.datetime,
+    catch_up: bool = False,
+    connect: ClientFactory = client_for,
+) -> Backfill:
+    """Pull the events of the open gaps (and with `catch_up`, all since the last record)."""
+    gaps = list(
+        session.scalars(
+            select(TerminalGap)
+            .where(TerminalGap.device_id == device.id, TerminalGap.state == "open")
+            .order_by(TerminalGap.from_serial)
+        )
+    )
+    if not gaps and not catch_up:
+        return Backfill()
+    high = device.terminal_serial_high
+    approved = device.approved_at or now
+    starts = [g.detected_at - GAP_LOOKBACK for g in gaps]
+    if catch_up:
+        starts.append(_last_record_time(session, device) or approved)
+    start, end = min(starts) - CLOCK_MARGIN, now + CLOCK_MARGIN
+    # Serial numbers narrow the search on firmware that supports it; without catch-up nothing
+    # below the first gap is wanted.
+    begin = None if catch_up else gaps[0].from_serial
+
+    def wanted(serial: int, at: dt.datetime) -> bool:
+        if any(g.from_serial <= serial <= g.to_serial for g in gaps):
+            return True
+        if serial <= high:
+            return False  # already stored (or no pass attempt): a pull never re-opens it
+        return high > 0 or at >= approved  # a new terminal's records count from approval on
+
+    seen: list[isapi_store.Seen] = []
+    pulled = 0
+    try:
+        with connect(settings, device) as client:
+            for info in client.iter_events(start, end, begin_serial=begin):
+                try:
+                    one = isapi_store.seen_search(info)
+                except hikvision.UnusableEventError:
+                    continue  # never stored; its serial stays missing, so its gap is flagged
+                if one is None:
+                    continue
+                pulled += 1
+                if wanted(one.serial, info.time):
+                    seen.append(one)
+    except IsapiOfflineError as exc:
+        return Backfill(offline=True, error=_problem(exc))
+    except (IsapiError, IsapiProtocolError) as exc:  # auth, a refused search, a bad answer
+        return Backfill(error=_problem(exc))
+    got = (
+        isapi_store.store(session, settings, device, seen, now=now)
+        if seen
+        else isapi_store.Stored(0, 0, [], high)
+    )
+    pulled_serials = {s.serial for s in seen}
+    filled = flagged = missing = 0
+    for gap in gaps:
+        want = set(range(gap.from_serial, gap.to_serial + 1))
+        lacking = want - pulled_serials
+        if lacking:
+            lacking -= _stored_serials(session, device, gap.from_serial, gap.to_serial)
+        gap.state, gap.closed_at = ("flagged" if lacking else "filled"), now
+        flagged += bool(lacking)
+        filled += not lacking
+        missing += len(lacking)
+    session.flush()
+    return Backfill(pulled, got.stored, got.duplicates, filled, flagged, missing)
+
+
+@dataclass(frozen=True, slots=True)
+class Pushed:
+    done: int = 0
+    failed: int = 0
+    requeued: int = 0  # not sent now (offline, refused password): queued for the next run
+    offline: bool = False
+    error: str | None = None
+
+
+def _run(
+    client: IsapiClient, session: Session, settings: Settings, cmd: TerminalCommand
+) -> int | None:
+    """Carry out one command; NO_ANSWER when it could not be (the photo is gone), else None."""
+    if cmd.action == "delete":
+        client.delete_user(cmd.pin)  # the terminal drops the person's cards and face with them
+        return None
+    payload = cmd.payload
+    client.set_user(cmd.pin, str(payload.get("name", "")))
+    card = str(payload.get("card", ""))
+    if card:
+        client.set_card(cmd.pin, card)
+    if payload.get("access") == "face":
+        photo = face_templates.photo_for(session, settings, cmd.worker_id or 0)
+        if photo is None:  # consent withdrawn since the sync: the next sync queues card-only
+            return NO_ANSWER
+        client.set_face(cmd.pin, photo)
+    else:
+        client.delete_face(cmd.pin)  # no consent (any more): no face stays on the terminal
+    return None
+
+
+def push_commands(
+    session: Session,
+    settings: Settings,
+    device: Device,
+    *,
+    now: dt.datetime,
+    limit: int = 50,
+    connect: ClientFactory = client_for,
+) -> Pushed:
+    """Send the queued commands, each confirmed with the terminal's answer."""
+    cmds = commands.next_commands(session, device, now=now, limit=limit)
+    if not cmds:
+        return Pushed()
+    done = failed = 0
+    with connect(settings, device) as client:
+        for i, cmd in enumerate(cmds):
+            try:
+                code = _run(client, session, settings, cmd)
+            except (IsapiOfflineError, IsapiAuthError) as exc:
+                # The terminal, not the command: put this and the rest back in the queue.
+                for rest in cmds[i:]:
+                    rest.state, rest.sent_at = "queued", None
+                session.flush()
+                offline = isinstance(exc, IsapiOfflineError)
+                return Pushed(done, failed, len(cmds) - i, offline, _problem(exc))
+            except IsapiError as exc:
+                answer = exc.status_code if exc.status_code is not None else exc.http_status
+                commands.confirm(
+                    session, device, cmd.id, ok=False,
+                    return_code=answer if answer is not None else NO_ANSWER, now=now,
+                )  # fmt: skip
+                failed += 1
+                continue
+            except IsapiProtocolError:  # an answer that is no ResponseStatus: not confirmed
+                commands.confirm(session, device, cmd.id, ok=False, return_code=NO_ANSWER, now=now)
+                failed += 1
+                continue
+            ok = code is None
+            commands.confirm(
+                session, device, cmd.id, ok=ok, return_code=1 if ok else NO_ANSWER, now=now
+            )
+            done += ok
+            failed += not ok
+    return Pushed(done, failed)

@@ -3,6 +3,7 @@ terminals registered, approved, listed, synced with the roster, and workers' fac
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -18,11 +19,11 @@ from server.config import Settings
 from server.db import migrate
 from server.db.session import make_engine, make_sessionmaker, unit_of_work
 from server.db.types import utcnow
-from server.errors import NotFoundError
+from server.errors import NotFoundError, SiteGateError
 from server.registry import face_templates
 from server.registry import repository as repo
 from server.registry.models import Device, Project, Worker
-from server.terminals import commands, service
+from server.terminals import commands, isapi_pull, service
 from sitegate_cli.errors import friendly_errors
 
 T = TypeVar("T")
@@ -59,6 +60,12 @@ def _terminal(session: Session, code: str) -> Device:
     if device is None:
         raise NotFoundError(f"人脸终端 {code}", f"face terminal {code}")
     return device
+
+
+class TerminalJobError(SiteGateError):
+    def __init__(self, problem: str) -> None:
+        zh, _, en = problem.partition(" / ")
+        super().__init__(zh or "终端未完成操作", en or zh or "the terminal did not do it")
 
 
 @friendly_errors
@@ -163,6 +170,69 @@ def sync(
             f"{code}: 新增/更新 {result.upserts},删除 {result.deletes},撤销 {result.cancelled} "
             f"/ upserts {result.upserts}, deletes {result.deletes}, cancelled {result.cancelled}"
         )
+
+
+@app.command("run")
+@friendly_errors
+def run(
+    project: Annotated[str, typer.Option("--project", help="project code")],
+    catch_up: Annotated[
+        bool, typer.Option("--catch-up", help="Hikvision: also pull everything since the last")
+    ] = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """For every approved terminal: queue the roster changes; for Hikvision terminals also send
+    the commands and pull missed events. Each terminal in its own transaction (run it from cron
+    every few minutes; ZKTeco terminals fetch their commands themselves)."""
+    console = Console()
+
+    def codes(session: Session, _settings: Settings) -> list[str]:
+        return [d.code for d in service.approved(session, _project(session, project).id)]
+
+    for code in _run(database_url, codes):
+        console.print(_run(database_url, functools.partial(_run_one, code=code, catch_up=catch_up)))
+
+
+def _run_one(session: Session, settings: Settings, *, code: str, catch_up: bool) -> str:
+    device = _terminal(session, code)
+    now = utcnow()
+    synced = commands.sync(session, settings, device, now=now)
+    line = f"{code}: 排队 queued +{synced.upserts}/-{synced.deletes}"
+    if device.vendor != "hikvision":
+        return line
+    pushed = isapi_pull.push_commands(session, settings, device, now=now)
+    pulled = isapi_pull.backfill(session, settings, device, now=now, catch_up=catch_up)
+    line += (
+        f";下发 sent {pushed.done},失败 failed {pushed.failed},待重发 requeued "
+        f"{pushed.requeued};补取 pulled {pulled.stored} 条 records,缺口补齐 gaps filled "
+        f"{pulled.filled},无法补取 lost {pulled.flagged}"
+    )
+    problem = pushed.error or pulled.error
+    if pushed.offline or pulled.offline:
+        line += " — 终端离线 terminal offline"
+    elif problem:
+        line += f" — {problem}"
+    return line
+
+
+@app.command("configure")
+@friendly_errors
+def configure(
+    code: Annotated[str, typer.Option("--code", help="the Hikvision terminal's gate code")],
+    server_url: Annotated[
+        str, typer.Option("--server-url", help="how the terminal reaches SiteGate, http://…:8000")
+    ],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Check a Hikvision terminal is the registered one and make it push events to SiteGate."""
+
+    def work(session: Session, settings: Settings) -> isapi_pull.Configured:
+        return isapi_pull.configure(settings, _terminal(session, code), server_url)
+
+    done = _run(database_url, work)
+    if not done.ok:
+        raise TerminalJobError(done.error or "")
+    Console().print(f"{code} 将推送到 / pushes to {done.push_url}")
 
 
 @app.command("set-photo")

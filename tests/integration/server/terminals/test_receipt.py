@@ -253,7 +253,7 @@ def test_the_signed_attendance_sheet_says_the_terminal_is_server_sealed(
     from server.ingest import checkpoints
     from server.reports import roster_xlsx
 
-    project, device = terminal
+    project, _device = terminal
     (anchor,) = checkpoints.month_anchors(session, project.id, "2026-11")
     assert anchor.server_sealed
     (line,) = roster_xlsx.gate_lines([anchor])

@@ -91,3 +91,31 @@ def test_mistakes_are_one_line_errors(tmp_path: Path) -> None:
     code, out = _run(url, "terminals", "set-photo", "--worker", "1", str(bad))
     assert (code, "JPEG" in out) == (1, True), out
     assert "Traceback" not in out
+
+
+def test_run_and_configure_drive_a_hikvision_terminal(tmp_path: Path) -> None:
+    from terminals.hikvision_isapi.emulator import IsapiTerminalEmulator
+
+    url, worker_id = _db(tmp_path)
+    photo = tmp_path / "face.jpg"
+    photo.write_bytes(JPEG)
+    with IsapiTerminalEmulator(serial_number="DS-K1T671M0001") as emu:
+        add = ("registry", "add-terminal", "--project", "T-1", "--code", "HK-1")
+        code, out = _run(
+            url, *add, "--vendor", "hikvision", "--serial", "DS-K1T671M0001", "--url",
+            emu.base_url, "--user", emu.username, "--password", emu.password, "--approve",
+        )  # fmt: skip
+        assert code == 0, out
+        assert _run(url, "terminals", "set-photo", "--worker", str(worker_id), str(photo))[0] == 0
+        code, out = _run(url, "terminals", "configure", "--code", "HK-1", "--server-url",
+                         "http://10.0.0.2:8000")  # fmt: skip
+        assert code == 0, out
+        assert "/api/v1/terminals/hikvision/DS-K1T671M0001/events" in out
+        code, out = _run(url, "terminals", "run", "--project", "T-1")
+        assert code == 0, out
+        assert "下发 sent 1" in out
+        assert str(worker_id) in emu.state.users
+    # the terminal gone: the command run says so in one line, nothing is lost
+    code, out = _run(url, "terminals", "configure", "--code", "HK-1", "--server-url", "http://x")
+    assert code == 1
+    assert "Traceback" not in out

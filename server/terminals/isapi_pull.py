@@ -215,6 +215,10 @@ def _run(
         client.delete_user(cmd.pin)  # the terminal drops the person's cards and face with them
         return None
     payload = cmd.payload
+    if cmd.reason == "changed":
+        # SetUp adds a card beside the old one: start the person afresh so a replaced card,
+        # or a face no longer consented to, does not stay valid on the terminal.
+        client.delete_user(cmd.pin)
     client.set_user(cmd.pin, str(payload.get("name", "")))
     card = str(payload.get("card", ""))
     if card:

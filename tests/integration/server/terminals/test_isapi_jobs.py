@@ -98,3 +98,24 @@ def test_configure_checks_the_serial_number(
     assert got.error is not None
     assert "SOMEONE-ELSES-TERMINAL" in got.error
     assert emu.http_host is None
+
+
+def test_a_replaced_card_no_longer_opens_the_terminal(
+    session: Session, settings: Settings, device: Device, emu: IsapiTerminalEmulator
+) -> None:
+    from server.registry.models import Assignment, CardBinding
+
+    (assignment,) = session.scalars(select(Assignment)).all()
+    binding = CardBinding(assignment_id=assignment.id, uid="0011111111")
+    session.add(binding)
+    session.flush()
+    commands.sync(session, settings, device, now=NOW)
+    assert isapi_pull.push_commands(session, settings, device, now=NOW).done == 1
+    assert emu.state.cards == {"0011111111": str(assignment.worker_id)}
+    binding.uid = "0022222222"  # the worker lost the card and got a new one
+    session.flush()
+    again = commands.sync(session, settings, device, now=NOW)
+    assert again.upserts == 1
+    assert isapi_pull.push_commands(session, settings, device, now=NOW).done == 1
+    assert emu.state.cards == {"0022222222": str(assignment.worker_id)}
+    assert emu.state.faces == {str(assignment.worker_id): JPEG}  # the face pushed again

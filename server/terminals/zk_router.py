@@ -161,6 +161,8 @@ def _maintain(
     )
     if not due:
         return
+    # under the row lock, so this and a concurrent upload do not overwrite each other's state
+    ingest_repository.lock_device(session, device.id)
     result = commands.sync(session, settings, device, now=now)
     if result.upserts or result.deletes:
         log.info(
@@ -188,9 +190,9 @@ def cdata_get(request: Request, session: SessionDep, settings: SettingsDep) -> P
         return _text(zk.ok_answer())
     now = utcnow()
     project = ingest_repository.project(session, device.project_id)
+    _maintain(session, settings, device, now=now, force=True)  # locks (and re-reads) the row
     stamps = _state(device).get("stamps", {})
     _save_state(device, registered_at=now.isoformat(), push_version=query.push_version)
-    _maintain(session, settings, device, now=now, force=True)
     return _text(
         zk.options_block(
             query.sn,
@@ -253,6 +255,8 @@ def cdata_post(
     device = _terminal(session, query.sn)
     if isinstance(device, PlainTextResponse):
         return device
+    # one post per terminal at a time, and its stamp and counters written on a fresh row
+    device = ingest_repository.lock_device(session, device.id)
     if query.table == zk.TABLE_ATTLOG:
         answer = _attlog(session, settings, device, body.text)
     elif query.table == zk.TABLE_OPERLOG:

@@ -126,7 +126,10 @@ def command_outcome(results: Sequence[zk.CommandResult]) -> list[Outcome]:
     done: dict[int, int] = {}
     for r in results:
         head, _, part = r.cmd_id.partition(_PART)
-        if not head.isdigit() or (part and not part.isdigit()):
+        # ours are digits (a row id) within 64 bits; anything else is another server's
+        if not (head.isascii() and head.isdigit() and len(head) <= 18):
+            continue
+        if part and not part.isdigit():
             continue
         command_id = int(head)
         if r.return_code != 0:

@@ -27,6 +27,7 @@ from tests.factories import make_assignment, make_project, make_worker
 SN = "CKJX201760001"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00face-a\xff\xd9"
 CARD = "0A1B2C3D"
+HUGE_PIN = b"99999999999999999999\t2026-03-02 07:30:00\t0\t15"  # beyond a 64-bit id
 
 
 @pytest.fixture
@@ -189,3 +190,52 @@ def test_a_worker_who_left_is_removed_on_the_terminals_word(
     ).one()
     assert (delete.state, delete.return_code, delete.reason) == ("done", 0, "left")
     assert session.scalar(select(func.count()).select_from(TerminalUser)) == 1
+
+
+def test_odd_input_is_answered_never_a_500(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    world: tuple[Project, Device, Worker, Worker],
+) -> None:
+    _, device, _, _ = world
+    service.approve(session, settings, None, device, now=dt.datetime.now(dt.UTC))
+    session.commit()
+    cases: list[tuple[str, str, dict[str, str], bytes]] = [
+        ("GET", "/iclock/cdata", {"SN": "序列号", "options": "all"}, b""),
+        ("POST", "/iclock/cdata", {"SN": SN, "table": "ATTLOG", "Stamp": "1\t2"}, b""),
+        ("POST", "/iclock/cdata", {"SN": SN, "table": "ATTLOG"}, b"\xff\xfe\x00garbage\n\t\t"),
+        ("POST", "/iclock/cdata", {"SN": SN, "table": "ATTLOG"}, HUGE_PIN),
+        ("POST", "/iclock/cdata", {"SN": SN, "table": "OPERLOG"}, b"USER PIN=\xc4\xe3"),
+        ("POST", "/iclock/cdata", {"SN": SN, "table": "ATTPHOTO"}, b"\x00" * 100),
+        ("POST", "/iclock/devicecmd", {"SN": SN}, b"ID=1N&Return=x&CMD=DATA"),
+        ("POST", "/iclock/devicecmd", {"SN": SN}, b"ID=99999999999999999999&Return=0&CMD=DATA"),
+    ]  # fmt: skip
+    for method, path, params, body in cases:
+        r = client.request(method, path, params=params, content=body)
+        assert r.status_code < 500, (path, params, body, r.text)
+        assert r.headers["content-type"].startswith("text/plain"), (path, r.text)
+
+
+def test_a_refused_photo_fails_the_command_and_the_terminal_holds_no_face(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    world: tuple[Project, Device, Worker, Worker],
+) -> None:
+    _, device, face, card = world
+    service.approve(session, settings, None, device, now=dt.datetime.now(dt.UTC))
+    session.commit()
+    with ZkPushTerminal(
+        "http://testserver", SN, transport=client._transport, reject_commands={"UpdateBioPhoto"}
+    ) as term:
+        assert term.register() is not None
+        term.poll_commands()
+        assert not term.users[str(face.id)].has_face
+    session.expire_all()
+    failed = session.scalars(
+        select(TerminalCommand).where(TerminalCommand.pin == str(face.id))
+    ).one()
+    assert (failed.state, failed.return_code) == ("failed", -1)
+    held = {u.pin for u in session.scalars(select(TerminalUser))}
+    assert held == {str(card.id)}  # the face worker is not marked as held

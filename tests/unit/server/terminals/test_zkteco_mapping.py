@@ -82,7 +82,7 @@ def test_outcomes_close_a_command_on_its_last_part() -> None:
 
     got = zkteco.command_outcome(
         [result("7N0", 0), result("7", 0), result("8N0", 0), result("8", -2), result("9N0", 0),
-         result("x", 0), result("10N0", -10), result("10", 0)]
+         result("x", 0), result("9" * 20, 0), result("10N0", -10), result("10", 0)]
     )  # fmt: skip
     assert sorted((o.command_id, o.ok, o.return_code) for o in got) == [
         (7, True, 0), (8, False, -2), (10, False, -10),

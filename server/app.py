@@ -219,6 +219,7 @@ def include_routers(app: FastAPI) -> None:
     from server.reports.router import router as reports_router
     from server.rosters.router import router as rosters_router
     from server.terminals.isapi_router import router as isapi_router
+    from server.terminals.zk_router import router as zkteco_router
     from server.wages.router import router as wages_router
     from server.web import pages as web_pages
 
@@ -226,6 +227,7 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(activation_codes_router)
     app.include_router(registry_router)
     app.include_router(ingest_router)
+    app.include_router(zkteco_router)
     app.include_router(payroll_router)
     app.include_router(reconciliation_router)
     app.include_router(rosters_router)

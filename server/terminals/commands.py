@@ -30,6 +30,7 @@ from server.registry.models import Device
 from server.terminals.models import TerminalCommand, TerminalUser
 
 OPEN = ("queued", "sent")
+LIVE = (*OPEN, "failed")
 RESEND_AFTER = dt.timedelta(minutes=5)  # a command handed out but never answered goes again
 
 
@@ -109,24 +110,24 @@ def sync(session: Session, settings: Settings, device: Device, *, now: dt.dateti
         u.pin: u
         for u in session.scalars(select(TerminalUser).where(TerminalUser.device_id == device.id))
     }
-    open_cmds = list(
-        session.scalars(
-            select(TerminalCommand)
-            .where(TerminalCommand.device_id == device.id, TerminalCommand.state.in_(OPEN))
-            .order_by(TerminalCommand.id)
-        )
-    )
+    # The latest open or failed command per pin. An upsert the terminal refused (a picture it
+    # cannot enrol) is not queued again for the same content: the Gates page shows it failed.
+    # A refused removal is: a worker who left must not stay on the terminal.
     pending: dict[str, TerminalCommand] = {}
-    for c in open_cmds:
-        pending[c.pin] = c  # the latest open command per pin
+    for c in session.scalars(
+        select(TerminalCommand)
+        .where(TerminalCommand.device_id == device.id, TerminalCommand.state.in_(LIVE))
+        .order_by(TerminalCommand.id)
+    ):
+        pending[c.pin] = c
     upserts = deletes = cancelled = 0
     for pin, w in want.items():
         user = held.get(pin)
-        if user is not None and user.digest == w.digest:
-            if pin in pending and pending[pin].action == "delete":
-                cancelled += _cancel(pending.pop(pin))
-            continue
         cmd = pending.get(pin)
+        if user is not None and user.digest == w.digest:
+            if cmd is not None and cmd.action == "delete":
+                cancelled += _cancel(cmd)
+            continue
         if cmd is not None and cmd.action == "upsert" and cmd.payload.get("digest") == w.digest:
             continue
         if cmd is not None:
@@ -147,7 +148,7 @@ def sync(session: Session, settings: Settings, device: Device, *, now: dt.dateti
         if pin in want:
             continue
         cmd = pending.get(pin)
-        if cmd is not None and cmd.action == "delete":
+        if cmd is not None and cmd.action == "delete" and cmd.state in OPEN:
             continue
         if cmd is not None:
             cancelled += _cancel(cmd)
@@ -170,6 +171,9 @@ def sync(session: Session, settings: Settings, device: Device, *, now: dt.dateti
 
 
 def _cancel(cmd: TerminalCommand) -> int:
+    """An open command made moot; a failed one stays failed (its answer is history)."""
+    if cmd.state not in OPEN:
+        return 0
     cmd.state = "cancelled"
     return 1
 
@@ -253,10 +257,16 @@ class Status:
 
 def status(session: Session, device_ids: list[int]) -> dict[int, Status]:
     c = TerminalCommand
+    # Per pin only its latest command counts: a failure later fixed is history, not "failed".
+    latest = (
+        select(func.max(c.id))
+        .where(c.device_id.in_(device_ids), c.state != "cancelled")
+        .group_by(c.device_id, c.pin)
+    )
     counts: dict[tuple[int, str, str], int] = {}
     for device_id, state, action, count in session.execute(
         select(c.device_id, c.state, c.action, func.count())
-        .where(c.device_id.in_(device_ids))
+        .where(c.id.in_(latest))
         .group_by(c.device_id, c.state, c.action)
     ):
         counts[(int(device_id), str(state), str(action))] = int(count)

@@ -9,6 +9,7 @@ becomes a finding, red when the person should not have been on site at all.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
@@ -80,3 +81,32 @@ def recheck(
             },
         )
     return len(keyed) - len(existing)
+
+
+REUSED_KIND = "TERMINAL_NUMBERS_REUSED"
+
+
+def numbers_reused(session: Session, device: Device, n: int, *, now: dt.datetime) -> None:
+    """A terminal numbered records again from an earlier number (its event log was cleared,
+    reset or replaced): nothing is lost, but missing numbers can no longer be told apart from a
+    reset, so the site should know. One finding per terminal and day."""
+    project = ingest_repository.project(session, device.project_id)
+    day = now.astimezone(ZoneInfo(project.timezone)).date()
+    key = f"{REUSED_KIND}:device:{device.id}:{day.isoformat()}"
+    if ingest_repository.existing_finding_keys(session, project.id, [key]):
+        return
+    ingest_repository.add_finding(
+        session,
+        project_id=project.id,
+        period=day.strftime("%Y-%m"),
+        kind=REUSED_KIND,
+        level=WarningLevel.YELLOW,
+        key=key,
+        device_id=device.id,
+        message_zh=f"人脸终端 {device.code} 重复使用了已有的记录号({n} 条,终端日志可能被清空或"
+        "重置):记录已全部保存,但此后的漏传无法再按记录号判断,请核对终端",
+        message_en=f"face terminal {device.code} reused record numbers ({n} records; its log "
+        "was probably cleared or reset): every record is kept, but from now on a missing "
+        "record can no longer be told by its number; check the terminal",
+        evidence={"records": n, "day": day.isoformat()},
+    )

@@ -74,6 +74,7 @@ class Receipt:
     duplicates: int = 0
     checkpoints: int = 0
     findings: int = 0  # passes the project's policy would have refused (policy_check.py)
+    reused: int = 0  # records under a terminal number already used (its log was reset)
     events: list[GateEvent] = field(default_factory=list)  # the attempts stored now, in order
 
 
@@ -104,20 +105,28 @@ def line_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
-def _stored_refs(session: Session, device_id: int, refs: list[str]) -> set[str]:
-    out: set[str] = set()
+def _stored_refs(session: Session, device_id: int, refs: list[str]) -> dict[str, dt.datetime]:
+    """The refs already stored for the terminal, with the time of the record stored under each."""
+    out: dict[str, dt.datetime] = {}
+    e = GateEventRow
     for i in range(0, len(refs), 1000):
-        out.update(
-            r
-            for r in session.scalars(
-                select(GateEventRow.terminal_ref).where(
-                    GateEventRow.device_id == device_id,
-                    GateEventRow.terminal_ref.in_(refs[i : i + 1000]),
-                )
+        rows = session.execute(
+            select(e.terminal_ref, e.device_time).where(
+                e.device_id == device_id, e.terminal_ref.in_(refs[i : i + 1000])
             )
-            if r is not None
         )
+        out.update((str(r), t) for r, t in rows if r is not None)
     return out
+
+
+def _reused(ref: str, item: Received) -> str:
+    """The ref of a record whose terminal number is already taken by another record (its event
+    log was cleared or reset and numbers again from 1): the number plus the record's time."""
+    return f"{ref}@{int(item.at.timestamp())}"
+
+
+def _same_time(a: dt.datetime, b: dt.datetime) -> bool:
+    return abs((a - b).total_seconds()) < 1
 
 
 def _checkpoint_head(session: Session, device_id: int) -> tuple[int, str]:
@@ -246,8 +255,22 @@ def receive(
         else:
             wanted[ref] = item
     stored = _stored_refs(session, device.id, list(wanted))
-    receipt.duplicates += len(stored)
-    fresh = [(ref, item) for ref, item in wanted.items() if ref not in stored]
+    # A number stored with another time is not a re-send but a second record under a reused
+    # number: kept under the number and its time, and said in a finding.
+    reused = {
+        ref: _reused(ref, item)
+        for ref, item in wanted.items()
+        if ref in stored and not _same_time(stored[ref], item.at)
+    }
+    again = _stored_refs(session, device.id, list(reused.values()))
+    fresh = []
+    for ref, item in wanted.items():
+        key = reused.get(ref, ref)
+        if key in stored or key in again:
+            receipt.duplicates += 1
+        else:
+            fresh.append((key, item))
+    receipt.reused = sum(1 for _, key in reused.items() if key not in again)
     if not fresh:
         return receipt
     project = ingest_repository.project(session, device.project_id)
@@ -263,6 +286,8 @@ def receive(
     receipt.stored = len(receipt.events)
     receipt.checkpoints = chain.checkpoints
     receipt.findings = policy_check.recheck(session, settings, device, receipt.events)
+    if receipt.reused:
+        policy_check.numbers_reused(session, device, receipt.reused, now=now)
     device.last_seen_at = now
     return receipt
 

@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from models.enums import CredentialKind, Direction, GateMode, GateResult
+from models.enums import CredentialKind, GateMode, GateResult
 from server.terminals.models import TerminalCommand
 from server.terminals.receipt import Received, line_digest
 from terminals.zkteco_push import protocol as zk
@@ -54,7 +54,9 @@ def received(line: zk.AttLogLine, *, zone: dt.tzinfo, known: Collection[int]) ->
         mode, credential = GateMode.CARD_ONLY, CredentialKind.IC_CARD
     else:  # fingerprint, password, PIN: none is a SiteGate credential; kept, never hidden
         mode, credential = GateMode.CARD_ONLY, None
-    direction = {0: Direction.IN, 1: Direction.OUT}.get(line.status)
+    # Not the punch status (0 check-in, 1 check-out …): it is a key the person may press, and
+    # most turnstile terminals send 0 for every punch. The side of the turnstile the terminal
+    # is on, registered as its direction, is what the pass was (None: the device's direction).
     return Received(
         ref=line_digest(line.raw),
         at=device_local(line.time, zone),
@@ -63,7 +65,6 @@ def received(line: zk.AttLogLine, *, zone: dt.tzinfo, known: Collection[int]) ->
         credential=credential,
         credential_ref=None if worker_id is not None else f"pin:{line.pin}"[:64],
         worker_id=worker_id,
-        direction=direction,
     )
 
 

@@ -259,3 +259,55 @@ def test_the_signed_attendance_sheet_says_the_terminal_is_server_sealed(
     (line,) = roster_xlsx.gate_lines([anchor])
     assert "ZK-IN-1" in line
     assert "非设备签名" in line
+
+
+def test_a_refused_picture_is_not_pushed_again_but_a_refused_removal_is(
+    session: Session, settings: Settings, terminal: tuple[Project, Device]
+) -> None:
+    project, device = terminal
+    worker = make_worker(session, "刷脸", face_consent=True)
+    assignment = make_assignment(session, project, worker)
+    face_templates.set_photo(session, settings, worker, JPEG)
+    commands.sync(session, settings, device, now=T0)
+    (push,) = commands.next_commands(session, device, now=T0)
+    commands.confirm(session, device, push.id, ok=False, return_code=6, now=T0)
+    assert commands.sync(session, settings, device, now=T0).upserts == 0  # same picture: no
+    assert commands.status(session, [device.id])[device.id].failed == 1
+    face_templates.set_photo(session, settings, worker, JPEG + b"\x00")  # a new picture: yes
+    assert commands.sync(session, settings, device, now=T0).upserts == 1
+    (again,) = commands.next_commands(session, device, now=T0)
+    commands.confirm(session, device, again.id, ok=True, return_code=0, now=T0)
+    assert commands.status(session, [device.id])[device.id].failed == 0  # fixed: history
+    assignment.status = AssignmentStatus.LEFT
+    session.flush()
+    commands.sync(session, settings, device, now=T0)
+    (removal,) = commands.next_commands(session, device, now=T0)
+    commands.confirm(session, device, removal.id, ok=False, return_code=-1, now=T0)
+    assert commands.sync(session, settings, device, now=T0).deletes == 1  # tried again
+
+
+def test_a_reset_terminal_numbering_again_loses_nothing(
+    session: Session, settings: Settings, terminal: tuple[Project, Device]
+) -> None:
+    project, device = terminal
+    worker = make_worker(session)
+    make_assignment(session, project, worker)
+
+    def numbered(n: int, at: dt.datetime) -> receipt.Received:
+        return receipt.Received(
+            ref=str(n), at=at, result=GateResult.GRANTED, mode=GateMode.FACE_ONLY,
+            credential=CredentialKind.FACE, worker_id=worker.id,
+        )  # fmt: skip
+
+    before = [numbered(n, T0 + dt.timedelta(minutes=n)) for n in (1, 2)]
+    after = [numbered(n, T0 + dt.timedelta(days=2, minutes=n)) for n in (1, 2)]  # log cleared
+    assert receipt.receive(session, settings, device, before, now=T0).stored == 2
+    got = receipt.receive(session, settings, device, after, now=T0 + dt.timedelta(days=2))
+    assert (got.stored, got.duplicates, got.reused) == (2, 0, 2)
+    resent = receipt.receive(session, settings, device, after, now=T0 + dt.timedelta(days=2))
+    assert (resent.stored, resent.duplicates, resent.reused) == (0, 2, 0)
+    (finding,) = session.scalars(
+        select(Finding).where(Finding.kind == policy_check.REUSED_KIND)
+    ).all()
+    assert finding.level is WarningLevel.YELLOW
+    assert "重复使用" in finding.message_zh

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from models.enums import CredentialKind, Direction, GateMode, GateResult
+from models.enums import CredentialKind, GateMode, GateResult
 from server.terminals import zkteco
 from server.terminals.models import TerminalCommand
 from server.terminals.receipt import line_digest
@@ -30,14 +30,14 @@ def test_a_face_line_of_a_known_worker() -> None:
         GateMode.FACE_ONLY, CredentialKind.FACE, GateResult.GRANTED,
     )  # fmt: skip
     assert got.at == dt.datetime(2026, 3, 1, 23, 30, 5, tzinfo=dt.UTC)  # 07:30 in Shanghai
-    assert got.direction is Direction.IN
+    assert got.direction is None  # the terminal's registered side of the turnstile
     assert got.ref == line_digest(line.raw)
 
 
-def test_card_out_and_unknown_pins() -> None:
+def test_card_and_unknown_pins_and_the_punch_status_is_not_the_direction() -> None:
     card = zkteco.received(_line("42", zk.VERIFY_CARD, status=1), zone=SHANGHAI, known={42})
     assert (card.mode, card.credential, card.direction) == (
-        GateMode.CARD_ONLY, CredentialKind.IC_CARD, Direction.OUT,
+        GateMode.CARD_ONLY, CredentialKind.IC_CARD, None,
     )  # fmt: skip
     stranger = zkteco.received(_line("43", zk.VERIFY_FACE), zone=SHANGHAI, known={42})
     assert stranger.worker_id is None

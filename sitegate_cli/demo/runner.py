@@ -35,6 +35,7 @@ from rich.progress import (
 from rich.table import Table
 
 from sitegate_cli.demo import faces as demo_faces
+from sitegate_cli.demo import terminal as demo_terminal
 from sitegate_cli.demo.month import IN, OUT, TZ, MonthPlan, Pass, demo_calendar, plan_month
 from sitegate_cli.demo.seed import (
     FIRMS,
@@ -668,6 +669,11 @@ def summary_table(report: dict[str, Any]) -> Table:
               f"{report['sim']['caught_up']} 条 events after 2 days offline, "
               f"{report['sim']['catch_up_s']} s")  # fmt: skip
     t.add_row("通行 / granted", str(facts["granted"]))
+    side = report["terminal"]
+    t.add_row("人脸终端 / face terminal",
+              f"{side['code']}: {side['users_on_terminal']} 人已下发 users pushed "
+              f"({side['users_confirmed']} 已确认 confirmed), {side['passes']} 次通行 passes "
+              f"上传 uploaded {side['uploaded']}, 服务器接收签名 server-sealed")  # fmt: skip
     refusals = ", ".join(
         f"{REASON_ZH.get(k, k)} {k}: {n}" for k, n in sorted(facts["refusals"].items())
     )
@@ -908,6 +914,18 @@ def run_demo(
             )  # fmt: skip
             live = live_board(server.url, ids.project, workers, plan)
 
+            # 9. A ZKTeco face terminal at the side gate, over the real PUSH protocol.
+            say(
+                progress.console,
+                "侧门人脸终端(中控 PUSH)",
+                "a ZKTeco face terminal at the side gate",
+            )
+            side = demo_terminal.side_gate(
+                factory, server.url, ids.project, workers,
+                photos={w.worker_id: str(pair_of[w.photo_person].enroll)
+                        for w in workers if w.photo_person},
+            )  # fmt: skip
+
         report: dict[str, Any] = {
             "period": plan.period,
             "fast": fast,
@@ -927,6 +945,7 @@ def run_demo(
             "sim": sim,
             "recon": recon,
             "wages": wage_report(wages),
+            "terminal": side,
             "elapsed_s": round(time.monotonic() - t_start, 1),
         }
         (root / "summary.json").write_text(

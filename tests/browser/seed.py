@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.device_auth import new_private_key, public_key_hex, sign_event_hash
@@ -31,10 +32,13 @@ from models.ids import mask_id_number
 from models.sync import EventBatch
 from server.auth import service as auth_service
 from server.auth.models import User
+from server.config import Settings
 from server.ingest import service as ingest_service
 from server.payroll.models import PayrollImport, PayrollLine
 from server.reconciliation import service as recon_service
-from server.registry.models import Device, Project, Worker
+from server.registry.models import Assignment, Device, Project, Worker
+from server.terminals import service as terminal_service
+from server.terminals.models import TerminalCommand, TerminalUser
 from tests.factories import (
     make_assignment,
     make_company,
@@ -337,4 +341,42 @@ def _payroll(
             line(w, due(i, w))
     line(None, 6500)  # a payee nobody registered
     imp.row_count = row
+    session.flush()
+
+
+def seed_terminals(session: Session, settings: Settings, data: Seeded) -> None:
+    """Two face terminals on the gates page: an approved ZKTeco terminal in contact, holding
+    most workers, one removal unconfirmed and one picture refused; a Hikvision terminal
+    registered but not yet approved. No records of theirs: the month's figures stay the gates'."""
+    project = data.project
+    zk = terminal_service.add_terminal(
+        session, settings, None, project, code="A3-ZK-3-IN", vendor="zkteco",
+        serial_number="CKJX212360042", direction=Direction.IN, model="SpeedFace-V5L",
+        name="3号门 人脸",
+    )  # fmt: skip
+    terminal_service.add_terminal(
+        session, settings, None, project, code="A3-HK-3-OUT", vendor="hikvision",
+        serial_number="DS-K1T671M0001", direction=Direction.OUT, model="DS-K1T671M",
+        name="3号门 出 人脸", url="http://192.168.1.64", username="admin", password="admin12345",
+    )  # fmt: skip
+    terminal_service.approve(session, settings, None, zk, now=NOW - dt.timedelta(days=20))
+    zk.last_seen_at = NOW - dt.timedelta(seconds=40)
+    workers = session.scalars(
+        select(Assignment.worker_id)
+        .where(Assignment.project_id == project.id)
+        .order_by(Assignment.id)
+    ).all()
+    for worker_id in workers[:-2]:
+        session.add(TerminalUser(device_id=zk.id, worker_id=worker_id, pin=str(worker_id),
+                                 access="face", digest="seed", confirmed_at=NOW))  # fmt: skip
+    left, refused = workers[-3], workers[-1]
+    session.add(
+        TerminalCommand(
+            device_id=zk.id, worker_id=left, pin=str(left), action="delete", reason="left",
+            state="sent", created_at=NOW, sent_at=NOW,
+        )
+    )  # fmt: skip
+    session.add(TerminalCommand(device_id=zk.id, worker_id=refused, pin=str(refused),
+                                action="upsert", reason="new", state="failed", return_code=-1,
+                                payload={"access": "face"}, created_at=NOW))  # fmt: skip
     session.flush()

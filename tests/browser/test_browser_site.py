@@ -167,6 +167,12 @@ def test_site_manager_gates_path(browser: Browser) -> None:
     assert "1号门 进" in gates
     assert "2号门 进" in gates
     assert "已注册" in gates  # the seeded gates have their keys
+    terminals = browser.text("terminal-list")
+    assert "CKJX212360042" in terminals
+    assert "服务器接收,非设备签名" in terminals
+    assert "待确认删除 1" in terminals
+    assert "失败 1" in terminals
+    assert "待批准" in terminals
     browser.shot("site_manager-gates")
 
     # Register: the missing fields are listed at once, what was typed stays.

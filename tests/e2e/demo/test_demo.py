@@ -297,3 +297,32 @@ def test_the_site_is_live_today(demo: dict[str, Any]) -> None:
         shown = re.search(r'id="headcount">(\d+)<', page.text)
         assert shown, "no headcount on the board"
         assert int(shown.group(1)) == len(names) > 0
+
+
+def test_the_side_gate_terminal_fed_the_same_records(demo: dict[str, Any]) -> None:
+    """The ZKTeco terminal (PUSH emulator over HTTP) got the roster and its passes are stored
+    once, sealed by the server, in a chain that verifies."""
+    from sqlalchemy import func, select
+
+    from server.db.session import make_engine
+    from server.ingest import service as ingest_service
+    from server.ingest.models import GateEventRow
+    from server.registry.models import Device
+
+    side = demo["summary"]["terminal"]
+    assert side["users_on_terminal"] == side["users_confirmed"] > 0
+    assert side["passes"] == side["uploaded"] > 0
+    assert side["refused_at_terminal"] == 1  # the stranger: no record
+    engine = make_engine(f"sqlite:///{demo['summary']['database']}")
+    try:
+        with Session(engine) as session:
+            device = session.scalars(select(Device).where(Device.code == side["code"])).one()
+            stored = session.scalar(
+                select(func.count()).where(
+                    GateEventRow.device_id == device.id, GateEventRow.terminal_ref.is_not(None)
+                )
+            )
+            assert stored == side["passes"]
+            assert ingest_service.verify_chain(session, device.id).intact
+    finally:
+        engine.dispose()

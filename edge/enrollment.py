@@ -8,11 +8,12 @@ by the sync worker; nothing typed at the office is lost.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from edge.face import FaceMatcher, ProbeStatus, quality_score
 from models.enums import DenyReason
@@ -40,6 +41,7 @@ class Capture:
     quality: float
     face_px: int
     frames_seen: int
+    jpeg: bytes | None = None  # the frame the template came from, for the face terminals
 
 
 _PROBE_REASON = {
@@ -78,7 +80,8 @@ def capture_best_face(
             continue
         q = quality_score(frame.image, probe)
         if best is None or q > best.quality:
-            best = Capture([float(x) for x in probe.encoding], q, probe.face_px, seen)
+            encoding = [float(x) for x in probe.encoding]
+            best = Capture(encoding, q, probe.face_px, seen, photo_jpeg(frame.image))
     if best is None or best.quality < min_quality:
         reason = max(problems, key=lambda r: problems[r]) if problems else DenyReason.FACE_TIMEOUT
         from models.enums import DENY_REASON_TEXT
@@ -88,11 +91,29 @@ def capture_best_face(
     return best
 
 
+PHOTO_MAX_BYTES = 200 * 1024  # what face terminals take (Hikvision FDLib, ZKTeco BIOPHOTO)
+
+
+def photo_jpeg(image: Any) -> bytes | None:
+    """The frame as a JPEG a face terminal enrols from: at most 640 px wide, under 200 KB."""
+    import cv2
+
+    height, width = image.shape[:2]
+    if width > 640:
+        image = cv2.resize(image, (640, round(height * 640 / width)))
+    for quality in (85, 70, 50):
+        ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        if ok and len(buf) <= PHOTO_MAX_BYTES:
+            return bytes(buf)
+    return None
+
+
 def build_request(
     record: IdCardRecord,
     *,
     consent: bool,
     template: list[float] | None,
+    photo: bytes | None = None,
     phone: str | None = None,
     now: dt.datetime | None = None,
 ) -> EnrollmentRequest:
@@ -112,6 +133,7 @@ def build_request(
         phone=phone,
         face_consent=consent,
         face_template=template if consent else None,  # never sent without consent
+        face_photo=base64.b64encode(photo).decode() if consent and photo else None,
         enrolled_at=now or dt.datetime.now(dt.UTC),
     )
 
@@ -141,11 +163,13 @@ def enroll(
     if record is None:
         raise EnrollmentError("未读到身份证", "no ID card was read")
     template: list[float] | None = None
+    photo: bytes | None = None
     if consent:
         if camera is None or matcher is None:
             raise EnrollmentError("没有摄像头,无法采集人脸", "no camera to capture the face")
-        template = capture_best_face(camera, matcher).template
-    request = build_request(record, consent=consent, template=template, phone=phone)
+        best = capture_best_face(camera, matcher)
+        template, photo = best.template, best.jpeg
+    request = build_request(record, consent=consent, template=template, photo=photo, phone=phone)
     if client is not None:
         try:
             return EnrollmentResult(request, client.enroll(request))

@@ -117,6 +117,9 @@ class EnrollmentRequest(BaseModel):
     phone: str | None = None
     face_consent: bool
     face_template: list[float] | None = Field(default=None, min_length=128, max_length=128)
+    # The captured face as a JPEG (base64, at most 200 KB decoded) for the project's face
+    # terminals, which enrol from a picture; like the template, only with consent.
+    face_photo: str | None = Field(default=None, max_length=280_000)
     enrolled_at: AwareDatetime
 
 

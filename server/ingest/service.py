@@ -23,6 +23,7 @@ Decisions worth knowing (the edge codes against them):
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -612,9 +613,7 @@ def roster_entries(
     rows = repository.roster_rows(session, project_id, since, worker_ids=worker_ids)
     cards = repository.card_uids_for(session, [a.id for a, *_ in rows])
     consenting = [w.id for a, w, *_ in rows if w.face_consent and a.status != AssignmentStatus.LEFT]
-    ciphertexts = (
-        repository.template_ciphertexts_for(session, consenting) if with_templates else {}
-    )
+    ciphertexts = repository.template_ciphertexts_for(session, consenting) if with_templates else {}
     entries = []
     for a, w, company, company_blocked, team in rows:
         left = a.status == AssignmentStatus.LEFT
@@ -696,6 +695,17 @@ def _field_error(field: str, message_zh: str, message_en: str) -> ValidationFail
     )
 
 
+def _photo_bytes(text: str | None) -> bytes | None:
+    if text is None:
+        return None
+    try:
+        return base64.b64decode(text, validate=True)
+    except ValueError:
+        raise _field_error(
+            "face_photo", "人脸照片须为 base64 编码的 JPEG", "must be a base64-encoded JPEG"
+        ) from None
+
+
 def enroll(
     session: Session, settings: Settings, device: Device, req: EnrollmentRequest
 ) -> EnrollmentResponse:
@@ -710,8 +720,9 @@ def enroll(
         raise _field_error("id_number", exc.message_zh, exc.message_en) from None
     if gender_of(id_number) != req.gender:
         raise _field_error("gender", "与身份证号不符", "does not match the ID number")
-    if req.face_template is not None and not req.face_consent:
+    if (req.face_template is not None or req.face_photo is not None) and not req.face_consent:
         raise face_templates.ConsentRequiredError()
+    photo = _photo_bytes(req.face_photo)
 
     worker = repository.worker_by_id_number(session, id_number)
     worker_created = worker is None
@@ -738,6 +749,8 @@ def enroll(
         if req.face_template not in known:  # a resent enrollment adds nothing twice
             face_templates.add_template(session, settings, worker, req.face_template, "enrollment")
             template_added = True
+    if photo is not None:  # the face terminals' picture (server/terminals/commands.py)
+        face_templates.set_photo(session, settings, worker, photo)
 
     assignment = repository.assignment_for(session, device.project_id, worker.id)
     created = assignment is None

@@ -920,11 +920,7 @@ def run_demo(
                 "侧门人脸终端(中控 PUSH)",
                 "a ZKTeco face terminal at the side gate",
             )
-            side = demo_terminal.side_gate(
-                factory, server.url, ids.project, workers,
-                photos={w.worker_id: str(pair_of[w.photo_person].enroll)
-                        for w in workers if w.photo_person},
-            )  # fmt: skip
+            side = demo_terminal.side_gate(factory, server.url, ids.project, workers)
 
         report: dict[str, Any] = {
             "period": plan.period,

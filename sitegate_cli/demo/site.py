@@ -340,7 +340,9 @@ class EnrollmentStation:
             capture = capture_best_face(
                 camera, SerialMatcher(self.matcher), frames=1, timeout_s=10.0
             )
-            request = build_request(record, consent=True, template=capture.template)
+            request = build_request(
+                record, consent=True, template=capture.template, photo=capture.jpeg
+            )
             return self.client.enroll(request).worker_id
         finally:
             camera.close()

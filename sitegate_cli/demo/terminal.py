@@ -1,16 +1,14 @@
 """The demo's face terminal: a ZKTeco terminal (the PUSH emulator, real HTTP) at the side gate.
 
 Registered and approved like a site manager would, it fetches the roster as commands (the face
-workers with their enrolled picture, the others card-only), lets some workers through this
-morning, turns a stranger away, and uploads: the passes are stored, sealed by the server, and
-show on the Gates page and in each worker's records beside the gate PCs'.
+workers with the picture the enrollment station captured, the others card-only), lets some
+workers through this morning, turns a stranger away, and uploads: the passes are stored, sealed
+by the server, and show on the Gates page and in each worker's records beside the gate PCs'.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,8 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from models.enums import Direction
 from server.config import Settings
 from server.db.types import utcnow
-from server.registry import face_templates
-from server.registry.models import Project, Worker
+from server.registry.models import Project
 from server.terminals import commands, service
 from server.terminals.zkteco import zk_card
 from sitegate_cli.demo.seed import WorkerSpec
@@ -28,24 +25,11 @@ from terminals.zkteco_push.emulator import ZkPushTerminal
 CODE, SERIAL = "ZK-SIDE-IN", "CKJX212360042"
 
 
-def _jpeg(path: Path) -> bytes:
-    """The enrolment photo as the terminal takes it: a JPEG well under 200 KB."""
-    from PIL import Image
-
-    with Image.open(path) as opened:
-        img = opened.convert("RGB")
-    img.thumbnail((480, 640))
-    out = io.BytesIO()
-    img.save(out, "JPEG", quality=85)
-    return out.getvalue()
-
-
 def side_gate(
     factory: sessionmaker[Session],
     server_url: str,
     project_id: int,
     workers: list[WorkerSpec],
-    photos: dict[int, str],
     *,
     passes: int = 12,
 ) -> dict[str, Any]:
@@ -58,10 +42,6 @@ def side_gate(
             direction=Direction.IN, model="SpeedFace-V5L", name="侧门 人脸终端",
         )  # fmt: skip
         service.approve(s, settings, None, device, now=utcnow())
-        for worker_id, photo in photos.items():
-            worker = s.get(Worker, worker_id)
-            if worker is not None and worker.face_consent:
-                face_templates.set_photo(s, settings, worker, _jpeg(Path(photo)))
         device_id = device.id
     with ZkPushTerminal(server_url, SERIAL) as terminal:
         terminal.register()
@@ -85,8 +65,10 @@ def side_gate(
         uploaded = terminal.upload()
     with factory() as s:
         state = commands.status(s, [device_id])[device_id]
+    faces = sum(1 for u in held.values() if u.has_face)
     return {
         "code": CODE,
+        "faces_on_terminal": faces,
         "serial": SERIAL,
         "users_on_terminal": len(held),
         "users_confirmed": state.users,

@@ -311,6 +311,8 @@ def test_the_side_gate_terminal_fed_the_same_records(demo: dict[str, Any]) -> No
 
     side = demo["summary"]["terminal"]
     assert side["users_on_terminal"] == side["users_confirmed"] > 0
+    # the face workers' pictures came from the enrollment station's capture
+    assert side["faces_on_terminal"] == demo["summary"]["face_workers"] > 0
     assert side["passes"] == side["uploaded"] > 0
     assert side["refused_at_terminal"] == 1  # the stranger: no record
     engine = make_engine(f"sqlite:///{demo['summary']['database']}")

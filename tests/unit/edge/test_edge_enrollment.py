@@ -11,7 +11,7 @@ from edge_support import FakeServer
 
 from drivers.camera.file_source import FileFrameSource
 from drivers.sam_idcard.records import IdCardRecord, make_resident_card
-from edge.enrollment import EnrollmentError, capture_best_face, enroll
+from edge.enrollment import PHOTO_MAX_BYTES, EnrollmentError, capture_best_face, enroll, photo_jpeg
 from edge.face import FaceRecognitionMatcher
 from edge.outbox import Outbox
 from edge.roster_cache import RosterCache
@@ -78,6 +78,12 @@ class TestEnroll:
         assert sent["face_consent"] is True
         assert len(sent["face_template"]) == 128
         assert (sent["id_number"], sent["gender"], sent["nation"]) == (CARD.id_number, "M", "汉")
+        # the frame the template came from, as the JPEG a face terminal enrols from
+        import base64
+
+        photo = base64.b64decode(sent["face_photo"])
+        assert photo.startswith(b"\xff\xd8")
+        assert len(photo) <= PHOTO_MAX_BYTES
 
     def test_without_consent_no_template_and_queued_offline(self, parts) -> None:  # type: ignore[no-untyped-def]
         server, client, outbox, worker = parts
@@ -97,6 +103,7 @@ class TestEnroll:
         worker.flush_enrollments()
         assert outbox.stats().enrollments_pending == 0
         assert server.enrollments[0]["face_template"] is None
+        assert server.enrollments[0]["face_photo"] is None
         assert server.enrollments[0]["face_consent"] is False
 
     def test_no_card(self, parts) -> None:  # type: ignore[no-untyped-def]
@@ -111,6 +118,17 @@ class TestEnroll:
                 outbox=outbox,
                 card_timeout_s=0.1,
             )
+
+
+def test_a_big_frame_becomes_a_small_jpeg() -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    noisy = rng.integers(0, 256, (1944, 2592, 3), dtype=np.uint8)  # 5 MP of noise: worst case
+    photo = photo_jpeg(noisy)
+    assert photo is not None
+    assert photo.startswith(b"\xff\xd8")
+    assert len(photo) <= PHOTO_MAX_BYTES
 
 
 class TestCapture:

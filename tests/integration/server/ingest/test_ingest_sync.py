@@ -187,6 +187,32 @@ class TestEnrollment:
         assert refused.status_code == 409
         assert refused.json()["code"] == "face.no_consent"
 
+    def test_the_captured_picture_is_kept_for_the_face_terminals(
+        self, session: Session, settings: Settings, gate: Gate
+    ) -> None:
+        import base64
+
+        from server.registry import face_templates
+
+        jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00face\xff\xd9"
+        body = _enrollment(make_id_number(), True, TEMPLATE).model_copy(
+            update={"face_photo": base64.b64encode(jpeg).decode()}
+        )
+        r = gate.post("/api/v1/edge/enrollments", body)
+        assert r.status_code == 200, r.text
+        assert face_templates.photo_for(session, settings, r.json()["worker_id"]) == jpeg
+        without = body.model_copy(update={"id_number": make_id_number(), "face_consent": False,
+                                          "face_template": None})  # fmt: skip
+        refused = gate.post("/api/v1/edge/enrollments", without)
+        assert refused.status_code == 409
+        assert refused.json()["code"] == "face.no_consent"
+        not_b64 = body.model_copy(update={"face_photo": "这不是图片"})
+        bad = gate.post("/api/v1/edge/enrollments", not_b64)
+        assert bad.status_code == 422
+        assert bad.json()["detail"][0]["field"] == "face_photo"
+        png = body.model_copy(update={"face_photo": base64.b64encode(b"\x89PNG").decode()})
+        assert gate.post("/api/v1/edge/enrollments", png).status_code == 422
+
     def test_bad_id_number_names_the_field(self, gate: Gate) -> None:
         r = gate.post("/api/v1/edge/enrollments", _enrollment("110101198506010000", False, None))
         assert r.status_code == 422

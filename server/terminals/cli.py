@@ -3,7 +3,6 @@ terminals registered, approved, listed, synced with the roster, and workers' fac
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -190,18 +189,42 @@ def run(
         return [d.code for d in service.approved(session, _project(session, project).id)]
 
     for code in _run(database_url, codes):
-        console.print(_run(database_url, functools.partial(_run_one, code=code, catch_up=catch_up)))
+        console.print(_run_one(database_url, code, catch_up=catch_up))
 
 
-def _run_one(session: Session, settings: Settings, *, code: str, catch_up: bool) -> str:
-    device = _terminal(session, code)
+def _run_one(database_url: str | None, code: str, *, catch_up: bool) -> str:
+    """One terminal: queue (and claim) in one transaction, call the terminal with none open
+    (on SQLite a transaction holds the database's write lock), record its answers in another."""
     now = utcnow()
-    synced = commands.sync(session, settings, device, now=now)
+
+    def queue(
+        session: Session, settings: Settings
+    ) -> tuple[Device, commands.SyncResult, list[isapi_pull.Claimed]]:
+        device = _terminal(session, code)
+        synced = commands.sync(session, settings, device, now=now)
+        if device.vendor != "hikvision":  # a ZKTeco terminal fetches its commands itself
+            return device, synced, []
+        return device, synced, isapi_pull.claim(session, settings, device, now=now)
+
+    device, synced, claimed = _run(database_url, queue)
     line = f"{code}: 排队 queued +{synced.upserts}/-{synced.deletes}"
     if device.vendor != "hikvision":
         return line
-    pushed = isapi_pull.push_commands(session, settings, device, now=now)
-    pulled = isapi_pull.backfill(session, settings, device, now=now, catch_up=catch_up)
+    settings = Settings(database_url=database_url) if database_url else Settings()
+    outcomes, problem, offline = isapi_pull.send(settings, device, claimed)
+
+    def record(session: Session, _settings: Settings) -> isapi_pull.Pushed:
+        return isapi_pull.settle(
+            session, _terminal(session, code), outcomes, now=now, problem=problem, offline=offline
+        )
+
+    pushed = _run(database_url, record) if claimed else isapi_pull.Pushed()
+
+    def pull(session: Session, settings: Settings) -> isapi_pull.Backfill:
+        device = _terminal(session, code)
+        return isapi_pull.backfill(session, settings, device, now=now, catch_up=catch_up)
+
+    pulled = _run(database_url, pull)
     line += (
         f";下发 sent {pushed.done},失败 failed {pushed.failed},待重发 requeued "
         f"{pushed.requeued};补取 pulled {pulled.stored} 条 records,缺口补齐 gaps filled "

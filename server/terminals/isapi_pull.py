@@ -207,9 +207,39 @@ class Pushed:
     error: str | None = None
 
 
-def _run(
-    client: IsapiClient, session: Session, settings: Settings, cmd: TerminalCommand
-) -> int | None:
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A command handed out for sending, with all it needs, so sending needs no database."""
+
+    id: int
+    pin: str
+    action: str
+    reason: str
+    payload: dict[str, object]
+    photo: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    id: int
+    ok: bool | None  # None: not sent (the terminal was unreachable): back to the queue
+    return_code: int
+
+
+def claim(
+    session: Session, settings: Settings, device: Device, *, now: dt.datetime, limit: int = 50
+) -> list[Claimed]:
+    """The next commands, marked sent, with the pictures they carry."""
+    out = []
+    for cmd in commands.next_commands(session, device, now=now, limit=limit):
+        photo = None
+        if cmd.action == "upsert" and cmd.payload.get("access") == "face":
+            photo = face_templates.photo_for(session, settings, cmd.worker_id or 0)
+        out.append(Claimed(cmd.id, cmd.pin, cmd.action, cmd.reason, dict(cmd.payload), photo))
+    return out
+
+
+def _run(client: IsapiClient, cmd: Claimed) -> int | None:
     """Carry out one command; NO_ANSWER when it could not be (the photo is gone), else None."""
     if cmd.action == "delete":
         client.delete_user(cmd.pin)  # the terminal drops the person's cards and face with them
@@ -224,13 +254,66 @@ def _run(
     if card:
         client.set_card(cmd.pin, card)
     if payload.get("access") == "face":
-        photo = face_templates.photo_for(session, settings, cmd.worker_id or 0)
-        if photo is None:  # consent withdrawn since the sync: the next sync queues card-only
+        if cmd.photo is None:  # consent withdrawn since the sync: the next sync queues card-only
             return NO_ANSWER
-        client.set_face(cmd.pin, photo)
+        client.set_face(cmd.pin, cmd.photo)
     else:
         client.delete_face(cmd.pin)  # no consent (any more): no face stays on the terminal
     return None
+
+
+def send(
+    settings: Settings,
+    device: Device,
+    claimed: list[Claimed],
+    *,
+    connect: ClientFactory = client_for,
+) -> tuple[list[Outcome], str | None, bool]:
+    """Carry the claimed commands out on the terminal; no database. Returns the outcomes, the
+    terminal's problem when it stopped answering, and whether it was unreachable."""
+    outcomes: list[Outcome] = []
+    with connect(settings, device) as client:
+        for i, cmd in enumerate(claimed):
+            try:
+                code = _run(client, cmd)
+            except (IsapiOfflineError, IsapiAuthError) as exc:
+                # The terminal, not the command: this one and the rest go back to the queue.
+                outcomes += [Outcome(c.id, None, NO_ANSWER) for c in claimed[i:]]
+                return outcomes, _problem(exc), isinstance(exc, IsapiOfflineError)
+            except IsapiError as exc:
+                answer = exc.status_code if exc.status_code is not None else exc.http_status
+                outcomes.append(Outcome(cmd.id, False, NO_ANSWER if answer is None else answer))
+                continue
+            except IsapiProtocolError:  # an answer that is no ResponseStatus: not confirmed
+                outcomes.append(Outcome(cmd.id, False, NO_ANSWER))
+                continue
+            outcomes.append(Outcome(cmd.id, code is None, 1 if code is None else NO_ANSWER))
+    return outcomes, None, False
+
+
+def settle(
+    session: Session,
+    device: Device,
+    outcomes: list[Outcome],
+    *,
+    now: dt.datetime,
+    problem: str | None = None,
+    offline: bool = False,
+) -> Pushed:
+    """Record the terminal's answers; unsent commands go back to the queue."""
+    done = failed = requeued = 0
+    for o in outcomes:
+        if o.ok is None:
+            cmd = session.get(TerminalCommand, o.id)
+            if cmd is not None and cmd.state == "sent":
+                cmd.state, cmd.sent_at = "queued", None
+            requeued += 1
+            continue
+        commands.confirm(session, device, o.id, ok=o.ok, return_code=o.return_code, now=now)
+        done += o.ok
+        failed += not o.ok
+    session.flush()
+    return Pushed(done, failed, requeued, offline, problem)
 
 
 def push_commands(
@@ -242,38 +325,11 @@ def push_commands(
     limit: int = 50,
     connect: ClientFactory = client_for,
 ) -> Pushed:
-    """Send the queued commands, each confirmed with the terminal's answer."""
-    cmds = commands.next_commands(session, device, now=now, limit=limit)
-    if not cmds:
+    """Claim, send and settle in one session. On SQLite a caller that cares about the write
+    lock runs the three in their own units of work (cli.py), so no transaction stays open
+    while the terminal is called."""
+    claimed = claim(session, settings, device, now=now, limit=limit)
+    if not claimed:
         return Pushed()
-    done = failed = 0
-    with connect(settings, device) as client:
-        for i, cmd in enumerate(cmds):
-            try:
-                code = _run(client, session, settings, cmd)
-            except (IsapiOfflineError, IsapiAuthError) as exc:
-                # The terminal, not the command: put this and the rest back in the queue.
-                for rest in cmds[i:]:
-                    rest.state, rest.sent_at = "queued", None
-                session.flush()
-                offline = isinstance(exc, IsapiOfflineError)
-                return Pushed(done, failed, len(cmds) - i, offline, _problem(exc))
-            except IsapiError as exc:
-                answer = exc.status_code if exc.status_code is not None else exc.http_status
-                commands.confirm(
-                    session, device, cmd.id, ok=False,
-                    return_code=answer if answer is not None else NO_ANSWER, now=now,
-                )  # fmt: skip
-                failed += 1
-                continue
-            except IsapiProtocolError:  # an answer that is no ResponseStatus: not confirmed
-                commands.confirm(session, device, cmd.id, ok=False, return_code=NO_ANSWER, now=now)
-                failed += 1
-                continue
-            ok = code is None
-            commands.confirm(
-                session, device, cmd.id, ok=ok, return_code=1 if ok else NO_ANSWER, now=now
-            )
-            done += ok
-            failed += not ok
-    return Pushed(done, failed)
+    outcomes, problem, offline = send(settings, device, claimed, connect=connect)
+    return settle(session, device, outcomes, now=now, problem=problem, offline=offline)

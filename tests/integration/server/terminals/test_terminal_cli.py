@@ -4,6 +4,7 @@ set-photo`: what the site manager types, and one-line errors for what they get w
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from pathlib import Path
 
 from sqlalchemy import select
@@ -111,9 +112,25 @@ def test_run_and_configure_drive_a_hikvision_terminal(tmp_path: Path) -> None:
                          "http://10.0.0.2:8000")  # fmt: skip
         assert code == 0, out
         assert "/api/v1/terminals/hikvision/DS-K1T671M0001/events" in out
+        # While the terminal is being called, another writer (a sign-in) must not wait: no
+        # transaction of the run holds SQLite's write lock then.
+        blocked: list[str] = []
+
+        def write_meanwhile(op: str, _employee_no: object) -> None:
+            db = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0.2)
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                db.execute("ROLLBACK")
+            except sqlite3.OperationalError:
+                blocked.append(op)
+            finally:
+                db.close()
+
+        emu.reject = write_meanwhile
         code, out = _run(url, "terminals", "run", "--project", "T-1")
         assert code == 0, out
         assert "下发 sent 1" in out
+        assert blocked == []
         assert str(worker_id) in emu.state.users
     # the terminal gone: the command run says so in one line, nothing is lost
     code, out = _run(url, "terminals", "configure", "--code", "HK-1", "--server-url", "http://x")

@@ -24,21 +24,20 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from server.db.session import normalise_url  # noqa: E402
+from soak import procs as soak_procs  # noqa: E402
 from soak.procs import SECRET_KEY, TEMPLATE_KEY, ServerProc, free_port, server_env  # noqa: E402
 from terminals.zkteco_push import protocol as zk  # noqa: E402
 
@@ -47,20 +46,9 @@ PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 START = dt.datetime(2026, 5, 1, 7, 0)  # noqa: DTZ001 - a terminal's wall time is naive
 
 
-@contextmanager
-def scratch_database(pg_url: str, prefix: str) -> Iterator[str]:
-    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(normalise_url(pg_url), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield make_url(pg_url).set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+def scratch_database(pg_url: str, _prefix: str) -> AbstractContextManager[str]:
+    """A fresh PostgreSQL database next to `pg_url`'s, dropped afterwards (soak's helper)."""
+    return soak_procs.database("postgresql", Path("."), pg_url)
 
 
 def seed(db_url: str, workers: int) -> list[str]:

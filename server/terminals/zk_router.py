@@ -117,6 +117,19 @@ def _terminal(session: Session, sn: str) -> Device | PlainTextResponse:
     return device
 
 
+def _caller(
+    request: Request, session: Session
+) -> tuple[zk.IclockQuery, Device] | PlainTextResponse:
+    """The request's query and its approved terminal, or the answer that refuses it."""
+    query = _query(request)
+    if isinstance(query, PlainTextResponse):
+        return query
+    device = _terminal(session, query.sn)
+    if isinstance(device, PlainTextResponse):
+        return device
+    return query, device
+
+
 # -- what the server keeps about a terminal between requests (device.health["zk"]) -------------
 
 
@@ -180,12 +193,10 @@ def _maintain(
 
 @router.get("/cdata")
 def cdata_get(request: Request, session: SessionDep, settings: SettingsDep) -> PlainTextResponse:
-    query = _query(request)
-    if isinstance(query, PlainTextResponse):
-        return query
-    device = _terminal(session, query.sn)
-    if isinstance(device, PlainTextResponse):
-        return device
+    caller = _caller(request, session)
+    if isinstance(caller, PlainTextResponse):
+        return caller
+    query, device = caller
     if not query.wants_options:
         return _text(zk.ok_answer())
     now = utcnow()
@@ -249,12 +260,10 @@ def cdata_post(
 ) -> PlainTextResponse:
     if body.too_large:
         return _too_large()
-    query = _query(request)
-    if isinstance(query, PlainTextResponse):
-        return query
-    device = _terminal(session, query.sn)
-    if isinstance(device, PlainTextResponse):
-        return device
+    caller = _caller(request, session)
+    if isinstance(caller, PlainTextResponse):
+        return caller
+    query, device = caller
     # one post per terminal at a time, and its stamp and counters written on a fresh row
     device = ingest_repository.lock_device(session, device.id)
     if query.table == zk.TABLE_ATTLOG:
@@ -282,12 +291,10 @@ def cdata_post(
 
 @router.get("/getrequest")
 def getrequest(request: Request, session: SessionDep, settings: SettingsDep) -> PlainTextResponse:
-    query = _query(request)
-    if isinstance(query, PlainTextResponse):
-        return query
-    device = _terminal(session, query.sn)
-    if isinstance(device, PlainTextResponse):
-        return device
+    caller = _caller(request, session)
+    if isinstance(caller, PlainTextResponse):
+        return caller
+    _query, device = caller
     now = utcnow()
     _maintain(session, settings, device, now=now, force=False)
     batch = []
@@ -303,12 +310,10 @@ def getrequest(request: Request, session: SessionDep, settings: SettingsDep) -> 
 def devicecmd(request: Request, body: BodyDep, session: SessionDep) -> PlainTextResponse:
     if body.too_large:
         return _too_large()
-    query = _query(request)
-    if isinstance(query, PlainTextResponse):
-        return query
-    device = _terminal(session, query.sn)
-    if isinstance(device, PlainTextResponse):
-        return device
+    caller = _caller(request, session)
+    if isinstance(caller, PlainTextResponse):
+        return caller
+    _query, device = caller
     try:
         results = zk.parse_command_results(body.text)
     except zk.ZkProtocolError as exc:
@@ -333,10 +338,8 @@ def devicecmd(request: Request, body: BodyDep, session: SessionDep) -> PlainText
 
 @router.get("/ping")
 def ping(request: Request, session: SessionDep) -> PlainTextResponse:
-    query = _query(request)
-    if isinstance(query, PlainTextResponse):
-        return query
-    device = _terminal(session, query.sn)
-    if isinstance(device, PlainTextResponse):
-        return device
+    caller = _caller(request, session)
+    if isinstance(caller, PlainTextResponse):
+        return caller
+    _query, _device = caller
     return _text(zk.ok_answer())

@@ -220,11 +220,23 @@ def _run_one(database_url: str | None, code: str, *, catch_up: bool) -> str:
 
     pushed = _run(database_url, record) if claimed else isapi_pull.Pushed()
 
-    def pull(session: Session, settings: Settings) -> isapi_pull.Backfill:
-        device = _terminal(session, code)
-        return isapi_pull.backfill(session, settings, device, now=now, catch_up=catch_up)
+    def plan(session: Session, _settings: Settings) -> isapi_pull.PullPlan | None:
+        return isapi_pull.plan_pull(session, _terminal(session, code), now=now, catch_up=catch_up)
 
-    pulled = _run(database_url, pull)
+    pulled = isapi_pull.Backfill()
+    pull_plan = _run(database_url, plan)
+    if pull_plan is not None:
+        fetched = isapi_pull.fetch(settings, device, pull_plan)
+        if isinstance(fetched, isapi_pull.Backfill):
+            pulled = fetched
+        else:
+
+            def apply(session: Session, settings: Settings) -> isapi_pull.Backfill:
+                return isapi_pull.apply_pull(
+                    session, settings, _terminal(session, code), pull_plan, *fetched, now=now
+                )
+
+            pulled = _run(database_url, apply)
     line += (
         f";下发 sent {pushed.done},失败 failed {pushed.failed},待重发 requeued "
         f"{pushed.requeued};补取 pulled {pulled.stored} 条 records,缺口补齐 gaps filled "

@@ -124,6 +124,113 @@ def _stored_serials(session: Session, device: Device, lo: int, hi: int) -> set[i
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class PullPlan:
+    """What a pull asks the terminal for, read from the database beforehand (plain data)."""
+
+    gaps: tuple[tuple[int, int, int], ...]  # (gap id, from serial, to serial), open
+    high: int
+    approved: dt.datetime
+    start: dt.datetime
+    end: dt.datetime
+    begin: int | None  # first serial wanted; None: by time only (catch-up)
+
+    def wanted(self, serial: int, at: dt.datetime) -> bool:
+        if any(lo <= serial <= hi for _, lo, hi in self.gaps):
+            return True
+        if serial <= self.high:
+            return False  # already stored (or no pass attempt): a pull never re-opens it
+        return self.high > 0 or at >= self.approved  # a new terminal counts from approval on
+
+
+def plan_pull(
+    session: Session, device: Device, *, now: dt.datetime, catch_up: bool = False
+) -> PullPlan | None:
+    """The open gaps (and with `catch_up`, all since the last record); None: nothing to pull."""
+    gaps = list(
+        session.scalars(
+            select(TerminalGap)
+            .where(TerminalGap.device_id == device.id, TerminalGap.state == "open")
+            .order_by(TerminalGap.from_serial)
+        )
+    )
+    if not gaps and not catch_up:
+        return None
+    approved = device.approved_at or now
+    starts = [g.detected_at - GAP_LOOKBACK for g in gaps]
+    if catch_up:
+        starts.append(_last_record_time(session, device) or approved)
+    return PullPlan(
+        gaps=tuple((g.id, g.from_serial, g.to_serial) for g in gaps),
+        high=device.terminal_serial_high,
+        approved=approved,
+        start=min(starts) - CLOCK_MARGIN,
+        end=now + CLOCK_MARGIN,
+        # Serial numbers narrow the search on firmware that supports it; without catch-up
+        # nothing below the first gap is wanted.
+        begin=None if catch_up else gaps[0].from_serial,
+    )
+
+
+def fetch(
+    settings: Settings, device: Device, plan: PullPlan, *, connect: ClientFactory = client_for
+) -> tuple[list[isapi_store.Seen], int] | Backfill:
+    """The wanted events from the terminal, and how many it returned; no database. A Backfill
+    with the problem when the terminal could not be asked."""
+    seen: list[isapi_store.Seen] = []
+    pulled = 0
+    try:
+        with connect(settings, device) as client:
+            for info in client.iter_events(plan.start, plan.end, begin_serial=plan.begin):
+                try:
+                    one = isapi_store.seen_search(info)
+                except hikvision.UnusableEventError:
+                    continue  # never stored; its serial stays missing, so its gap is flagged
+                if one is None:
+                    continue
+                pulled += 1
+                if plan.wanted(one.serial, info.time):
+                    seen.append(one)
+    except IsapiOfflineError as exc:
+        return Backfill(offline=True, error=_problem(exc))
+    except (IsapiError, IsapiProtocolError) as exc:  # auth, a refused search, a bad answer
+        return Backfill(error=_problem(exc))
+    return seen, pulled
+
+
+def apply_pull(
+    session: Session,
+    settings: Settings,
+    device: Device,
+    plan: PullPlan,
+    seen: list[isapi_store.Seen],
+    pulled: int,
+    *,
+    now: dt.datetime,
+) -> Backfill:
+    """Store what was pulled (once) and close the planned gaps: filled, or flagged."""
+    got = (
+        isapi_store.store(session, settings, device, seen, now=now)
+        if seen
+        else isapi_store.Stored(0, 0, [], plan.high)
+    )
+    pulled_serials = {s.serial for s in seen}
+    filled = flagged = missing = 0
+    for gap_id, lo, hi in plan.gaps:
+        gap = session.get(TerminalGap, gap_id)
+        if gap is None or gap.state != "open":  # closed meanwhile by another run
+            continue
+        lacking = set(range(lo, hi + 1)) - pulled_serials
+        if lacking:
+            lacking -= _stored_serials(session, device, lo, hi)
+        gap.state, gap.closed_at = ("flagged" if lacking else "filled"), now
+        flagged += bool(lacking)
+        filled += not lacking
+        missing += len(lacking)
+    session.flush()
+    return Backfill(pulled, got.stored, got.duplicates, filled, flagged, missing)
+
+
 def backfill(
     session: Session,
     settings: Settings,
@@ -133,69 +240,15 @@ def backfill(
     catch_up: bool = False,
     connect: ClientFactory = client_for,
 ) -> Backfill:
-    """Pull the events of the open gaps (and with `catch_up`, all since the last record)."""
-    gaps = list(
-        session.scalars(
-            select(TerminalGap)
-            .where(TerminalGap.device_id == device.id, TerminalGap.state == "open")
-            .order_by(TerminalGap.from_serial)
-        )
-    )
-    if not gaps and not catch_up:
+    """Plan, fetch and apply in one session. On SQLite a caller that cares about the write lock
+    runs them in their own units of work (cli.py), so none is open while the terminal is asked."""
+    plan = plan_pull(session, device, now=now, catch_up=catch_up)
+    if plan is None:
         return Backfill()
-    high = device.terminal_serial_high
-    approved = device.approved_at or now
-    starts = [g.detected_at - GAP_LOOKBACK for g in gaps]
-    if catch_up:
-        starts.append(_last_record_time(session, device) or approved)
-    start, end = min(starts) - CLOCK_MARGIN, now + CLOCK_MARGIN
-    # Serial numbers narrow the search on firmware that supports it; without catch-up nothing
-    # below the first gap is wanted.
-    begin = None if catch_up else gaps[0].from_serial
-
-    def wanted(serial: int, at: dt.datetime) -> bool:
-        if any(g.from_serial <= serial <= g.to_serial for g in gaps):
-            return True
-        if serial <= high:
-            return False  # already stored (or no pass attempt): a pull never re-opens it
-        return high > 0 or at >= approved  # a new terminal's records count from approval on
-
-    seen: list[isapi_store.Seen] = []
-    pulled = 0
-    try:
-        with connect(settings, device) as client:
-            for info in client.iter_events(start, end, begin_serial=begin):
-                try:
-                    one = isapi_store.seen_search(info)
-                except hikvision.UnusableEventError:
-                    continue  # never stored; its serial stays missing, so its gap is flagged
-                if one is None:
-                    continue
-                pulled += 1
-                if wanted(one.serial, info.time):
-                    seen.append(one)
-    except IsapiOfflineError as exc:
-        return Backfill(offline=True, error=_problem(exc))
-    except (IsapiError, IsapiProtocolError) as exc:  # auth, a refused search, a bad answer
-        return Backfill(error=_problem(exc))
-    got = (
-        isapi_store.store(session, settings, device, seen, now=now)
-        if seen
-        else isapi_store.Stored(0, 0, [], high)
-    )
-    pulled_serials = {s.serial for s in seen}
-    filled = flagged = missing = 0
-    for gap in gaps:
-        want = set(range(gap.from_serial, gap.to_serial + 1))
-        lacking = want - pulled_serials
-        if lacking:
-            lacking -= _stored_serials(session, device, gap.from_serial, gap.to_serial)
-        gap.state, gap.closed_at = ("flagged" if lacking else "filled"), now
-        flagged += bool(lacking)
-        filled += not lacking
-        missing += len(lacking)
-    session.flush()
-    return Backfill(pulled, got.stored, got.duplicates, filled, flagged, missing)
+    fetched = fetch(settings, device, plan, connect=connect)
+    if isinstance(fetched, Backfill):
+        return fetched
+    return apply_pull(session, settings, device, plan, *fetched, now=now)
 
 
 @dataclass(frozen=True, slots=True)

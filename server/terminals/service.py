@@ -214,6 +214,10 @@ class TerminalView:
     commands: commands.Status
     open_gaps: int
     flagged_gaps: int
+    # What a ZKTeco terminal sent that was not stored as a record (zk_router's counters).
+    malformed: int = 0
+    duplicates: int = 0
+    verify_failures: int = 0
 
     @property
     def approval(self) -> str:
@@ -251,6 +255,14 @@ def overview(session: Session, project_id: int) -> list[TerminalView]:
             commands=status[d.id],
             open_gaps=gaps.get((d.id, "open"), 0),
             flagged_gaps=gaps.get((d.id, "flagged"), 0),
+            **_counters(d),
         )
         for d in devices
     ]
+
+
+def _counters(device: Device) -> dict[str, int]:
+    state = (device.health or {}).get("zk")
+    if not isinstance(state, dict):
+        return {}
+    return {k: int(state.get(k, 0) or 0) for k in ("malformed", "duplicates", "verify_failures")}

@@ -45,6 +45,10 @@ TERMINAL_MESSAGES: dict[str, tuple[str, str]] = {
         "服务器接收,非设备签名",
         "received by the server, not device-signed",
     ),
+    "terminals.counters": (
+        "格式错误行 {malformed} · 重发 {duplicates} · 终端验证失败 {failures}",
+        "malformed lines {malformed} · re-sent {duplicates} · refused at the terminal {failures}",
+    ),
     "terminals.no_code": (
         "人脸终端不用开通码:在下表批准其序列号即可",
         "a face terminal takes no provisioning code: approve its serial number below",

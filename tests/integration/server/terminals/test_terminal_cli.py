@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from typer.testing import CliRunner
@@ -127,9 +128,17 @@ def test_run_and_configure_drive_a_hikvision_terminal(tmp_path: Path) -> None:
                 db.close()
 
         emu.reject = write_meanwhile
-        code, out = _run(url, "terminals", "run", "--project", "T-1")
+        search = emu.state.search_events
+
+        def searched_meanwhile(cond: Any) -> Any:
+            write_meanwhile("search", None)
+            return search(cond)
+
+        emu.state.search_events = searched_meanwhile  # type: ignore[method-assign]
+        code, out = _run(url, "terminals", "run", "--project", "T-1", "--catch-up")
         assert code == 0, out
         assert "下发 sent 1" in out
+        assert "补取 pulled 0" in out
         assert blocked == []
         assert str(worker_id) in emu.state.users
     # the terminal gone: the command run says so in one line, nothing is lost

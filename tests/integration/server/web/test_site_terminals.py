@@ -32,6 +32,7 @@ def _terminals(session: Session, settings: Settings, world: World) -> tuple[Devi
     )  # fmt: skip
     service.approve(session, settings, None, zk, now=NOW - dt.timedelta(days=1))
     zk.last_seen_at = NOW - dt.timedelta(minutes=3)
+    zk.health = {"zk": {"malformed": 2, "duplicates": 40, "verify_failures": 3}}
     session.add(TerminalUser(device_id=zk.id, worker_id=world.x.id, pin=str(world.x.id),
                              access="face", digest="d", confirmed_at=NOW))  # fmt: skip
     session.add(TerminalCommand(device_id=zk.id, worker_id=world.x.id, pin=str(world.x.id),
@@ -61,6 +62,7 @@ def test_the_manager_sees_each_terminal_and_approves_one(
         assert "待确认删除 1" in row
         assert '<td class="num terminal-users">1</td>' in row
         assert "未补 1" in row
+        assert "格式错误行 2 · 重发 40 · 终端验证失败 3" in row
         assert "待批准" in _row(html, hik)
         assert f'id="approve-{hik.id}"' in html
     token = page_csrf(client, f"/site/{world.a.id}/gates")

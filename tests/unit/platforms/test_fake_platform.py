@@ -52,9 +52,7 @@ def test_team_before_workers_and_the_ticket(fake: tuple[FakePlatform, PlatformCl
     platform, client = fake
     early = _worker(client, "T999")
     assert (early.code, early.message) == (-1, "班组 teamSysNo 不存在,请先上传班组")
-    team = client.call(
-        "Team.Add", {"projectCode": "P0001", "corpCode": "91X", "teamName": "钢筋班"}
-    )
+    team = _team(client, "钢筋班")
     assert team.ok
     number = team.data["teamSysNo"]
     added = _worker(client, number)
@@ -66,15 +64,15 @@ def test_team_before_workers_and_the_ticket(fake: tuple[FakePlatform, PlatformCl
     assert client.poll(ticket).data["status"] == "success"
 
 
-def test_signature_secret_dates_and_photos(fake: tuple[FakePlatform, PlatformClient]) -> None:
-    platform, client = fake
-    wrong = PlatformClient(client._http.base_url.__str__(), "P0001", "f" * 32)
+def test_signature_secret_dates_and_photos(
+    fake: tuple[FakePlatform, PlatformClient], server_url: str
+) -> None:
+    _platform, client = fake
+    wrong = PlatformClient(server_url, "P0001", "f" * 32)
     assert wrong.call("Team.Add", {"x": 1}).code == p.ResultCode.BAD_SIGNATURE
-    stranger = PlatformClient(str(client._http.base_url), "P9", SECRET)
+    stranger = PlatformClient(server_url, "P9", SECRET)
     assert stranger.call("Team.Add", {"x": 1}).code == p.ResultCode.NO_PERMISSION
-    team = client.call(
-        "Team.Add", {"projectCode": "P0001", "corpCode": "91X", "teamName": "木工班"}
-    )
+    team = _team(client, "木工班")
     number = team.data["teamSysNo"]
     big = base64.b64encode(b"\xff\xd8" + b"0" * 60_000).decode()
     assert _worker(client, number, headImage=big).message == "照片不能超过 50KB"
@@ -94,9 +92,7 @@ def test_fault_knobs(fake: tuple[FakePlatform, PlatformClient]) -> None:
     assert (limited.code, limited.retryable) == (p.ResultCode.RATE_LIMITED, True)
     assert client.call("Team.Add", {}).code == p.ResultCode.PLATFORM_ERROR
     platform.reject_next = 1
-    team = client.call(
-        "Team.Add", {"projectCode": "P0001", "corpCode": "91X", "teamName": "瓦工班"}
-    )
+    team = _team(client, "瓦工班")
     ticket = team.request_serial_code
     assert ticket is not None
     client.poll(ticket)

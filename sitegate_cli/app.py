@@ -11,6 +11,7 @@ from edge import cli as edge_cli
 from server import cli as server_cli
 from server.anchors import cli as digest_cli
 from server.payroll import cli as payroll_cli
+from server.platform import cli as platform_cli
 from server.reconciliation import cli as reconciliation_cli
 from server.registry import cli as registry_cli
 from server.rosters import cli as roster_cli
@@ -36,6 +37,7 @@ app.add_typer(payroll_cli.app, name="payroll")
 app.add_typer(wages_cli.app, name="wages")
 app.add_typer(digest_cli.app, name="digest")
 app.add_typer(terminal_cli.app, name="terminals")
+app.add_typer(platform_cli.app, name="platform")
 app.command("reconcile")(reconciliation_cli.reconcile)
 app.command("demo")(demo.run)
 app.command("verify")(verify_cli.verify)

@@ -6,6 +6,7 @@ from server.ingest import models as ingest_models
 from server.notice import models as notice_models
 from server.objections import models as objection_models
 from server.payroll import models as payroll_models
+from server.platform import models as platform_models
 from server.reconciliation import models as reconciliation_models
 from server.registry import models as registry_models
 from server.rosters import models as roster_models
@@ -19,6 +20,7 @@ __all__ = [
     "notice_models",
     "objection_models",
     "payroll_models",
+    "platform_models",
     "reconciliation_models",
     "registry_models",
     "roster_models",

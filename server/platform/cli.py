@@ -15,13 +15,11 @@ from sqlalchemy.orm import Session
 
 from platforms.national import protocol as p
 from platforms.national.client import PlatformClient, PlatformUnreachableError
+from server import command
 from server.config import Settings
-from server.db import migrate
-from server.db.session import make_engine, make_sessionmaker, unit_of_work
 from server.db.types import utcnow
-from server.errors import NotFoundError, SiteGateError
+from server.errors import SiteGateError
 from server.platform import service
-from server.registry import repository as repo
 from server.registry.models import Project
 from sitegate_cli.errors import friendly_errors
 
@@ -43,17 +41,8 @@ STATE_ZH = {
 
 
 def _run(database_url: str | None, code: str, work: Callable[[Session, Settings, Project], T]) -> T:
-    settings = Settings(database_url=database_url) if database_url else Settings()
-    migrate.upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        with unit_of_work(make_sessionmaker(engine)) as session:
-            project = repo.project_by_code(session, code)
-            if project is None:
-                raise NotFoundError(f"项目 {code}", f"project {code}")
-            return work(session, settings, project)
-    finally:
-        engine.dispose()
+    with command.unit(database_url) as (session, settings):
+        return work(session, settings, command.project(session, code))
 
 
 class NotConfiguredError(SiteGateError):

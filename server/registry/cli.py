@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from models.enums import AssignmentStatus, Direction
 from models.errors import ContractError
 from models.ids import normalise_card_uid
+from server import command
 from server.config import Settings
 from server.db import migrate
 from server.db.session import make_engine, make_sessionmaker, unit_of_work
@@ -224,17 +225,8 @@ def provisioning_code(
 
 def _in_project(database_url: str | None, project: str, work: Callable[[Session, Project], T]) -> T:
     """Run `work` in one unit of work on the project found by code (migrations applied first)."""
-    settings = Settings(database_url=database_url) if database_url else Settings()
-    migrate.upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        with unit_of_work(make_sessionmaker(engine)) as session:
-            found = repo.project_by_code(session, project)
-            if found is None:
-                raise NotFoundError(f"项目 {project}", f"project {project}")
-            return work(session, found)
-    finally:
-        engine.dispose()
+    with command.unit(database_url) as (session, _settings):
+        return work(session, command.project(session, project))
 
 
 def _card(value: str) -> str:

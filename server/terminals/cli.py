@@ -14,14 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.enums import Direction
+from server import command
 from server.config import Settings
-from server.db import migrate
-from server.db.session import make_engine, make_sessionmaker, unit_of_work
 from server.db.types import utcnow
 from server.errors import NotFoundError, SiteGateError
 from server.registry import face_templates
-from server.registry import repository as repo
-from server.registry.models import Device, Project, Worker
+from server.registry.models import Device, Worker
 from server.terminals import commands, isapi_pull, service
 from sitegate_cli.errors import friendly_errors
 
@@ -37,21 +35,11 @@ DatabaseUrl = Annotated[
 
 
 def _run(database_url: str | None, work: Callable[[Session, Settings], T]) -> T:
-    settings = Settings(database_url=database_url) if database_url else Settings()
-    migrate.upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        with unit_of_work(make_sessionmaker(engine)) as session:
-            return work(session, settings)
-    finally:
-        engine.dispose()
+    with command.unit(database_url) as (session, settings):
+        return work(session, settings)
 
 
-def _project(session: Session, code: str) -> Project:
-    found = repo.project_by_code(session, code)
-    if found is None:
-        raise NotFoundError(f"项目 {code}", f"project {code}")
-    return found
+_project = command.project
 
 
 def _terminal(session: Session, code: str) -> Device:

@@ -174,6 +174,23 @@ def test_site_manager_gates_path(browser: Browser) -> None:
     assert "失败 1" in terminals
     assert "待批准" in terminals
     browser.shot("site_manager-gates")
+    # On a 360 px phone the same answer, and the page no wider than the screen.
+    browser.driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 360, "height": 740, "deviceScaleFactor": 1, "mobile": True},
+    )
+    try:
+        browser.driver.refresh()
+        phone = browser.text("terminal-list")
+        assert "CKJX212360042" in phone
+        assert "待确认删除 1" in phone
+        scroll, inner = browser.driver.execute_script(
+            "return [document.documentElement.scrollWidth, window.innerWidth]"
+        )
+        assert int(inner) <= 360
+        assert int(scroll) <= int(inner)
+    finally:
+        browser.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
     # Register: the missing fields are listed at once, what was typed stays.
     browser.click("register-gate")

@@ -3,8 +3,8 @@ environment), the migrations applied, a session committed on success, the engine
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 
 from sqlalchemy.orm import Session
 
@@ -34,3 +34,18 @@ def project(session: Session, code: str) -> Project:
     if found is None:
         raise NotFoundError(f"项目 {code}", f"project {code}")
     return found
+
+
+@contextmanager
+def units(
+    database_url: str | None,
+) -> Iterator[tuple[Callable[[], AbstractContextManager[Session]], Settings]]:
+    """Many short units of work on one engine (a run that records each answer as it comes)."""
+    settings = Settings(database_url=database_url) if database_url else Settings()
+    migrate.upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    makers = make_sessionmaker(engine)
+    try:
+        yield (lambda: unit_of_work(makers)), settings
+    finally:
+        engine.dispose()

@@ -1,4 +1,5 @@
-"""A client of the national platform's OpenAPI (httpx): one signed form POST per call."""
+"""A client of a real-name platform's OpenAPI (httpx): one signed form POST per call, signed
+as its profile says."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import httpx
 
 from platforms.national import protocol as p
+from platforms.national.profile import Profile, load
 
 
 class PlatformUnreachableError(Exception):
@@ -25,15 +27,23 @@ class PlatformClient:
         clock: Callable[[], dt.datetime] | None = None,
         timeout: float = 15.0,
         transport: httpx.BaseTransport | None = None,
+        profile: Profile | None = None,
     ) -> None:
         self.appid = appid
         self.appsecret = appsecret
+        self.profile = profile or load()
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._http = httpx.Client(base_url=base_url, timeout=timeout, transport=transport)
 
     def call(self, method: str, data: Mapping[str, Any]) -> p.Answer:
         form = p.request_form(
-            method, data, appid=self.appid, appsecret=self.appsecret, at=self._clock()
+            method,
+            data,
+            appid=self.appid,
+            appsecret=self.appsecret,
+            at=self._clock(),
+            sign_scheme=self.profile.sign_scheme,
+            extra=self.profile.extra,
         )
         try:
             r = self._http.post("", data=form)
@@ -44,10 +54,10 @@ class PlatformClient:
         return p.parse_answer(r.content)
 
     def poll(self, request_serial_code: str) -> p.Answer:
-        return self.call("AsyncHandleResult.Query", {"requestSerialCode": request_serial_code})
+        return self.call(self.profile.query, {"requestSerialCode": request_serial_code})
 
     def encrypt(self, plain: str) -> str:
-        return p.encrypt(plain, self.appsecret)
+        return self.profile.encrypt(plain, self.appsecret)
 
     def close(self) -> None:
         self._http.close()

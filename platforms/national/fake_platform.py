@@ -27,11 +27,11 @@ from typing import Any, Self
 from urllib.parse import parse_qsl
 
 from platforms.national import protocol as p
+from platforms.national.profile import Profile, load
 
 COMMON = ("method", "version", "appid", "format", "timestamp", "nonce", "data", "sign")
 PHOTO_MAX = 50 * 1024
 SKEW = dt.timedelta(minutes=10)
-ENCRYPTED = ("idCardNumber", "payRollBankCardNumber")
 
 
 class Refused(Exception):
@@ -55,15 +55,18 @@ class FakePlatform:
 
     secrets: dict[str, str]  # appid -> appsecret
     clock: Any = None  # () -> aware datetime; the wall clock by default
+    profile: Profile = field(default_factory=load)  # how it signs and encrypts
     rate_limit_next: int = 0
     fail_next: int = 0
     refuse_ip: bool = False
     reject_next: int = 0
+    corps: dict[str, dict[str, Any]] = field(default_factory=dict)  # corpCode -> company
     teams: dict[str, dict[str, Any]] = field(default_factory=dict)  # teamSysNo -> team
     workers: dict[str, dict[str, Any]] = field(default_factory=dict)  # ID number -> worker
     entries: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # ID -> entry/exit
     attendance: list[dict[str, Any]] = field(default_factory=list)
     payrolls: list[dict[str, Any]] = field(default_factory=list)
+    contracts: list[dict[str, Any]] = field(default_factory=list)
     tickets: dict[str, Ticket] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)  # methods called, in order
     _ids: Any = field(default_factory=lambda: itertools.count(1))
@@ -78,13 +81,13 @@ class FakePlatform:
             data = self._check(form)
             method = form["method"]
             self.calls.append(method)
-            if method == "AsyncHandleResult.Query":
+            if method == self.profile.query:
                 return self._query(data)
             handler = _METHODS.get(method)
-            if handler is None:
+            if handler is None or method not in self.profile.methods.values():
                 raise Refused(p.ResultCode.BAD_PARAMETERS, f"不支持的接口 {method}")
             secret = self.secrets[form["appid"]]
-            result = handler(self, _decrypted(data, secret))
+            result = handler(self, _decrypted(data, secret, self.profile))
             ok, message = True, "成功"
             if self.reject_next > 0:
                 self.reject_next -= 1
@@ -118,7 +121,7 @@ class FakePlatform:
         secret = self.secrets.get(form["appid"])
         if secret is None:
             raise Refused(p.ResultCode.NO_PERMISSION, "appid 未授权")
-        if not p.verify(form, secret):
+        if not self.profile.verify(form, secret):
             raise Refused(p.ResultCode.BAD_SIGNATURE, "签名错误")
         try:
             data = json.loads(form["data"])
@@ -140,8 +143,17 @@ class FakePlatform:
 
     # -- the methods ----------------------------------------------------------------------------
 
+    def _subcontractor(self, data: dict[str, Any]) -> dict[str, Any]:
+        _need(data, "projectCode", "corpCode", "corpName", "corpType")
+        if data["corpType"] not in self.profile.corp_types:
+            raise Refused(p.ResultCode.BAD_PARAMETERS, f"参建单位类型 {data['corpType']} 不存在")
+        self.corps[str(data["corpCode"])] = data
+        return {}
+
     def _team(self, data: dict[str, Any]) -> dict[str, Any]:
         _need(data, "projectCode", "corpCode", "teamName")
+        if "subcontractor" in self.profile.methods and data["corpCode"] not in self.corps:
+            raise Refused(p.ResultCode.BAD_PARAMETERS, "参建单位未登记,请先上传参建单位")
         number = f"T{next(self._ids):06d}"
         self.teams[number] = data
         return {"teamSysNo": number}
@@ -154,8 +166,20 @@ class FakePlatform:
             _need(w, "workerName", "idCardType", "idCardNumber")
             if len(str(w["idCardNumber"])) < 8:
                 raise Refused(p.ResultCode.BAD_PARAMETERS, "idCardNumber 格式错误")
+            if w.get("workType") and str(w["workType"]) not in self.profile.trades:
+                raise Refused(p.ResultCode.BAD_PARAMETERS, f"工种 {w['workType']} 不存在")
             _photo(w.get("headImage"))
             self.workers[str(w["idCardNumber"])] = {**w, "teamSysNo": data["teamSysNo"]}
+        return {}
+
+    def _contract(self, data: dict[str, Any]) -> dict[str, Any]:
+        _need(data, "projectCode", "contractList")
+        for c in data["contractList"]:
+            _need(c, "idCardType", "idCardNumber", "contractPeriodType", "startDate")
+            if str(c["idCardNumber"]) not in self.workers:
+                raise Refused(p.ResultCode.BAD_PARAMETERS, "人员未登记,请先上传项目人员")
+            self._date(c["startDate"])
+            self.contracts.append(c)
         return {}
 
     def _entry_exit(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -206,6 +230,8 @@ class FakePlatform:
 
 
 _METHODS = {
+    "ProjectSubContractor.Add": FakePlatform._subcontractor,
+    "WorkerContract.Add": FakePlatform._contract,
     "Team.Add": FakePlatform._team,
     "ProjectWorker.Add": FakePlatform._worker,
     "WorkerEntryExit.Add": FakePlatform._entry_exit,
@@ -233,21 +259,21 @@ def _photo(text: object) -> None:
         raise Refused(p.ResultCode.BAD_PARAMETERS, "照片须为 JPG 或 PNG")
 
 
-def _decrypted(data: Any, secret: str) -> Any:
+def _decrypted(data: Any, secret: str, profile: Profile) -> Any:
     """`data` with its encrypted fields in clear, wherever they sit."""
     if isinstance(data, list):
-        return [_decrypted(x, secret) for x in data]
+        return [_decrypted(x, secret, profile) for x in data]
     if not isinstance(data, dict):
         return data
     out = {}
     for key, value in data.items():
-        if key in ENCRYPTED and isinstance(value, str):
+        if key in profile.encrypted and isinstance(value, str) and value:
             try:
-                out[key] = p.decrypt(value, secret)
+                out[key] = profile.decrypt(value, secret)
             except p.PlatformProtocolError:
                 raise Refused(p.ResultCode.BAD_PARAMETERS, f"{key} 解密失败") from None
         else:
-            out[key] = _decrypted(value, secret)
+            out[key] = _decrypted(value, secret, profile)
     return out
 
 

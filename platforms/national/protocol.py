@@ -10,6 +10,10 @@ project's code), `format=json`, `timestamp=yyyyMMddHHmmss`, `nonce`, `data` (JSO
 ID and bank-card numbers inside `data` are encrypted with AES-256-CBC: the key is the app
 secret's 32 bytes, the IV its first 16 characters, PKCS#7 padding, Base64 text.
 
+Provinces differ (profile.py, profiles.yaml): the signature may be MD5 over the same sorted text
+with the secret appended (`md5-append`, 广州), the cipher DES-ECB in hex with a `des:` prefix
+(`des-ecb-hex`, 广州). Both are here beside the national ones, picked by name.
+
 Result codes: 0 ok, -1 bad parameters, -2 bad signature, -3 no permission, -4 IP refused,
 -5 rate limited, 9999 platform error. A write answers a `requestSerialCode`, polled with
 `AsyncHandleResult.Query` until the platform has handled it.
@@ -23,11 +27,12 @@ import datetime as dt
 import hashlib
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
+from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
@@ -78,9 +83,23 @@ def sign(params: Mapping[str, str], appsecret: str) -> str:
     return hashlib.sha256(signing_text(params, appsecret).encode("utf-8")).hexdigest()
 
 
-def verify(params: Mapping[str, str], appsecret: str) -> bool:
+def sign_md5_append(params: Mapping[str, str], appsecret: str) -> str:
+    """广州's rule: the sorted `k=v&…` (case kept) with the secret appended directly, MD5 hex."""
+    body = "&".join(f"{k}={params[k]}" for k in sorted(params) if k != "sign")
+    return hashlib.md5((body + appsecret).encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+SIGNERS: dict[str, Callable[[Mapping[str, str], str], str]] = {
+    "sha256-lower-appsecret": sign,
+    "md5-append": sign_md5_append,
+}
+
+
+def verify(
+    params: Mapping[str, str], appsecret: str, scheme: str = "sha256-lower-appsecret"
+) -> bool:
     given = params.get("sign", "")
-    return secrets.compare_digest(given.lower(), sign(params, appsecret))
+    return secrets.compare_digest(given.lower(), SIGNERS[scheme](params, appsecret))
 
 
 def _cipher(appsecret: str) -> Cipher[modes.CBC]:
@@ -117,6 +136,50 @@ def decrypt(text: str, appsecret: str) -> str:
         ) from None
 
 
+DES_PREFIX = "des:"
+
+
+def _des(appsecret: str) -> Cipher[modes.ECB]:
+    # DES with the secret's first 8 bytes, as Java's DESKeySpec takes them; K1=K2=K3 makes
+    # TripleDES single DES. Checked against the block the 广州 standard publishes (tests).
+    key = appsecret.encode("utf-8")[:8]
+    if len(key) != 8:
+        raise PlatformProtocolError(
+            "平台密钥至少 8 字节(DES)", "the app secret must be at least 8 bytes (DES)"
+        )
+    return Cipher(TripleDES(key * 3), modes.ECB())  # noqa: S305 - the platform's own rule
+
+
+def des_encrypt(plain: str, appsecret: str) -> str:
+    padder = padding.PKCS7(64).padder()
+    data = padder.update(plain.encode("utf-8")) + padder.finalize()
+    enc = _des(appsecret).encryptor()
+    return DES_PREFIX + (enc.update(data) + enc.finalize()).hex()
+
+
+def des_decrypt(text: str, appsecret: str) -> str:
+    try:
+        if not text.startswith(DES_PREFIX):
+            raise ValueError(text)
+        dec = _des(appsecret).decryptor()
+        padded = dec.update(bytes.fromhex(text[len(DES_PREFIX) :])) + dec.finalize()
+        unpadder = padding.PKCS7(64).unpadder()
+        return (unpadder.update(padded) + unpadder.finalize()).decode("utf-8")
+    except (ValueError, UnicodeDecodeError) as exc:
+        if isinstance(exc, PlatformProtocolError):
+            raise
+        raise PlatformProtocolError(
+            "加密字段无法解密(密钥不符或内容损坏)",
+            "an encrypted field does not decrypt (wrong secret or damaged text)",
+        ) from None
+
+
+CIPHERS: dict[str, tuple[Callable[[str, str], str], Callable[[str, str], str]]] = {
+    "aes256-cbc-b64": (encrypt, decrypt),
+    "des-ecb-hex": (des_encrypt, des_decrypt),
+}
+
+
 def timestamp(at: dt.datetime) -> str:
     return at.astimezone(CHINA).strftime("%Y%m%d%H%M%S")
 
@@ -129,8 +192,10 @@ def request_form(
     appsecret: str,
     at: dt.datetime,
     nonce: str | None = None,
+    sign_scheme: str = "sha256-lower-appsecret",
+    extra: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """The form fields of one call, signed."""
+    """The form fields of one call, signed (a profile's extra fixed fields signed with them)."""
     params = {
         "method": method,
         "version": VERSION,
@@ -140,7 +205,8 @@ def request_form(
         "nonce": nonce or secrets.token_hex(8),
         "data": json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True),
     }
-    params["sign"] = sign(params, appsecret)
+    params.update(extra or {})
+    params["sign"] = SIGNERS[sign_scheme](params, appsecret)
     return params
 
 

@@ -3,9 +3,7 @@ platform."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
-from functools import partial
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -14,12 +12,14 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from platforms.national import protocol as p
-from platforms.national.client import PlatformClient, PlatformUnreachableError
+from platforms.national.precheck import coordinates
+from platforms.national.profile import load as load_profile
+from platforms.national.profile import names as profile_names
 from server import command
 from server.config import Settings
 from server.db.types import utcnow
 from server.errors import SiteGateError
-from server.platform import service
+from server.platform import runner, service
 from server.registry.models import Project
 from sitegate_cli.errors import friendly_errors
 
@@ -31,26 +31,12 @@ DatabaseUrl = Annotated[
     typer.Option("--database-url", envvar="SITEGATE_DATABASE_URL", help="SQLAlchemy URL"),
 ]
 ProjectCode = Annotated[str, typer.Option("--project", help="project code")]
-STATE_ZH = {
-    "pending": "待上传",
-    "sent": "已受理",
-    "uploaded": "已上传",
-    "rejected": "被退回",
-    "blocked": "账号被拒",
-}
+STATE_ZH = {state: zh for state, (zh, _en) in service.STATE_TEXT.items()}
 
 
 def _run(database_url: str | None, code: str, work: Callable[[Session, Settings, Project], T]) -> T:
     with command.unit(database_url) as (session, settings):
         return work(session, settings, command.project(session, code))
-
-
-class NotConfiguredError(SiteGateError):
-    def __init__(self, code: str) -> None:
-        super().__init__(
-            f"项目 {code} 尚未配置监管平台账号:sitegate platform configure",
-            f"project {code} has no platform account yet: sitegate platform configure",
-        )
 
 
 @app.command("configure")
@@ -62,16 +48,30 @@ def configure(
     secret: Annotated[
         str, typer.Option("--secret", envvar="SITEGATE_PLATFORM_SECRET", help="the appsecret")
     ],
+    profile: Annotated[
+        str, typer.Option("--profile", help=f"platform profile: {', '.join(profile_names())}")
+    ] = "national",
+    lng: Annotated[float | None, typer.Option("--lng", help="the gate's WGS84 longitude")] = None,
+    lat: Annotated[float | None, typer.Option("--lat", help="the gate's WGS84 latitude")] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Where and as whom the project reports (the secret is kept encrypted)."""
+    options: dict[str, Any] | None = None
     try:
-        p.encrypt("check", secret)
+        load_profile(profile).check_secret(secret)
+        if lng is not None or lat is not None:
+            problems = coordinates(lng, lat)
+            if problems:
+                raise p.PlatformProtocolError(problems[0].zh, problems[0].en)
+            options = {"lng": lng, "lat": lat}
     except p.PlatformProtocolError as exc:
         raise SiteGateError(exc.message_zh, exc.message_en) from None
 
     def work(session: Session, settings: Settings, found: Project) -> None:
-        service.configure(session, settings, found, url=url, appid=appid, secret=secret)
+        service.configure(
+            session, settings, found, url=url, appid=appid, secret=secret, profile=profile,
+            options=options,
+        )  # fmt: skip
 
     _run(database_url, project, work)
     Console().print(f"{project} 的平台账号已保存 / platform account saved ({appid} @ {url})")
@@ -80,73 +80,22 @@ def configure(
 @app.command("sync")
 @friendly_errors
 def sync(project: ProjectCode, database_url: DatabaseUrl = None) -> None:
-    """Queue what the platform lacks, poll the tickets, send what is due (teams first). Each
-    call goes out with no transaction open; its answer is recorded at once."""
-    console = Console()
-    now = utcnow()
+    """Queue what the platform lacks, poll the tickets, send what is due (in the platform's
+    dependency order). Each call goes out with no transaction open; its answer is recorded at
+    once."""
+    with command.units(database_url) as (make_unit, _settings):
 
-    def plan(
-        session: Session, settings: Settings, found: Project
-    ) -> tuple[str, str, str, int, list[tuple[int, str]]]:
-        account = service.account_of(session, found.id)
-        if account is None:
-            raise NotConfiguredError(project)
-        added = service.enqueue(session, found)
-        secret = service.secret_of(settings, account)
-        return account.base_url, account.appid, secret, added, service.polls(session, found)
+        def unit(work: Callable[[Session, Settings, Project], T]) -> T:
+            with make_unit() as session:
+                return work(session, _settings, command.project(session, project))
 
-    url, appid, secret, added, tickets = _run(database_url, project, plan)
-    sent = polled = 0
-    with PlatformClient(url, appid, secret) as client:
-        for job_id, ticket in tickets:
-            try:
-                reply = client.poll(ticket)
-            except PlatformUnreachableError:
-                break
-            _run(database_url, project, partial(_settle_poll, job_id=job_id, answer=reply, now=now))
-            polled += 1
-        stop = False
-        while not stop:
-            batch = _run(database_url, project, partial(_due, now=now))
-            if not batch:
-                break
-            for out in batch:
-                answer: p.Answer | None
-                problem = ""
-                try:
-                    answer = client.call(out.method, out.data)
-                except PlatformUnreachableError as exc:
-                    answer, problem = None, f"平台无法连接 / platform unreachable: {exc}"
-                settle = partial(
-                    _settle, job_id=out.job_id, answer=answer, now=now, problem=problem
-                )
-                state = _run(database_url, project, settle)
-                sent += 1
-                if answer is None or state == "blocked" or (answer.retryable):
-                    stop = True  # the platform, not the job: try again on the next run
-                    break
-    console.print(
-        f"{project}: 新排队 queued {added},查询回执 polled {polled},发送 sent {sent} "
-        "(sitegate platform status 查看结果 / for the outcome)"
+        report = runner.run(unit, now=utcnow())
+    Console().print(
+        f"{project}: 新排队 queued {report.queued},查询回执 polled {report.polled},"
+        f"发送 sent {report.sent}"
+        + (f";暂停 paused: {report.stopped}" if report.stopped else "")
+        + " (sitegate platform status 查看结果 / for the outcome)"
     )
-
-
-def _due(session: Session, settings: Settings, found: Project, *, now: dt.datetime) -> Any:
-    return service.due(session, settings, found, now=now)
-
-
-def _settle(
-    session: Session, _settings: Settings, _found: Project, *, job_id: int,
-    answer: p.Answer | None, now: dt.datetime, problem: str,
-) -> str:  # fmt: skip
-    return service.settle(session, job_id, answer, now=now, problem=problem)
-
-
-def _settle_poll(
-    session: Session, _settings: Settings, _found: Project, *, job_id: int, answer: p.Answer,
-    now: dt.datetime,
-) -> str:  # fmt: skip
-    return service.settle_poll(session, job_id, answer, now=now)
 
 
 @app.command("status")
@@ -157,11 +106,20 @@ def status(project: ProjectCode, database_url: DatabaseUrl = None) -> None:
     def work(session: Session, _settings: Settings, found: Project) -> dict[tuple[str, str], int]:
         return service.status(session, found.id)
 
+    def problems(session: Session, _settings: Settings, found: Project) -> list[service.JobLine]:
+        return service.problems(session, found.id)
+
     counts = _run(database_url, project, work)
+    console = Console()
     table = Table(title=f"{project} 平台上报 / platform uploads")
     table.add_column("对象 kind")
     for state, zh in STATE_ZH.items():
         table.add_column(f"{zh} {state}", justify="right")
     for kind in service.ORDER:
-        table.add_row(kind, *(str(counts.get((kind, s), 0)) for s in STATE_ZH))
-    Console().print(table)
+        table.add_row(
+            f"{service.KIND_TEXT[kind][0]} {kind}",
+            *(str(counts.get((kind, s), 0)) for s in STATE_ZH),
+        )
+    console.print(table)
+    for line in _run(database_url, project, problems):
+        console.print(f"[{line.state}] {line.kind} #{line.subject_id}: {line.message}")

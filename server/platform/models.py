@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     ForeignKey,
     Index,
@@ -33,13 +35,17 @@ class PlatformAccount(IdMixin, TimestampMixin, Base):
     appid: Mapped[str] = mapped_column(String(64))
     secret: Mapped[bytes] = mapped_column(LargeBinary)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # the gate's WGS84 `lng`/`lat` and the attendance `channel`, sent with each record
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
 
 
 class PlatformJob(IdMixin, TimestampMixin, Base):
     """One object to upload. `pending` (due at next_attempt_at), `sent` (the platform took it and
-    gave a ticket, to be polled), `uploaded`, `rejected` (the platform's message), `blocked`
-    (the account is refused: signature, permission, IP). Never deleted: the history is the
-    evidence that the project reported."""
+    gave a ticket, to be polled), `uploaded`, `rejected` (the platform's message), `invalid`
+    (the local pre-check found what the platform would refuse: checked again each run),
+    `waiting` (its team or workers are not on the platform yet), `blocked` (the account is
+    refused: signature, permission, IP). Never deleted: the history is the evidence that the
+    project reported."""
 
     __tablename__ = "platform_job"
     __table_args__ = (
@@ -48,8 +54,10 @@ class PlatformJob(IdMixin, TimestampMixin, Base):
     )
 
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(24))  # team / worker
-    subject_id: Mapped[int] = mapped_column(BigId)  # team id, assignment id
+    kind: Mapped[str] = mapped_column(String(24))  # service.ORDER
+    # the row uploaded: company link, team, assignment, wage sheet; for an attendance batch the
+    # highest gate-record id in it (batches never overlap), its records in `items`
+    subject_id: Mapped[int] = mapped_column(BigId)
     method: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -59,3 +67,7 @@ class PlatformJob(IdMixin, TimestampMixin, Base):
     code: Mapped[int | None] = mapped_column(Integer)
     message: Mapped[str] = mapped_column(Text, default="")
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    team_id: Mapped[int | None] = mapped_column(BigId)  # an attendance batch's team
+    items: Mapped[list[int]] = mapped_column(JSON, default=list, server_default="[]")
+    # of the clear payload last sent: a rejected job whose data changed is sent again
+    payload_digest: Mapped[str | None] = mapped_column(String(64))

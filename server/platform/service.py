@@ -17,40 +17,65 @@ Answers:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from cryptography.fernet import Fernet
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models.enums import AssignmentStatus
+from models.enums import AssignmentStatus, GateResult
 from platforms.national import protocol as p
+from platforms.national.profile import DEFAULT as DEFAULT_PROFILE
+from platforms.national.profile import Profile
+from platforms.national.profile import load as load_profile
 from server.config import Settings
+from server.ingest.models import GateEventRow
+from server.platform import payloads
 from server.platform.models import PlatformAccount, PlatformJob
-from server.registry.models import Assignment, Company, Project, Team, Worker
+from server.platform.photos import fit_photo
+from server.registry import face_templates
+from server.registry.models import Assignment, Project, ProjectCompany, Team
+from server.wages.models import WageSheet
+from server.wages.rules import SheetState
 
-METHODS = {"team": "Team.Add", "worker": "ProjectWorker.Add"}
-ORDER = ("team", "worker")  # the platform's dependency order
+# The platform's dependency order: a company before its teams, a team before its workers, a
+# worker before their contract, entry, exit, attendance and pay.
+ORDER = ("subcontractor", "team", "worker", "contract", "entry", "exit", "attendance", "payroll")
+SENDABLE = ("pending", "waiting", "invalid", "rejected")
+BATCH = 100  # gate records per attendance upload
 BACKOFF_CAP = dt.timedelta(hours=1)
 BLOCKING = {p.ResultCode.BAD_SIGNATURE, p.ResultCode.NO_PERMISSION, p.ResultCode.IP_REFUSED}
 
 
 def configure(
-    session: Session, settings: Settings, project: Project, *, url: str, appid: str, secret: str
+    session: Session,
+    settings: Settings,
+    project: Project,
+    *,
+    url: str,
+    appid: str,
+    secret: str,
+    profile: str = DEFAULT_PROFILE,
+    options: dict[str, Any] | None = None,
 ) -> PlatformAccount:
-    p.encrypt("check", secret)  # a secret the cipher cannot use is refused now, not at upload
+    load_profile(profile).check_secret(secret)  # refused now, not at upload
     account = session.scalar(
         select(PlatformAccount).where(PlatformAccount.project_id == project.id)
     )
     ciphertext = Fernet(settings.fernet_key()).encrypt(secret.encode())
     if account is None:
         account = PlatformAccount(
-            project_id=project.id, base_url=url, appid=appid, secret=ciphertext
+            project_id=project.id, base_url=url, appid=appid, secret=ciphertext, options={}
         )
         session.add(account)
-    else:
-        account.base_url, account.appid, account.secret = url, appid, ciphertext
+    account.base_url, account.appid, account.secret = url, appid, ciphertext
+    account.profile = profile
+    if options is not None:
+        account.options = options
     # a fixed account unblocks what it blocked
     for job in session.scalars(
         select(PlatformJob).where(
@@ -70,39 +95,116 @@ def secret_of(settings: Settings, account: PlatformAccount) -> str:
     return Fernet(settings.fernet_key()).decrypt(account.secret).decode()
 
 
+def profile_of(account: PlatformAccount) -> Profile:
+    return load_profile(account.profile)
+
+
+def _subjects(session: Session, project: Project) -> list[tuple[str, int]]:
+    pid = project.id
+    out = [
+        ("subcontractor", i)
+        for i in session.scalars(select(ProjectCompany.id).where(ProjectCompany.project_id == pid))
+    ]
+    out += [("team", t) for t in session.scalars(select(Team.id).where(Team.project_id == pid))]
+    on_team = select(Assignment).where(
+        Assignment.project_id == pid,
+        Assignment.team_id.is_not(None),
+        Assignment.status != AssignmentStatus.PENDING,
+    )
+    for a in session.scalars(on_team):
+        out.append(("worker", a.id))
+        if a.entered_on is not None:
+            out.append(("entry", a.id))
+        if a.left_on is not None:
+            out.append(("exit", a.id))
+    out += [
+        ("payroll", s)
+        for s in session.scalars(
+            select(WageSheet.id).where(
+                WageSheet.project_id == pid, WageSheet.state == SheetState.PAID
+            )
+        )
+    ]
+    return out
+
+
 def enqueue(session: Session, project: Project) -> int:
-    """A job for each team and each worker (with a team) on the project that has none."""
+    """A job for each object on the project the platform takes and has no job yet, and the
+    gate records since the last batch in batches of a team and a day."""
+    account = account_of(session, project.id)
+    profile = profile_of(account) if account is not None else load_profile()
     have = {
         (k, s)
         for k, s in session.execute(
             select(PlatformJob.kind, PlatformJob.subject_id).where(
-                PlatformJob.project_id == project.id
+                PlatformJob.project_id == project.id, PlatformJob.kind != "attendance"
             )
         )
     }
-    subjects = [
-        ("team", t) for t in session.scalars(select(Team.id).where(Team.project_id == project.id))
-    ]
-    subjects += [
-        ("worker", a)
-        for a in session.scalars(
-            select(Assignment.id).where(
-                Assignment.project_id == project.id,
-                Assignment.team_id.is_not(None),
-                Assignment.status != AssignmentStatus.PENDING,
-            )
-        )
-    ]
     added = 0
-    for kind, subject in subjects:
-        if (kind, subject) not in have:
+    for kind, subject in _subjects(session, project):
+        if (kind, subject) not in have and profile.takes(kind):
             session.add(
                 PlatformJob(
-                    project_id=project.id, kind=kind, subject_id=subject, method=METHODS[kind]
+                    project_id=project.id,
+                    kind=kind,
+                    subject_id=subject,
+                    method=profile.methods[kind],
+                    items=[],
                 )
             )
             added += 1
+    if profile.takes("attendance"):
+        added += _enqueue_attendance(session, project, profile)
     session.flush()
+    return added
+
+
+def _enqueue_attendance(session: Session, project: Project, profile: Profile) -> int:
+    high = session.scalar(
+        select(func.max(PlatformJob.subject_id)).where(
+            PlatformJob.project_id == project.id, PlatformJob.kind == "attendance"
+        )
+    )
+    zone = ZoneInfo(project.timezone)
+    rows = session.execute(
+        select(GateEventRow.id, GateEventRow.device_time, Assignment.team_id)
+        .join(
+            Assignment,
+            (Assignment.worker_id == GateEventRow.worker_id)
+            & (Assignment.project_id == GateEventRow.project_id),
+        )
+        .where(
+            GateEventRow.project_id == project.id,
+            GateEventRow.id > (high or 0),
+            GateEventRow.result == GateResult.GRANTED,
+            GateEventRow.purpose.is_(None),
+            GateEventRow.voided_by_seq.is_(None),
+            Assignment.team_id.is_not(None),
+        )
+        .order_by(GateEventRow.id)
+    ).all()
+    groups: dict[tuple[int, dt.date], list[int]] = {}
+    for event_id, at, team_id in rows:
+        if team_id is not None:  # the query keeps only assignments with a team
+            key = (int(team_id), at.astimezone(zone).date())
+            groups.setdefault(key, []).append(int(event_id))
+    added = 0
+    for (team_id, _day), ids in sorted(groups.items(), key=lambda g: g[1][0]):
+        ids = sorted(set(ids))
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start : start + BATCH]
+            session.add(
+                PlatformJob(
+                    project_id=project.id,
+                    kind="attendance",
+                    subject_id=chunk[-1],
+                    team_id=team_id,
+                    items=chunk,
+                    method=profile.methods["attendance"],
+                )
+            )
+            added += 1
     return added
 
 
@@ -113,61 +215,42 @@ class Outgoing:
     data: dict[str, Any]
 
 
-class Waiting(Exception):
-    """A job that cannot go yet (its team is not on the platform): said on the job."""
+def _payload(ctx: payloads.Context, job: PlatformJob, photo: bytes | None) -> dict[str, Any]:
+    match job.kind:
+        case "subcontractor":
+            return payloads.subcontractor(ctx, job.subject_id)
+        case "team":
+            return payloads.team(ctx, job.subject_id)
+        case "worker":
+            return payloads.worker(ctx, job.subject_id, photo)
+        case "entry" | "exit":
+            return payloads.entry_exit(ctx, job.subject_id, entry=job.kind == "entry")
+        case "attendance":
+            assert job.team_id is not None  # noqa: S101 - batches are made per team
+            return payloads.attendance(ctx, job.team_id, list(job.items))
+        case "payroll":
+            return payloads.payroll(ctx, job.subject_id)
+    raise ValueError(job.kind)
 
 
-def _team_payload(session: Session, account: PlatformAccount, team_id: int) -> dict[str, Any]:
-    team = session.get(Team, team_id)
-    assert team is not None  # noqa: S101 - jobs are made from existing rows
-    company = session.get(Company, team.company_id)
-    return {
-        "projectCode": account.appid,
-        "corpCode": company.credit_code if company else "",
-        "corpName": company.name if company else "",
-        "teamName": team.name,
-    }
-
-
-def _worker_payload(
-    session: Session, account: PlatformAccount, secret: str, assignment_id: int
-) -> dict[str, Any]:
-    a = session.get(Assignment, assignment_id)
-    assert a is not None  # noqa: S101
-    worker = session.get(Worker, a.worker_id)
-    assert worker is not None  # noqa: S101
-    team_sys_no = session.scalar(
-        select(PlatformJob.remote_id).where(
-            PlatformJob.project_id == a.project_id,
-            PlatformJob.kind == "team",
-            PlatformJob.subject_id == a.team_id,
-            PlatformJob.state.in_(("sent", "uploaded")),
-        )
-    )
-    if not team_sys_no:
-        raise Waiting()
-    return {
-        "projectCode": account.appid,
-        "teamSysNo": team_sys_no,
-        "workerList": [
-            {
-                "workerName": worker.name,
-                "idCardType": "01",  # 居民身份证; other ID types arrive with the registry's types
-                "idCardNumber": p.encrypt(worker.id_number, secret),
-                "workType": a.trade,
-            }
-        ],
-    }
+def _digest(data: dict[str, Any]) -> str:
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def due(
     session: Session, settings: Settings, project: Project, *, now: dt.datetime, limit: int = 50
 ) -> list[Outgoing]:
-    """The pending jobs due now, teams first, with their payloads; a job that must wait says so."""
+    """The jobs to send now, in dependency order, with their payloads (encrypted). A job that
+    must wait or would be refused says so and stays; a rejected one goes again only when its
+    data changed."""
     account = account_of(session, project.id)
     if account is None or not account.active:
         return []
     secret = secret_of(settings, account)
+    profile = profile_of(account)
+    today = now.astimezone(ZoneInfo(project.timezone)).date()
+    ctx = payloads.Context(session, account, profile, project, today)
     out: list[Outgoing] = []
     for kind in ORDER:
         jobs = session.scalars(
@@ -175,26 +258,42 @@ def due(
             .where(
                 PlatformJob.project_id == project.id,
                 PlatformJob.kind == kind,
-                PlatformJob.state == "pending",
+                PlatformJob.state.in_(SENDABLE),
                 (PlatformJob.next_attempt_at.is_(None)) | (PlatformJob.next_attempt_at <= now),
             )
             .order_by(PlatformJob.id)
         )
         for job in jobs:
+            photo = photo_for(session, settings, job.subject_id) if kind == "worker" else None
             try:
-                data = (
-                    _team_payload(session, account, job.subject_id)
-                    if kind == "team"
-                    else _worker_payload(session, account, secret, job.subject_id)
-                )
-            except Waiting:
-                job.message = "等待所属班组先上传 / waiting for its team to be uploaded"
+                data = _payload(ctx, job, photo)
+            except payloads.Waiting as exc:
+                if job.state != "rejected":
+                    job.state, job.message = "waiting", str(exc)
                 continue
-            out.append(Outgoing(job.id, job.method, data))
+            except payloads.Invalid as exc:
+                job.state, job.code = "invalid", None
+                job.message = f"本地检查未通过 / local check: {exc}"
+                continue
+            digest = _digest(data)
+            if job.state == "rejected" and digest == job.payload_digest:
+                continue  # the platform refused exactly this; it goes again once fixed
+            job.payload_digest = digest
+            out.append(Outgoing(job.id, job.method, payloads.encrypted(data, profile, secret)))
             if len(out) >= limit:
+                session.flush()
                 return out
     session.flush()
     return out
+
+
+def photo_for(session: Session, settings: Settings, assignment_id: int) -> bytes | None:
+    """The worker's registered photo (face_templates), made to fit the platform's 50 KB."""
+    a = session.get(Assignment, assignment_id)
+    if a is None:
+        return None
+    raw = face_templates.photo_for(session, settings, a.worker_id)
+    return None if raw is None else fit_photo(raw)
 
 
 def polls(session: Session, project: Project) -> list[tuple[int, str]]:
@@ -245,7 +344,7 @@ def settle_poll(session: Session, job_id: int, answer: p.Answer, *, now: dt.date
     job = session.get(PlatformJob, job_id)
     assert job is not None  # noqa: S101
     status = answer.data.get("status") if isinstance(answer.data, dict) else None
-    if not answer.ok or status == "processing":
+    if not answer.ok or status == "processing" or job.state != "sent":
         return job.state
     if status == "success":
         job.state, job.done_at = "uploaded", now
@@ -273,3 +372,52 @@ def status(session: Session, project_id: int) -> dict[tuple[str, str], int]:
             .group_by(PlatformJob.kind, PlatformJob.state)
         )
     }
+
+
+STATE_TEXT: dict[str, tuple[str, str]] = {
+    "pending": ("待上传", "pending"),
+    "waiting": ("等待前置", "waiting"),
+    "invalid": ("本地检查未通过", "failed local check"),
+    "sent": ("已受理", "taken"),
+    "uploaded": ("已上传", "uploaded"),
+    "rejected": ("被退回", "rejected"),
+    "blocked": ("账号被拒", "account refused"),
+}
+KIND_TEXT: dict[str, tuple[str, str]] = {
+    "subcontractor": ("参建单位", "companies"),
+    "team": ("班组", "teams"),
+    "worker": ("人员", "workers"),
+    "contract": ("劳动合同", "contracts"),
+    "entry": ("进场", "entries"),
+    "exit": ("退场", "exits"),
+    "attendance": ("考勤", "attendance"),
+    "payroll": ("工资", "payroll"),
+}
+PROBLEM_STATES = ("rejected", "invalid", "blocked", "waiting")
+
+
+@dataclass(frozen=True, slots=True)
+class JobLine:
+    id: int
+    kind: str
+    subject_id: int
+    state: str
+    attempts: int
+    message: str
+    updated_at: dt.datetime
+
+
+def problems(session: Session, project_id: int, limit: int = 200) -> list[JobLine]:
+    """The jobs that need someone: refused by the platform first, then by the local checks."""
+    rank = {s: i for i, s in enumerate(PROBLEM_STATES)}
+    rows = session.scalars(
+        select(PlatformJob)
+        .where(PlatformJob.project_id == project_id, PlatformJob.state.in_(PROBLEM_STATES))
+        .order_by(PlatformJob.id)
+        .limit(limit)
+    )
+    lines = [
+        JobLine(j.id, j.kind, j.subject_id, j.state, j.attempts, j.message, j.updated_at)
+        for j in rows
+    ]
+    return sorted(lines, key=lambda ln: (rank[ln.state], ORDER.index(ln.kind), ln.id))

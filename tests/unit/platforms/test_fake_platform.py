@@ -37,6 +37,8 @@ def fake(served: tuple[FakePlatform, str]) -> Iterator[tuple[FakePlatform, Platf
 
 
 def _team(client: PlatformClient, name: str) -> p.Answer:
+    corp = {"projectCode": "P0001", "corpCode": "91X", "corpName": "某劳务公司", "corpType": "006"}
+    assert client.call("ProjectSubContractor.Add", corp).ok  # a company before its teams
     return client.call("Team.Add", {"projectCode": "P0001", "corpCode": "91X", "teamName": name})
 
 
@@ -52,6 +54,8 @@ def test_team_before_workers_and_the_ticket(fake: tuple[FakePlatform, PlatformCl
     platform, client = fake
     early = _worker(client, "T999")
     assert (early.code, early.message) == (-1, "班组 teamSysNo 不存在,请先上传班组")
+    orphan = client.call("Team.Add", {"projectCode": "P0001", "corpCode": "91Y", "teamName": "x"})
+    assert orphan.message == "参建单位未登记,请先上传参建单位"
     team = _team(client, "钢筋班")
     assert team.ok
     number = team.data["teamSysNo"]
@@ -91,7 +95,7 @@ def test_fault_knobs(fake: tuple[FakePlatform, PlatformClient]) -> None:
     limited = client.call("Team.Add", {})
     assert (limited.code, limited.retryable) == (p.ResultCode.RATE_LIMITED, True)
     assert client.call("Team.Add", {}).code == p.ResultCode.PLATFORM_ERROR
-    platform.reject_next = 1
+    platform.reject_next = 2  # the company's ticket and the team's
     team = _team(client, "瓦工班")
     ticket = team.request_serial_code
     assert ticket is not None

@@ -46,6 +46,7 @@ class Resource(StrEnum):
     USERS = "users"  # accounts
     AUDIT = "audit"  # the audit log
     DIGESTS = "digests"  # the server-signed daily digests of the gates' checkpoints
+    PLATFORM = "platform"  # reports to the real-name platform: what went, what was refused
 
 
 class Action(StrEnum):
@@ -103,6 +104,7 @@ POLICY: dict[Resource, dict[Role, Access]] = {
     Resource.USERS: {ADM: W, MGR: N, INS: N, WKR: N},
     Resource.AUDIT: {ADM: R, MGR: R, INS: N, WKR: N},
     Resource.DIGESTS: {ADM: R, MGR: R, INS: R, WKR: N},
+    Resource.PLATFORM: {ADM: W, MGR: W, INS: R, WKR: N},
 }
 
 

@@ -43,7 +43,12 @@ class RunReport:
     stopped: str  # why the run stopped early ("" when it ran out of work)
 
 
-def run(unit: Unit[Any], *, now: dt.datetime, transport: Any = None) -> RunReport:
+def run(
+    unit: Unit[Any], *, now: dt.datetime, transport: Any = None, max_calls: int | None = None
+) -> RunReport:
+    """Polls and sends until nothing is due, the platform pushes back, or `max_calls` calls
+    were made (a page's bounded run; the rest goes next time)."""
+
     def plan(session: Session, settings: Settings, found: Project) -> tuple[Any, ...]:
         account = service.account_of(session, found.id)
         if account is None:
@@ -77,6 +82,9 @@ def run(unit: Unit[Any], *, now: dt.datetime, transport: Any = None) -> RunRepor
             if not batch:
                 break
             for out in batch:
+                if max_calls is not None and sent + polled >= max_calls:
+                    stopped = f"本次已发送 {sent} 项,其余下次继续 / {sent} sent, the rest next run"
+                    break
                 answer: p.Answer | None
                 problem = ""
                 try:

@@ -405,6 +405,8 @@ class JobLine:
     attempts: int
     message: str
     updated_at: dt.datetime
+    team_id: int | None = None
+    items: tuple[int, ...] = ()
 
 
 def problems(session: Session, project_id: int, limit: int = 200) -> list[JobLine]:
@@ -417,7 +419,17 @@ def problems(session: Session, project_id: int, limit: int = 200) -> list[JobLin
         .limit(limit)
     )
     lines = [
-        JobLine(j.id, j.kind, j.subject_id, j.state, j.attempts, j.message, j.updated_at)
+        JobLine(
+            j.id,
+            j.kind,
+            j.subject_id,
+            j.state,
+            j.attempts,
+            j.message,
+            j.updated_at,
+            j.team_id,
+            tuple(j.items or ()),
+        )
         for j in rows
     ]
     return sorted(lines, key=lambda ln: (rank[ln.state], ORDER.index(ln.kind), ln.id))

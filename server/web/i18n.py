@@ -15,6 +15,7 @@ from server import vocabulary
 from server.web.i18n_anchors import ANCHOR_MESSAGES
 from server.web.i18n_digest import DIGEST_MESSAGES
 from server.web.i18n_phone import PHONE_MESSAGES
+from server.web.i18n_platform import PLATFORM_MESSAGES
 from server.web.i18n_terminals import TERMINAL_MESSAGES
 
 Lang = Literal["zh", "en"]
@@ -1123,6 +1124,7 @@ MESSAGES.update(DIGEST_MESSAGES)
 MESSAGES.update(ANCHOR_MESSAGES)
 # The face terminals on the gates page (issue 15).
 MESSAGES.update(TERMINAL_MESSAGES)
+MESSAGES.update(PLATFORM_MESSAGES)
 
 
 def lang_of(request: Request) -> Lang:

@@ -35,6 +35,7 @@ from server.web.notice_pages import router as notice_router
 from server.web.now_pages import router as now_router
 from server.web.objection_pages import router as objection_router
 from server.web.pay_pages import router as pay_router
+from server.web.platform_pages import router as platform_router
 from server.web.security import (
     LOGIN_CSRF_COOKIE,
     clear_session_cookie,
@@ -205,6 +206,7 @@ def set_lang(request: Request, code: str, next: str = "/") -> Response:
 # Gates first: /inspect/{id}/gates would otherwise be read as /inspect/{id}/{period}; the
 # same for /inspect/{id}/objections.
 router.include_router(gate_router)
+router.include_router(platform_router)  # before inspect_router's /{project_id}/{period}
 router.include_router(objection_router)
 router.include_router(notice_router)
 router.include_router(settings_router)

@@ -254,6 +254,10 @@ PAGES: dict[tuple[str, str], Op] = {
     ("POST", "/account/password"): SIGNED_IN,
     ("GET", f"{P}/gates"): _site(Resource.DEVICES),
     ("GET", "/inspect/{project_id}/gates"): _inspect(Resource.DEVICES),
+    ("GET", f"{P}/platform"): _site(Resource.PLATFORM),
+    ("GET", "/inspect/{project_id}/platform"): _inspect(Resource.PLATFORM),
+    # the world has no platform account: the run is refused past the scope check (a redirect)
+    ("POST", f"{P}/platform/sync"): _site(Resource.PLATFORM, W),
     # The full re-check reads the gates' records; it writes only its own progress and result.
     ("POST", "/inspect/{project_id}/chains/check"): _inspect(Resource.DEVICES),
     ("GET", "/inspect/{project_id}/chains/check"): _inspect(Resource.DEVICES),

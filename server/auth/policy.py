@@ -46,6 +46,9 @@ class Resource(StrEnum):
     USERS = "users"  # accounts
     AUDIT = "audit"  # the audit log
     DIGESTS = "digests"  # the server-signed daily digests of the gates' checkpoints
+    # 欠薪线索 (server/complaints): filed by a worker (their own) or entered by an inspector.
+    COMPLAINTS = "complaints"
+    COMPLAINT_HANDLING = "complaint_handling"  # owner, status moves, reopen: the regulator's
 
 
 class Action(StrEnum):
@@ -103,6 +106,11 @@ POLICY: dict[Resource, dict[Role, Access]] = {
     Resource.USERS: {ADM: W, MGR: N, INS: N, WKR: N},
     Resource.AUDIT: {ADM: R, MGR: R, INS: N, WKR: N},
     Resource.DIGESTS: {ADM: R, MGR: R, INS: R, WKR: N},
+    # A complaint goes to the regulator, who keeps the complainant's identity from the firm
+    # complained about (举报人保密): the site manager sees none (docs/complaints.md); the
+    # inspector asks the site for records through the pages it already has.
+    Resource.COMPLAINTS: {ADM: W, MGR: N, INS: W, WKR: OWN_W},
+    Resource.COMPLAINT_HANDLING: {ADM: W, MGR: N, INS: W, WKR: N},
 }
 
 

@@ -126,7 +126,9 @@ def parse_periods(value: str, *, today: dt.date) -> tuple[tuple[str, ...], Issue
     """'2026-01, 2026-02' (commas, spaces or 、) as sorted unique months up to this one."""
     parts = [p for p in re.split(r"[\s,,、;;]+", value.strip()) if p]
     if not parts:
-        return (), Issue("periods", "请填写欠薪的月份(如 2026-01)", "give the months (e.g. 2026-01)")
+        return (), Issue(
+            "periods", "请填写欠薪的月份(如 2026-01)", "give the months (e.g. 2026-01)"
+        )
     out: set[str] = set()
     for part in parts:
         m = _PERIOD.fullmatch(part)
@@ -139,9 +141,7 @@ def parse_periods(value: str, *, today: dt.date) -> tuple[tuple[str, ...], Issue
             return (), Issue("periods", f"{part} 还没到", f"{part} has not come yet")
         out.add(part)
     if len(out) > PERIODS_MAX:
-        return (), Issue(
-            "periods", f"最多 {PERIODS_MAX} 个月", f"at most {PERIODS_MAX} months"
-        )
+        return (), Issue("periods", f"最多 {PERIODS_MAX} 个月", f"at most {PERIODS_MAX} months")
     return tuple(sorted(out)), None
 
 
@@ -191,7 +191,9 @@ def validate_person(name: str, phone: str, id_number: str) -> tuple[Person | Non
         issues.append(who)
     tel = phone.strip()
     if not _PHONE.fullmatch(tel):
-        issues.append(Issue("person_phone", "请填写可回拨的电话", "give a phone number to call back"))
+        issues.append(
+            Issue("person_phone", "请填写可回拨的电话", "give a phone number to call back")
+        )
     idn = id_number.strip().upper()
     if idn:
         try:
@@ -274,7 +276,9 @@ def days_open(
     return (local_date(end, zone) - local_date(received_at, zone)).days
 
 
-def list_order(status: str, due: dt.date, today: dt.date, received_at: dt.datetime) -> tuple[int, str, str]:
+def list_order(
+    status: str, due: dt.date, today: dt.date, received_at: dt.datetime
+) -> tuple[int, str, str]:
     """The inspector's list: overdue first, then open by due date, then closed (newest first)."""
     if is_overdue(status, due, today):
         group = 0

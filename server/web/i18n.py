@@ -13,6 +13,7 @@ from fastapi import Request
 
 from server import vocabulary
 from server.web.i18n_anchors import ANCHOR_MESSAGES
+from server.web.i18n_complaints import COMPLAINT_MESSAGES
 from server.web.i18n_digest import DIGEST_MESSAGES
 from server.web.i18n_phone import PHONE_MESSAGES
 from server.web.i18n_terminals import TERMINAL_MESSAGES
@@ -1123,6 +1124,8 @@ MESSAGES.update(DIGEST_MESSAGES)
 MESSAGES.update(ANCHOR_MESSAGES)
 # The face terminals on the gates page (issue 15).
 MESSAGES.update(TERMINAL_MESSAGES)
+# The complaints (欠薪线索) pages (issue 16).
+MESSAGES.update(COMPLAINT_MESSAGES)
 
 
 def lang_of(request: Request) -> Lang:

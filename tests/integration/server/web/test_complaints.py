@@ -33,30 +33,38 @@ def _file(client: TestClient, world: World, **body: object) -> dict[str, object]
 class TestApi:
     def test_life_of_a_complaint(self, client: TestClient, session: Session, world: World) -> None:
         c = _file(client, world, amount_fen=700000, against="某劳务分包")
-        assert c["status"] == "received" and c["worker_id"] == world.x.id
-        assert c["channel"] == "app" and c["source"] == "worker_phone"
+        assert c["status"] == "received"
+        assert c["worker_id"] == world.x.id
+        assert c["channel"] == "app"
+        assert c["source"] == "worker_phone"
         # The API's clock is the real one: due the project's received day + 15.
         received = dt.datetime.fromisoformat(str(c["received_at"])).astimezone(TZ).date()
         assert c["due_on"] == (received + dt.timedelta(days=15)).isoformat()
-        assert c["overdue"] is False and c["days_open"] == 0
+        assert c["overdue"] is False
+        assert c["days_open"] == 0
         ins = login(client, world.inspector_a)
         one = f"{API.format(world.a.id)}/{c['id']}"
         r = client.post(f"{one}/assign", json={"owner_user_id": world.inspector_a.id}, headers=ins)
         assert r.status_code == 200, r.text
         r = client.post(f"{one}/transitions", json={"to": "resolved", "note": "x"}, headers=ins)
-        assert r.status_code == 409 and r.json()["code"] == "complaint.bad_move"
-        assert r.json()["message_zh"] and r.json()["message_en"]
+        assert r.status_code == 409
+        assert r.json()["code"] == "complaint.bad_move"
+        assert r.json()["message_zh"]
+        assert r.json()["message_en"]
         assert client.post(f"{one}/transitions", json={"to": "verifying"}, headers=ins).is_success
         r = client.post(f"{one}/transitions", json={"to": "resolved"}, headers=ins)
-        assert r.status_code == 409 and r.json()["detail"] == {"field": "note"}
+        assert r.status_code == 409
+        assert r.json()["detail"] == {"field": "note"}
         r = client.post(
             f"{one}/transitions", json={"to": "resolved", "note": "已督促补发"}, headers=ins
         )
-        assert r.json()["status"] == "resolved" and r.json()["closing_note"] == "已督促补发"
+        assert r.json()["status"] == "resolved"
+        assert r.json()["closing_note"] == "已督促补发"
         r = client.post(f"{one}/transitions", json={"to": "closed", "note": "x"}, headers=ins)
         assert r.status_code == 409
         r = client.post(f"{one}/reopen", json={"note": "工人称未到账"}, headers=ins)
-        assert r.json()["status"] == "verifying" and r.json()["closing_note"] == ""
+        assert r.json()["status"] == "verifying"
+        assert r.json()["closing_note"] == ""
         kinds = [(e["kind"], e["to_status"]) for e in r.json()["events"]]
         assert kinds == [
             ("filed", "received"), ("assigned", ""), ("moved", "verifying"),
@@ -77,10 +85,15 @@ class TestApi:
         session.commit()
         other = login(client, colleague)
         r = client.get(one, headers=other)
-        assert r.status_code == 404 and "王小明" not in r.text
+        assert r.status_code == 404
+        assert "王小明" not in r.text
         listed = client.get(API.format(world.a.id), headers=other)
-        assert listed.status_code == 200 and listed.json() == []
-        assert len(client.get(API.format(world.a.id), headers=login(client, world.worker_x)).json()) == 1
+        assert listed.status_code == 200
+        assert listed.json() == []
+        assert (
+            len(client.get(API.format(world.a.id), headers=login(client, world.worker_x)).json())
+            == 1
+        )
         assert client.get(one, headers=login(client, world.inspector_elsewhere)).status_code == 404
         assert client.get(one, headers=login(client, world.manager_a)).status_code == 403
         # Another project's path: 404, whoever asks.
@@ -93,7 +106,9 @@ class TestApi:
 
     def test_bad_input_is_a_bilingual_422(self, client: TestClient, world: World) -> None:
         h = login(client, world.worker_x)
-        r = client.post(API.format(world.a.id), json={"periods": ["2027-01"], "text": ""}, headers=h)
+        r = client.post(
+            API.format(world.a.id), json={"periods": ["2027-01"], "text": ""}, headers=h
+        )
         assert r.status_code == 422
         body = r.json()
         assert body["code"] == "complaint.invalid"
@@ -101,7 +116,8 @@ class TestApi:
         ins = login(client, world.inspector_a)
         r = client.post(API.format(world.a.id), json={"periods": ["2026-02"], "text": "电话反映"},
                         headers=ins)  # fmt: skip
-        assert r.status_code == 422 and "person_name" in r.text
+        assert r.status_code == 422
+        assert "person_name" in r.text
 
     def test_inspector_enters_one_for_an_unregistered_person(
         self, client: TestClient, session: Session, world: World
@@ -113,8 +129,10 @@ class TestApi:
         }  # fmt: skip
         r = client.post(API.format(world.a.id), json=body, headers=ins)
         assert r.status_code == 201, r.text
-        assert r.json()["worker_id"] is None and r.json()["name"] == "李四"
-        assert r.json()["source"] == "inspector" and r.json()["channel"] == "platform"
+        assert r.json()["worker_id"] is None
+        assert r.json()["name"] == "李四"
+        assert r.json()["source"] == "inspector"
+        assert r.json()["channel"] == "platform"
         # Nobody's own: a worker of the project does not see it.
         one = f"{API.format(world.a.id)}/{r.json()['id']}"
         assert client.get(one, headers=login(client, world.worker_x)).status_code == 404
@@ -131,24 +149,30 @@ class TestPages:
         r = client.post("/me/complaints", data=form, follow_redirects=False)
         assert r.status_code == 303, r.text
         bad = client.post("/me/complaints", data=form | {"periods": "下个月"})
-        assert bad.status_code == 422 and "2026-01" in bad.text
+        assert bad.status_code == 422
+        assert "2026-01" in bad.text
         row = session.scalars(select(Complaint)).one()
         client.post("/logout", data={"csrf_token": page_csrf(client, "/me/complaints")})
 
         web_login(client, world.inspector_a)
         html = client.get("/inspect/complaints").text
-        assert f'id="complaint-{row.id}"' in html and "王小明" in html
+        assert f'id="complaint-{row.id}"' in html
+        assert "王小明" in html
         page = f"/inspect/complaints/{row.id}"
         token = page_csrf(client, page)
         act = {"csrf_token": token, "owner_user_id": str(world.inspector_a.id), "to": "verifying"}
         assert client.post(page, data=act, follow_redirects=False).status_code == 303
         refused = client.post(page, data={"csrf_token": token, "to": "resolved", "note": ""})
-        assert refused.status_code == 409 and "办结说明" in refused.text
+        assert refused.status_code == 409
+        assert "办结说明" in refused.text
         done = {"csrf_token": token, "to": "resolved", "note": "已补发 3500 元"}
         assert client.post(page, data=done, follow_redirects=False).status_code == 303
         html = client.get(page).text
-        assert "已解决" in html and "已补发 3500 元" in html
-        events = session.scalars(select(ComplaintEvent).where(ComplaintEvent.complaint_id == row.id))
+        assert "已解决" in html
+        assert "已补发 3500 元" in html
+        events = session.scalars(
+            select(ComplaintEvent).where(ComplaintEvent.complaint_id == row.id)
+        )
         assert [e.kind for e in events] == ["filed", "assigned", "moved", "moved"]
 
         x = client.get("/inspect/complaints.xlsx")
@@ -162,13 +186,16 @@ class TestPages:
         assert got["反映内容"] == "'=cmd|x"  # neutralised: never a formula
         assert ws.cell(4, header.index("反映内容\nComplaint") + 1).data_type == "s"
         assert re.fullmatch(r"\d{6}\*+\d{3}[\dX]", got["身份证号"])
-        assert got["状态"].startswith("已解决") and got["是否超期"] in ("", None)
-        assert got["办结说明"] == "已补发 3500 元" and isinstance(got["已用天数"], int)
+        assert got["状态"].startswith("已解决")
+        assert got["是否超期"] in ("", None)
+        assert got["办结说明"] == "已补发 3500 元"
+        assert isinstance(got["已用天数"], int)
         client.post("/logout", data={"csrf_token": page_csrf(client, "/inspect/complaints")})
 
         web_login(client, world.worker_x)
         mine = client.get("/me/complaints").text
-        assert "已解决" in mine and "已补发 3500 元" in mine
+        assert "已解决" in mine
+        assert "已补发 3500 元" in mine
 
     def test_page_scope(self, client: TestClient, session: Session, world: World) -> None:
         _file(client, world)

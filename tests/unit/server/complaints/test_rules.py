@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from server.complaints import rules
-from server.complaints.rules import Status
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TODAY = dt.date(2026, 3, 18)
@@ -40,7 +39,8 @@ class TestCheckMove:
     )
     def test_refused_moves(self, now: str, to: str) -> None:
         issue = rules.check_move(now, to, "说明")
-        assert issue is not None and issue.field == "status"
+        assert issue is not None
+        assert issue.field == "status"
 
     @pytest.mark.parametrize("closed", ["resolved", "referred", "closed"])
     @pytest.mark.parametrize("to", ["received", "verifying", "resolved", "referred", "closed"])
@@ -53,7 +53,8 @@ class TestCheckMove:
     @pytest.mark.parametrize("note", ["", "   \n "])
     def test_closing_needs_a_note(self, to: str, note: str) -> None:
         issue = rules.check_move("verifying", to, note)
-        assert issue is not None and issue.field == "note"
+        assert issue is not None
+        assert issue.field == "note"
 
     def test_verifying_needs_no_note(self) -> None:
         assert rules.check_move("received", "verifying", "") is None
@@ -145,11 +146,15 @@ class TestValidate:
             "2026-02, 2026-01、2026-02", "3,500.50元", " 某劳务公司 ", "二月三月未发", today=TODAY
         )
         assert issues == []
-        assert new == rules.NewComplaint(("2026-01", "2026-02"), 350050, "某劳务公司", "二月三月未发")
+        assert new == rules.NewComplaint(
+            ("2026-01", "2026-02"), 350050, "某劳务公司", "二月三月未发"
+        )
 
     def test_amount_and_against_are_optional(self) -> None:
         new, _ = rules.validate("2026-02", "", "", "欠薪", today=TODAY)
-        assert new is not None and new.amount_fen is None and new.against == ""
+        assert new is not None
+        assert new.amount_fen is None
+        assert new.against == ""
 
     @pytest.mark.parametrize(
         ("periods", "amount", "text", "field"),
@@ -177,7 +182,8 @@ class TestValidate:
 
     def test_an_unregistered_person(self) -> None:
         person, issues = rules.validate_person(" 李四 ", "138 0013 8000", "")
-        assert issues == [] and person == rules.Person("李四", "138 0013 8000", "")
+        assert issues == []
+        assert person == rules.Person("李四", "138 0013 8000", "")
         person, issues = rules.validate_person("", "12", "110101199001011234")
         assert person is None
         assert {i.field for i in issues} == {"person_name", "person_phone", "person_id_number"}

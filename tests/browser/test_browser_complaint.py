@@ -1,5 +1,5 @@
-"""A complaint's life (欠薪线索): 赵磊 files one on a 360 px phone; 李监察 sees it on the list,
-takes it, verifies and resolves it with a note; 赵磊 then reads the answer on his phone."""
+"""A complaint's life (欠薪线索): 赵磊 files one on a 360 px phone; 李监察 (also at 360 px) sees
+it on the list, takes it, verifies and resolves it with a note; 赵磊 then reads the answer."""
 
 from __future__ import annotations
 
@@ -53,15 +53,18 @@ def test_a_complaint_from_the_phone_to_its_answer(browser: Browser) -> None:
         assert text in mine
         assert "已接收" in mine
         _no_sideways_scroll(browser)
-        browser.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
+        # The inspector on a phone too: the list and the complaint's page fit its width.
         browser.sign_in("li.inspector")
         browser.open("/inspect/complaints")
+        _no_sideways_scroll(browser)
         row = browser.driver.find_element(
             By.XPATH, "//table[@id='complaints']//tr[contains(., '赵磊')]"
         )
         browser.follow(row.find_element(By.TAG_NAME, "a"))
         assert text in browser.text("complaint-text")
+        _no_sideways_scroll(browser)
+        _inside(browser, "complaint-save")
         Select(browser.driver.find_element(By.ID, "complaint-owner-select")).select_by_visible_text(
             "李监察"
         )

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from models.enums import Role
+from models.money import fen_to_yuan
 from server.auth import scope
 from server.auth.models import User
 from server.auth.scope import Action, Resource
@@ -58,7 +59,7 @@ def file_for(session: SessionDep, project: Project, user: User, body: ComplaintC
     today = utcnow().astimezone(roster_service.project_settings(project).zone)
     new, issues = rules.validate(
         ",".join(body.periods),
-        "" if body.amount_fen is None else f"{body.amount_fen / 100:.2f}",
+        "" if body.amount_fen is None else str(fen_to_yuan(body.amount_fen)),
         body.against,
         body.text,
         today=today.date(),

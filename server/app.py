@@ -212,6 +212,7 @@ def include_routers(app: FastAPI) -> None:
     from server.anchors.router import router as anchors_router
     from server.auth.router import codes_router as activation_codes_router
     from server.auth.router import router as auth_router
+    from server.complaints.router import router as complaints_router
     from server.ingest.router import router as ingest_router
     from server.payroll.router import router as payroll_router
     from server.reconciliation.router import router as reconciliation_router
@@ -235,6 +236,7 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(wages_router)
     app.include_router(anchors_router)
     app.include_router(isapi_router)
+    app.include_router(complaints_router)
     app.include_router(web_pages.router)
     app.mount("/static", web_pages.static_files, name="static")
 

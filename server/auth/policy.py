@@ -47,6 +47,9 @@ class Resource(StrEnum):
     AUDIT = "audit"  # the audit log
     DIGESTS = "digests"  # the server-signed daily digests of the gates' checkpoints
     PLATFORM = "platform"  # reports to the real-name platform: what went, what was refused
+    # 欠薪线索 (server/complaints): filed by a worker (their own) or entered by an inspector.
+    COMPLAINTS = "complaints"
+    COMPLAINT_HANDLING = "complaint_handling"  # owner, status moves, reopen: the regulator's
 
 
 class Action(StrEnum):
@@ -105,6 +108,11 @@ POLICY: dict[Resource, dict[Role, Access]] = {
     Resource.AUDIT: {ADM: R, MGR: R, INS: N, WKR: N},
     Resource.DIGESTS: {ADM: R, MGR: R, INS: R, WKR: N},
     Resource.PLATFORM: {ADM: W, MGR: W, INS: R, WKR: N},
+    # A complaint goes to the regulator, who keeps the complainant's identity from the firm
+    # complained about (举报人保密): the site manager sees none (docs/complaints.md); the
+    # inspector asks the site for records through the pages it already has.
+    Resource.COMPLAINTS: {ADM: W, MGR: N, INS: W, WKR: OWN_W},
+    Resource.COMPLAINT_HANDLING: {ADM: W, MGR: N, INS: W, WKR: N},
 }
 
 

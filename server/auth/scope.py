@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from models.enums import Role
 from server.auth.models import User, UserProject
 from server.auth.policy import Access, Action, Area, Resource, access, may_enter
+from server.complaints.models import Complaint
 from server.errors import ForbiddenError, NotFoundError
 from server.reconciliation.models import Finding
 from server.registry import repository as registry_repo
@@ -195,7 +196,9 @@ def authorize_path(
 ) -> Project | None:
     """`authorize` for a route from the ids in its path: {project_id}, {worker_id},
     {assignment_id}, {company_id}, {finding_id} (which names its project), {sheet_id} and
-    {line_id} (a wage sheet's project; a line's worker too). `own`: the
+    {line_id} (a wage sheet's project; a line's worker too), {complaint_id} (its project; for a
+    role that reaches only its own rows, its worker: an inspector's entry for someone not
+    registered is nobody's own). `own`: the
     route is about the caller's own worker record (the /me pages), whatever the path says."""
     ids = {name: _int_param(name, path_params.get(name)) for name in _ID_PARAMS}
     project_id = ids["project_id"]
@@ -210,6 +213,16 @@ def authorize_path(
         project_id, line_worker = _wage_ids(session, project_id, ids["sheet_id"], ids["line_id"])
         if line_worker is not None:
             worker_id = line_worker  # a line is about its worker: only they answer it
+    if ids["complaint_id"] is not None:
+        complaint = session.get(Complaint, ids["complaint_id"])
+        if complaint is None or project_id not in (None, complaint.project_id):
+            raise NotFoundError("欠薪线索", "complaint")
+        project_id = complaint.project_id
+        not_found = ("欠薪线索", "complaint")
+        if grant(user, resource).own_only:
+            if complaint.worker_id is None:
+                raise NotFoundError("欠薪线索", "complaint")
+            worker_id = complaint.worker_id
     return authorize(
         session,
         user,
@@ -231,6 +244,7 @@ _ID_PARAMS = (
     "finding_id",
     "sheet_id",
     "line_id",
+    "complaint_id",
 )
 
 

@@ -2,6 +2,7 @@
 
 from server.anchors import models as anchor_models
 from server.auth import models as auth_models
+from server.complaints import models as complaint_models
 from server.ingest import models as ingest_models
 from server.notice import models as notice_models
 from server.objections import models as objection_models
@@ -16,6 +17,7 @@ from server.wages import models as wage_models
 __all__ = [
     "anchor_models",
     "auth_models",
+    "complaint_models",
     "ingest_models",
     "notice_models",
     "objection_models",

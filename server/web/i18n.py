@@ -13,6 +13,7 @@ from fastapi import Request
 
 from server import vocabulary
 from server.web.i18n_anchors import ANCHOR_MESSAGES
+from server.web.i18n_complaints import COMPLAINT_MESSAGES
 from server.web.i18n_digest import DIGEST_MESSAGES
 from server.web.i18n_phone import PHONE_MESSAGES
 from server.web.i18n_platform import PLATFORM_MESSAGES
@@ -1125,6 +1126,8 @@ MESSAGES.update(ANCHOR_MESSAGES)
 # The face terminals on the gates page (issue 15).
 MESSAGES.update(TERMINAL_MESSAGES)
 MESSAGES.update(PLATFORM_MESSAGES)
+# The complaints (欠薪线索) pages (issue 16).
+MESSAGES.update(COMPLAINT_MESSAGES)
 
 
 def lang_of(request: Request) -> Lang:

@@ -24,6 +24,7 @@ from server.web import csrf
 from server.web.account_pages import router as account_router
 from server.web.activation_pages import router as activation_router
 from server.web.admin_pages import router as admin_router
+from server.web.complaint_pages import router as complaint_router
 from server.web.correction_pages import router as correction_router
 from server.web.errors import PageRoute
 from server.web.gate_pages import router as gate_router
@@ -208,6 +209,8 @@ def set_lang(request: Request, code: str, next: str = "/") -> Response:
 router.include_router(gate_router)
 router.include_router(platform_router)  # before inspect_router's /{project_id}/{period}
 router.include_router(objection_router)
+# Before the inspector's /inspect/{project_id}/{period}: /inspect/complaints/{id} is not a month.
+router.include_router(complaint_router)
 router.include_router(notice_router)
 router.include_router(settings_router)
 router.include_router(now_router)

@@ -19,6 +19,7 @@ from models.enums import Direction, Role
 from server.anchors import digest
 from server.auth import service as auth_service
 from server.auth.models import AuditLog, User
+from server.complaints.models import Complaint
 from server.config import Settings
 from server.objections.models import Objection
 from server.reconciliation import service as recon_service
@@ -134,6 +135,12 @@ def _project_rows(
             text=f"{NAMES[wkey]}的异议",
         )  # fmt: skip
         session.add(objection)
+        complaint = Complaint(
+            project_id=project.id, worker_id=worker.id, source="worker_phone", channel="app",
+            periods=PERIOD, text=f"{NAMES[wkey]}的欠薪线索", status="received",
+            received_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC), due_on=dt.date(2026, 3, 16),
+        )  # fmt: skip
+        session.add(complaint)
         session.flush()
         made[wkey] = worker
         per_worker[wkey] = {
@@ -143,6 +150,8 @@ def _project_rows(
             # approving it answers 409 (it counts already, not pending): past the scope check
             "correction_id": str(correction.id),
             "objection_id": str(objection.id),
+            # moving it to "resolved" without a note answers 409: past the scope check
+            "complaint_id": str(complaint.id),
         }
     session.flush()
     common["confirmer_id"] = str(confirmer.id)

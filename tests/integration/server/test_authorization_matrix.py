@@ -67,6 +67,7 @@ SIGNED_IN = Op(kind="signed_in")
 PUBLIC = Op(kind="public")
 MONTH = "month=2026-02"
 WS = "/api/v1/projects/{project_id}/wage-sheets/{sheet_id}"
+CP = "/api/v1/projects/{project_id}/complaints/{complaint_id}"
 
 API: dict[tuple[str, str], Op] = {
     ("GET", "/api/v1/auth/users/{user_id}"): Op(Resource.USERS),
@@ -195,6 +196,13 @@ API: dict[tuple[str, str], Op] = {
     # A Hikvision terminal's event push: no user signs it; the terminal is authenticated by its
     # registered, approved serial number in the path (server/terminals/isapi_router.py).
     ("POST", "/api/v1/terminals/hikvision/{serial}/events"): PUBLIC,
+    # 欠薪线索: a worker files and lists their own; a {complaint_id} is about its worker.
+    ("POST", "/api/v1/projects/{project_id}/complaints"): Op(Resource.COMPLAINTS, W, own=True),
+    ("GET", "/api/v1/projects/{project_id}/complaints"): Op(Resource.COMPLAINTS, own=True),
+    ("GET", f"{CP}"): Op(Resource.COMPLAINTS),
+    ("POST", f"{CP}/assign"): Op(Resource.COMPLAINT_HANDLING, W),
+    ("POST", f"{CP}/transitions"): Op(Resource.COMPLAINT_HANDLING, W),
+    ("POST", f"{CP}/reopen"): Op(Resource.COMPLAINT_HANDLING, W),
 }
 
 
@@ -347,6 +355,17 @@ PAGES: dict[tuple[str, str], Op] = {
     # answering an objection of the project (an empty reply: 422, past the scope check)
     ("POST", f"{P}/objections/{{objection_id}}/reply"): _site(Resource.OBJECTIONS, W),
     ("GET", "/inspect/{project_id}/objections"): _inspect(Resource.OBJECTIONS),
+    ("GET", "/me/complaints"): _me(Resource.COMPLAINTS),
+    # A worker names the project in the form (an empty one: their only project, then 422).
+    ("POST", "/me/complaints"): Op(Resource.COMPLAINTS, W, Area.ME, own=True),
+    ("GET", "/inspect/complaints"): _inspect(Resource.COMPLAINTS),
+    ("GET", "/inspect/complaints.xlsx"): _inspect(Resource.COMPLAINTS),
+    ("GET", "/inspect/complaints/new"): _inspect(Resource.COMPLAINTS, W),
+    # no project chosen: 422, past the scope check
+    ("POST", "/inspect/complaints/new"): _inspect(Resource.COMPLAINTS, W),
+    ("GET", "/inspect/complaints/{complaint_id}"): _inspect(Resource.COMPLAINTS),
+    # an empty form changes nothing: 303 back to the page
+    ("POST", "/inspect/complaints/{complaint_id}"): _inspect(Resource.COMPLAINT_HANDLING, W),
     ("GET", "/admin/users"): _admin(),
     ("GET", "/admin/users/new"): _admin(W),
     ("POST", "/admin/users/new"): _admin(W),
@@ -383,12 +402,15 @@ def expected(world: World, who: Principal, op: Op, path: str, bundle: Bundle) ->
         return OK
     reach = POLICY[op.resource][who.role]
     in_scope = who.role is Role.ADMIN or bundle.project in who.projects
-    if ("{project_id" in path or "{finding_id}" in path) and not in_scope:
+    # A finding and a complaint name their project.
+    names_project = ("{project_id", "{finding_id}", "{complaint_id}")
+    if any(k in path for k in names_project) and not in_scope:
         return 404
     if reach is Access.NONE:
         return 403
-    if op.own or any(k in path for k in ("{worker_id", "{assignment_id}", "{line_id}")):
-        # A wage line is about its worker, whatever the path says.
+    about_worker = ("{worker_id", "{assignment_id}", "{line_id}", "{complaint_id}")
+    if op.own or any(k in path for k in about_worker):
+        # A wage line (a complaint) is about its worker, whatever the path says.
         subject = who.worker if op.own and "{line_id}" not in path else bundle.worker
         if reach.own_only:
             if subject != who.worker:

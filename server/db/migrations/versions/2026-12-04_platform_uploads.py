@@ -1,6 +1,6 @@
 """platform uploads: attendance batches, payload digests, the account's gate options
 
-Revision ID: 0021_platform_uploads
+Revision ID: 0018_platform_uploads
 Revises: 0017_platform
 Create Date: 2026-12-04 18:30:00
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0021_platform_uploads"
+revision: str = "0018_platform_uploads"
 down_revision: str | Sequence[str] | None = "0017_platform"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

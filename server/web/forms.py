@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from models.errors import ContractError
-from models.ids import parse_bank_card, parse_mobile, parse_id_number
+from models.ids import parse_bank_card, parse_id_number, parse_mobile
 from models.money import yuan_to_fen
 from server.web.i18n import Lang, translate
 

@@ -208,11 +208,9 @@ class TeamOut(_Out):
 Gender = Literal["M", "F"]
 
 
-def _number_as_type(number: str | None, id_type: IdType | None) -> str | None:
+def _number_as_type(number: str, id_type: IdType | None) -> str:
     """Re-validate a number as the type given with it (IdNumber checked it as its form implies)."""
-    if number is None or id_type is None:
-        return number
-    return parse_id_number(number, id_type)
+    return number if id_type is None else parse_id_number(number, id_type)
 
 
 class WorkerCreate(_In):
@@ -235,7 +233,8 @@ class WorkerCreate(_In):
 
     @model_validator(mode="after")
     def _number_fits_type(self) -> WorkerCreate:
-        self.id_number = _number_as_type(self.id_number, self.id_card_type) or self.id_number
+        if self.id_card_type is not None:
+            self.id_number = _number_as_type(self.id_number, self.id_card_type)
         return self
 
 
@@ -257,8 +256,10 @@ class WorkerUpdate(_Update):
 
     @model_validator(mode="after")
     def _number_fits_type(self) -> WorkerUpdate:
-        # A type alone is checked against the stored number by the service.
-        self.id_number = _number_as_type(self.id_number, self.id_card_type)
+        # A type alone is checked against the stored number by the service. Assigning marks a
+        # field as set (and so sent), hence only when there is a number.
+        if self.id_number is not None:
+            self.id_number = _number_as_type(self.id_number, self.id_card_type)
         return self
 
 

@@ -844,6 +844,8 @@ def export_workers(
                 entered_on=a.entered_on if a.status != AssignmentStatus.PENDING else None,
                 card_uid=uids[0] if uids else None,
                 extra_cards=max(len(uids) - 1, 0),
+                id_card_type=IdType(w.id_card_type),
+                gender=w.gender,
             )
         )
     filters = []

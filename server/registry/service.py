@@ -423,9 +423,9 @@ def update_worker(
         and repo.worker_by_id_number(session, data.id_number) is not None
     ):
         raise ConflictError(
-                f"身份证号 {mask_id_number(data.id_number)} 已属于另一名工人",
-                f"ID number {mask_id_number(data.id_number)} belongs to another worker",
-            )
+            f"身份证号 {mask_id_number(data.id_number)} 已属于另一名工人",
+            f"ID number {mask_id_number(data.id_number)} belongs to another worker",
+        )
     if data.id_number is not None or data.id_card_type is not None or data.gender is not None:
         number = data.id_number or worker.id_number
         given_type = data.id_card_type

@@ -37,7 +37,7 @@ from models.enums import (
     RecordPurpose,
 )
 from models.errors import ContractError
-from models.ids import mask_id_number, parse_resident_id
+from models.ids import mask_id_number, parse_id_number
 from models.roster import Confirmer, GatePolicy, RosterEntry, confirmed_ref
 
 # --- context ----------------------------------------------------------------------------------
@@ -520,7 +520,7 @@ def _face_matched(
 
 def _valid_id(value: str) -> bool:
     try:
-        parse_resident_id(value)
+        parse_id_number(value)
     except ContractError:
         return False
     return True

@@ -123,6 +123,7 @@ def build_request(
     return EnrollmentRequest(
         name=record.name,
         id_number=record.id_number,
+        id_card_type=record.id_type,
         gender=gender,
         nation=record.nation.name if record.nation is not None else "",
         birth_date=record.birth_date,

@@ -1,4 +1,5 @@
-"""Identity numbers: resident ID (GB 11643), credit code (GB 32100), mobile, bank card.
+"""Identity numbers: ID documents (resident ID GB 11643 and the other cards the SAM reader
+decodes), credit code (GB 32100), mobile, bank card.
 
 Each `parse_*` returns the canonical form or raises ContractError with zh/en text; the pydantic
 `Annotated` aliases at the bottom make them usable as field types on both sides.
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator
@@ -84,20 +87,241 @@ def parse_resident_id(value: str) -> str:
     return raw
 
 
-def birth_date_of(id_number: str) -> dt.date:
-    return _birth_date(id_number[6:14], id_number)
+# --- ID document types ------------------------------------------------------------------------
 
 
-def gender_of(id_number: str) -> str:
-    """'M' or 'F' from the 17th digit (odd = male)."""
-    return "M" if int(id_number[16]) % 2 else "F"
+class IdType(StrEnum):
+    """The ID documents a worker may register with, stored as the platform's `idCardType`.
+
+    Only "01" 居民身份证 is confirmed (the national platform's own examples and our fake platform
+    use it). The 全国建筑工人管理服务信息平台 证件类型 dictionary could not be found in public
+    material, so the two other codes are provisional letter codes that can never collide with
+    the dictionary's numeric codes; `platform_code` is None for them until they are confirmed.
+    """
+
+    RESIDENT = "01"  # 居民身份证
+    HK_MACAU_TAIWAN = "HT"  # 港澳台居民居住证 (provisional code)
+    FOREIGN_PERMANENT = "FP"  # 外国人永久居留身份证, 2017 and 2023 editions (provisional code)
+
+
+@dataclass(frozen=True, slots=True)
+class IdTypeInfo:
+    name_zh: str
+    name_en: str
+    platform_code: str | None  # None: the platform's code is not confirmed
+
+
+ID_TYPES: dict[IdType, IdTypeInfo] = {
+    IdType.RESIDENT: IdTypeInfo("居民身份证", "resident identity card", "01"),
+    IdType.HK_MACAU_TAIWAN: IdTypeInfo(
+        "港澳台居民居住证", "residence permit for HK/Macao/Taiwan residents", None
+    ),
+    IdType.FOREIGN_PERMANENT: IdTypeInfo(
+        "外国人永久居留身份证", "foreigner's permanent residence ID card", None
+    ),
+}
+
+# Other spellings a roster may carry in its 证件类型 column.
+_TYPE_ALIASES: dict[str, IdType] = {
+    "身份证": IdType.RESIDENT,
+    "二代身份证": IdType.RESIDENT,
+    "港澳居民居住证": IdType.HK_MACAU_TAIWAN,
+    "台湾居民居住证": IdType.HK_MACAU_TAIWAN,
+    "外国人永久居留证": IdType.FOREIGN_PERMANENT,
+    "永久居留身份证": IdType.FOREIGN_PERMANENT,
+    "外国人永久居留身份证(2017版)": IdType.FOREIGN_PERMANENT,
+    "外国人永久居留身份证(2023版)": IdType.FOREIGN_PERMANENT,
+}
+
+
+def parse_id_type(value: str) -> IdType:
+    """An ID type from its code ("01") or its Chinese name (居民身份证)."""
+    raw = value.strip().replace("（", "(").replace("）", ")")
+    code = raw.upper()
+    if code.isdigit() and len(code) == 1:
+        code = "0" + code  # Excel drops the leading zero of 01
+    for kind, info in ID_TYPES.items():
+        if code == kind.value or raw == info.name_zh:
+            return kind
+    if raw in _TYPE_ALIASES:
+        return _TYPE_ALIASES[raw]
+    known = "、".join(f"{k.value} {i.name_zh}" for k, i in ID_TYPES.items())
+    raise ContractError(
+        "id_type.unknown",
+        f"证件类型 {value!r} 无法识别,可填: {known}",
+        f"ID type {value!r} is not known; use one of: "
+        + ", ".join(f"{k.value} ({i.name_en})" for k, i in ID_TYPES.items()),
+    )
+
+
+def normalise_id_text(value: str) -> str:
+    return value.strip().upper().replace(" ", "")
+
+
+# Numbers starting 810000 / 820000 / 830000 exist only on 港澳台居民居住证.
+_HMT_PREFIXES = ("810000", "820000", "830000")
+_FOREIGN_2017 = re.compile(r"[A-Z]{3}\d{12}")
+_FOREIGN_2023 = re.compile(r"9\d{16}[\dX]")
+
+
+def infer_id_type(value: str) -> IdType:
+    """The type a number's form implies, for sources that do not say (old rosters, the API)."""
+    raw = normalise_id_text(value)
+    if _FOREIGN_2017.fullmatch(raw) or _FOREIGN_2023.fullmatch(raw):
+        return IdType.FOREIGN_PERMANENT
+    if raw.startswith(_HMT_PREFIXES):
+        return IdType.HK_MACAU_TAIWAN
+    return IdType.RESIDENT
+
+
+def _id_error(code: str, raw: str, zh: str, en: str) -> ContractError:
+    return ContractError(
+        code, f"证件号码 {mask_id_number(raw)} {zh}", f"ID number {mask_id_number(raw)} {en}"
+    )
+
+
+def _gb11643_tail(raw: str) -> None:
+    """Birth date at 7-14 and the MOD 11-2 check character, shared by the 18-character forms."""
+    _birth_date(raw[6:14], raw)
+    if raw[17] != resident_id_check_char(raw[:17]):
+        raise _id_error("id.bad_check_digit", raw, "校验位错误", "has a wrong check digit")
+
+
+def parse_hk_macau_taiwan_permit(value: str) -> str:
+    """港澳台居民居住证: 810000 HK / 820000 Macao / 830000 Taiwan, then the GB 11643 layout."""
+    raw = normalise_id_text(value)
+    if not re.fullmatch(r"\d{17}[\dX]", raw) or not raw.startswith(_HMT_PREFIXES):
+        raise ContractError(
+            "id.bad_format",
+            "港澳台居民居住证号码须为18位,以 810000/820000/830000 开头(最后一位可为X)",
+            "HK/Macao/Taiwan residence permit number must be 18 characters starting "
+            "810000/820000/830000 (last may be X)",
+        )
+    _gb11643_tail(raw)
+    return raw
+
+
+def _foreign_2017_birth(raw: str) -> dt.date:
+    # YYMMDD: the century is the one that puts the birth date in the past.
+    yy = int(raw[5:7])
+    century = 1900 if 2000 + yy > dt.date.today().year else 2000  # noqa: DTZ011 - calendar date
+    return _birth_date(f"{century + yy}{raw[7:11]}", raw)
+
+
+def parse_foreign_permanent_id(value: str) -> str:
+    """外国人永久居留身份证 number, either edition.
+
+    2017 (15 chars): ISO 3166 alpha-3 nationality + 2-digit issuing province + YYMMDD birth +
+    3-digit sequence + 1 check digit. Its check-digit rule could not be confirmed from public
+    material, so only the structure, the province and the birth date are checked (and the
+    nationality only as three letters: no ISO 3166 list ships with us).
+    2023 (18 chars): 9 + 2-digit province + 3-digit ISO 3166 numeric nationality + YYYYMMDD
+    birth + 3-digit sequence + GB 11643 MOD 11-2 check character.
+    """
+    raw = normalise_id_text(value)
+    if _FOREIGN_2017.fullmatch(raw):
+        if raw[3:5] not in PROVINCE_CODES:
+            raise _id_error(
+                "id.bad_region",
+                raw,
+                f"的省份代码 {raw[3:5]} 不存在",
+                f"has a province code {raw[3:5]} that does not exist",
+            )
+        _foreign_2017_birth(raw)
+        return raw
+    if _FOREIGN_2023.fullmatch(raw):
+        if raw[1:3] not in PROVINCE_CODES:
+            raise _id_error(
+                "id.bad_region",
+                raw,
+                f"的省份代码 {raw[1:3]} 不存在",
+                f"has a province code {raw[1:3]} that does not exist",
+            )
+        if raw[3:6] == "000":
+            raise _id_error(
+                "id.bad_nationality",
+                raw,
+                "的国籍代码 000 不存在",
+                "has nationality code 000, which does not exist",
+            )
+        _gb11643_tail(raw)
+        return raw
+    raise ContractError(
+        "id.bad_format",
+        "外国人永久居留身份证号码须为15位(3个字母+12位数字)或以9开头的18位",
+        "foreigner's permanent residence number must be 15 characters (3 letters + 12 digits) "
+        "or 18 starting with 9",
+    )
+
+
+_PARSERS = {
+    IdType.RESIDENT: parse_resident_id,
+    IdType.HK_MACAU_TAIWAN: parse_hk_macau_taiwan_permit,
+    IdType.FOREIGN_PERMANENT: parse_foreign_permanent_id,
+}
+
+
+def parse_id_number(value: str, id_type: IdType | None = None) -> str:
+    """Validate a number as `id_type` (or as the type its form implies); canonical form back."""
+    return _PARSERS[id_type or infer_id_type(value)](value)
+
+
+def birth_date_of(id_number: str) -> dt.date | None:
+    """Birth date carried by a validated number; None when its form carries none."""
+    if _FOREIGN_2017.fullmatch(id_number):
+        return _foreign_2017_birth(id_number)
+    if re.fullmatch(r"\d{17}[\dX]", id_number):
+        return _birth_date(id_number[6:14], id_number)
+    return None
+
+
+def gender_of(id_number: str) -> str | None:
+    """'M' or 'F' from the 17th digit (odd = male) of GB 11643 numbers (resident and 港澳台
+    residence permit); None for foreigner cards, whose numbers carry no confirmed gender digit
+    (the gender is then read off the card, or given)."""
+    if re.fullmatch(r"\d{17}[\dX]", id_number) and id_number[0] != "9":
+        return "M" if int(id_number[16]) % 2 else "F"
+    return None
+
+
+def resolve_identity(
+    number: str, id_type: IdType | None, gender: str | None, birth_date: dt.date | None = None
+) -> tuple[IdType, str, dt.date]:
+    """(type, gender, birth date) of a validated number: what the number says wins, a given value
+    fills what it does not say (a foreigner's card), and a given gender must agree with it."""
+    carried = gender_of(number)
+    if gender is not None and carried is not None and gender != carried:
+        raise ContractError(
+            "id.gender_mismatch",
+            "性别与证件号码不符",
+            "gender does not match the ID number",
+        )
+    resolved_gender = carried or gender
+    if resolved_gender is None:
+        raise ContractError(
+            "id.gender_needed",
+            "该证件号码不含性别信息,请填写性别(M 男 / F 女)",
+            "this ID number carries no gender: give the gender (M or F)",
+        )
+    born = birth_date_of(number) or birth_date
+    if born is None:
+        raise ContractError(
+            "id.birth_date_needed",
+            "该证件号码不含出生日期,请填写出生日期",
+            "this ID number carries no birth date: give the birth date",
+        )
+    return id_type or infer_id_type(number), resolved_gender, born
 
 
 def mask_id_number(value: str) -> str:
-    """First 6 + last 4, as RULES.md requires for people without the full-number role."""
+    """First 6 + last 4, as RULES.md requires for people without the full-number role.
+
+    A 2017 foreigner number keeps its first 5 (nationality + province) instead: its 6th
+    character is already part of the birth date."""
     if len(value) <= 10:
         return "*" * len(value)
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+    head = 5 if _FOREIGN_2017.fullmatch(value) else 6
+    return value[:head] + "*" * (len(value) - head - 4) + value[-4:]
 
 
 # GB 32100: 31 characters, no I O S V Z.
@@ -173,6 +397,9 @@ def mask_bank_card(value: str) -> str:
 
 
 ResidentId = Annotated[str, AfterValidator(parse_resident_id)]
+# Any registered ID document, validated as the type its form implies; where a type is given
+# too, the schema re-validates against it (server/registry/schemas.py).
+IdNumber = Annotated[str, AfterValidator(parse_id_number)]
 CreditCode = Annotated[str, AfterValidator(parse_credit_code)]
 Mobile = Annotated[str, AfterValidator(parse_mobile)]
 BankCard = Annotated[str, AfterValidator(parse_bank_card)]

@@ -7,6 +7,7 @@ import datetime as dt
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from models.gate_event import GateEvent
+from models.ids import IdType
 from models.roster import Confirmer, GatePolicy, RosterEntry
 
 MAX_BATCH = 1000
@@ -107,6 +108,8 @@ class EnrollmentRequest(BaseModel):
 
     name: str = Field(min_length=1, max_length=64)
     id_number: str
+    # The card's type as the reader decoded it; None (older stations): implied by the number.
+    id_card_type: IdType | None = None
     gender: str = Field(pattern=r"^[MF]$")
     nation: str = Field(default="", max_length=32)
     birth_date: dt.date

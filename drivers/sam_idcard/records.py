@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from drivers.errors import DriverError
 from models.errors import ContractError
-from models.ids import mask_id_number, parse_resident_id, resident_id_check_char
+from models.ids import IdType, mask_id_number, parse_id_number, parse_resident_id
 
 TEXT_LEN = 256
 PHOTO_LEN = 1024
@@ -36,6 +36,14 @@ _TYPE_FLAG: dict[str, CardType] = {
     "Y": CardType.FOREIGN_PERMANENT_2023,
 }
 _FLAG_OF = {v: k for k, v in _TYPE_FLAG.items()}
+
+# The registry's ID type (the platform's idCardType) of each card layout.
+ID_TYPE_OF: dict[CardType, IdType] = {
+    CardType.RESIDENT: IdType.RESIDENT,
+    CardType.HK_MACAU_TAIWAN: IdType.HK_MACAU_TAIWAN,
+    CardType.FOREIGN_PERMANENT_2017: IdType.FOREIGN_PERMANENT,
+    CardType.FOREIGN_PERMANENT_2023: IdType.FOREIGN_PERMANENT,
+}
 
 GENDERS: dict[str, str] = {"0": "未知", "1": "男", "2": "女", "9": "未说明"}  # GB/T 2261.1
 
@@ -99,6 +107,10 @@ class IdCardRecord:
     newest_address: str | None = None  # 30 03, when read
 
     @property
+    def id_type(self) -> IdType:
+        return ID_TYPE_OF[self.card_type]
+
+    @property
     def gender_name(self) -> str:
         return GENDERS.get(self.gender, self.gender)
 
@@ -110,6 +122,7 @@ class IdCardRecord:
         """Plain JSON for the probe CLI and diagnostics; ID number masked unless `full`."""
         return {
             "card_type": self.card_type.value,
+            "id_type": self.id_type.value,
             "name": self.name,
             "gender": self.gender,
             "gender_name": self.gender_name,
@@ -186,20 +199,9 @@ def card_type_of(text: bytes) -> CardType:
 
 
 def _checked_id(value: str, card_type: CardType) -> str:
+    # The one per-type rule set lives in models/ids.py; a J card's number must be 81/82/83.
     try:
-        if card_type is CardType.FOREIGN_PERMANENT_2017:
-            if not re.fullmatch(r"[A-Z]{3}\d{12}", value):
-                raise ContractError("id.bad_format", "永久居留证号须为3个字母+12位数字",
-                                    "permanent residence number must be 3 letters + 12 digits")
-            return value
-        if card_type is CardType.FOREIGN_PERMANENT_2023:
-            # Leading "9" is not a province; only the GB 11643 check digit applies.
-            if not re.fullmatch(r"9\d{16}[\dX]", value) or \
-                    resident_id_check_char(value[:17]) != value[17]:
-                raise ContractError("id.bad_check_digit", "永居证号码格式或校验位错误",
-                                    "permanent residence number has a bad format or check digit")
-            return value
-        return parse_resident_id(value)
+        return parse_id_number(value, ID_TYPE_OF[card_type])
     except ContractError as exc:
         raise RecordError(f"卡内证件号码无效: {exc.message_zh}",
                           f"card carries an invalid number: {exc.message_en}") from exc

@@ -15,7 +15,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from models.enums import Role
 from models.errors import ContractError
-from models.ids import parse_resident_id
+from models.ids import parse_id_number
 from server.auth import activation, throttle
 from server.auth import repository as auth_repo
 from server.auth import service as auth_service
@@ -255,7 +255,7 @@ def activate(
     code, or an expired or used code, is one 401 `auth.activation_failed` that does not say
     which; it counts as a failed sign-in (429 once blocked)."""
     try:
-        id_number = parse_resident_id(body.id_number)
+        id_number = parse_id_number(body.id_number)
     except ContractError as exc:
         raise ValidationFailedError(
             f"id_number:{exc.message_zh}",

@@ -45,7 +45,7 @@ from models.device_auth import (
 from models.enums import AssignmentStatus, DenyReason, GateResult, WarningLevel
 from models.errors import ContractError
 from models.gate_event import GENESIS_HASH, GateEvent, GateEventBody, canonical_bytes, chain_hash
-from models.ids import gender_of, parse_resident_id
+from models.ids import gender_of, infer_id_type, parse_id_number
 from models.roster import GatePolicy, RosterEntry
 from models.sync import (
     BatchAck,
@@ -715,10 +715,11 @@ def enroll(
     audit log names the device. `created` is true when the worker is new to this project.
     """
     try:
-        id_number = parse_resident_id(req.id_number)
+        id_number = parse_id_number(req.id_number, req.id_card_type)
     except ContractError as exc:
         raise _field_error("id_number", exc.message_zh, exc.message_en) from None
-    if gender_of(id_number) != req.gender:
+    id_type = req.id_card_type or infer_id_type(id_number)
+    if gender_of(id_number) not in (None, req.gender):  # a foreigner's number has no gender digit
         raise _field_error("gender", "与身份证号不符", "does not match the ID number")
     if (req.face_template is not None or req.face_photo is not None) and not req.face_consent:
         raise face_templates.ConsentRequiredError()
@@ -731,6 +732,7 @@ def enroll(
         session.add(worker)
     # The ID card is authoritative for identity: refresh it on every enrollment.
     worker.name = req.name
+    worker.id_card_type = id_type.value
     worker.gender = req.gender
     worker.nation = req.nation
     worker.birth_date = req.birth_date

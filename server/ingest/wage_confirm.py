@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 from models.enums import AssignmentStatus, GateMode, GateResult, RecordPurpose
 from models.errors import ContractError
 from models.gate_event import GateEvent
-from models.ids import mask_id_number, parse_resident_id
+from models.ids import mask_id_number, parse_id_number
 from models.roster import GatePolicy, split_confirmed_ref
 from models.wage_line import ItemLabel, WageLineOffer, WageLinesRequest, WageLinesResponse
 from server.auth.service import audit
@@ -187,7 +187,7 @@ def offers(
     """The worker read off the ID card at the station, and their open lines on the device's
     project; a worker not on this project is 404 (nothing disclosed)."""
     try:
-        id_number = parse_resident_id(req.id_number)
+        id_number = parse_id_number(req.id_number)
     except ContractError as exc:
         raise _field_error(exc.message_zh, exc.message_en) from None
     worker = repository.worker_by_id_number(session, id_number)

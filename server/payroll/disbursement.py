@@ -35,7 +35,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from models.errors import ContractError
-from models.ids import parse_bank_card, parse_resident_id
+from models.ids import parse_bank_card, parse_id_number
 from models.money import Fen
 from server.errors import ValidationFailedError
 from server.payroll.parsers import CANONICAL, FIELDS, BankLayout
@@ -128,7 +128,7 @@ def _line_problems(line: DisbursementLine, batch_period: str) -> list[tuple[str,
         out.append(("bank_card", err.message_zh, err.message_en))
     if line.id_number:
         try:
-            parse_resident_id(line.id_number)
+            parse_id_number(line.id_number)
         except ContractError as err:
             out.append(("id_number", err.message_zh, err.message_en))
     if not _is_fen(line.net_fen) or line.net_fen <= 0:

@@ -23,11 +23,14 @@ from openpyxl.utils import get_column_letter
 from models.enums import WageKind
 from models.errors import ContractError
 from models.ids import (
+    IdType,
     bank_card_warning,
     normalise_card_uid,
     parse_bank_card,
+    parse_id_number,
+    parse_id_type,
     parse_mobile,
-    parse_resident_id,
+    resolve_identity,
 )
 from models.money import Fen, yuan_to_fen
 from server import vocabulary
@@ -114,6 +117,15 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "card_uid", "IC卡号", "IC card", ("卡号", "门禁卡号", "card uid", "ic card uid", "card")
     ),
+    # Last, so older templates keep their column letters. Without a 证件类型 column the type is
+    # the one the number's form implies; 性别 is needed only where the number carries none.
+    Column(
+        "id_card_type",
+        "证件类型",
+        "ID type",
+        ("证件种类", "证件类别", "id card type", "idcardtype", "id_card_type"),
+    ),
+    Column("gender", "性别", "Gender", ("sex",)),
 )
 COLUMN_BY_NAME = {c.name: c for c in COLUMNS}
 
@@ -154,6 +166,9 @@ class RosterRow:
     row_number: int
     name: str
     id_number: str
+    id_card_type: IdType = IdType.RESIDENT
+    gender: str = "M"
+    birth_date: dt.date = dt.date(1970, 1, 1)  # always set by the parser, from the number
     phone: str | None = None
     bank_card: str | None = None
     bank_name: str | None = None
@@ -197,8 +212,39 @@ def _contract(fn: Callable[[str], str], text: str) -> str:
         raise CellError.from_contract(err) from None
 
 
-def parse_id_cell(value: Cell) -> str:
-    return _contract(parse_resident_id, _digits(value, "身份证号", "ID number"))
+def parse_id_cell(value: Cell, id_type: IdType | None = None) -> str:
+    text = _digits(value, "身份证号", "ID number")
+    return _contract(lambda t: parse_id_number(t, id_type), text)
+
+
+def parse_id_type_cell(value: Cell) -> IdType:
+    try:
+        return parse_id_type(text_of(value))
+    except ContractError as err:
+        raise CellError.from_contract(err) from None
+
+
+_GENDERS = {
+    "男": "M",
+    "女": "F",
+    "M": "M",
+    "F": "F",
+    "1": "M",
+    "2": "F",
+    "MALE": "M",
+    "FEMALE": "F",
+}
+
+
+def parse_gender_cell(value: Cell) -> str:
+    text = text_of(value).strip().upper()
+    if text.endswith(".0"):  # Excel's number form of 1 / 2
+        text = text[:-2]
+    if text not in _GENDERS:
+        raise CellError(
+            "roster.bad_gender", f"性别 {text!r} 须为 男 或 女", f"gender {text!r} must be M or F"
+        )
+    return _GENDERS[text]
 
 
 def parse_phone_cell(value: Cell) -> str:
@@ -346,7 +392,20 @@ def _parse_row(ctx: _Row) -> RosterRow | None:
     name = ctx.required("name", lambda v: re.sub(r"\s+", " ", text_of(v)))
     if name is not None and len(name) > 64:
         ctx.errors.append(ctx.issue("name", "roster.long_name", "姓名过长", "name is too long"))
-    id_number = ctx.required("id_number", parse_id_cell)
+    before = len(ctx.errors)
+    id_type = ctx.optional("id_card_type", parse_id_type_cell)
+    # An unknown type is the row's error; checking the number against a guess would add noise.
+    type_ok = len(ctx.errors) == before
+    id_number = ctx.required("id_number", lambda v: parse_id_cell(v, id_type)) if type_ok else None
+    gender = ctx.optional("gender", parse_gender_cell)
+    identity = None
+    if id_number is not None:
+        try:
+            identity = resolve_identity(id_number, id_type, gender)
+        except ContractError as err:
+            # Name the 性别 cell where the sheet has one, else the number that lacks it.
+            where = "gender" if "gender" in ctx.header.columns else "id_number"
+            ctx.errors.append(ctx.issue(where, err.code, err.message_zh, err.message_en))
     phone = ctx.optional("phone", parse_phone_cell)
     card = ctx.optional("bank_card", parse_card_cell)
     if card is not None and (warning := bank_card_warning(card)):
@@ -380,7 +439,7 @@ def _parse_row(ctx: _Row) -> RosterRow | None:
                     f"{col.header_en} is longer than {limit} characters",
                 )
             )
-    if ctx.errors:
+    if ctx.errors or identity is None or id_number is None:
         return None
     cells = {
         n: (get_column_letter(j + 1), ctx.header.texts[j]) for n, j in ctx.header.columns.items()
@@ -389,6 +448,9 @@ def _parse_row(ctx: _Row) -> RosterRow | None:
         row_number=ctx.row_no,
         name=name,
         id_number=id_number,
+        id_card_type=identity[0],
+        gender=identity[1],
+        birth_date=identity[2],
         phone=phone,
         bank_card=card,
         bank_name=texts["bank_name"],

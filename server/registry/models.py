@@ -100,6 +100,9 @@ class Worker(IdMixin, TimestampMixin, Base):
 
     name: Mapped[str] = mapped_column(String(64), index=True)
     id_number: Mapped[str] = mapped_column(String(18), unique=True)
+    # The ID document type (models.ids.IdType, the platform's idCardType); numbers of every
+    # type share one unique column, as no two types' forms overlap.
+    id_card_type: Mapped[str] = mapped_column(String(2), default="01", server_default="01")
     gender: Mapped[str] = mapped_column(String(1))
     nation: Mapped[str] = mapped_column(String(32), default="")
     birth_date: Mapped[dt.date] = mapped_column(Date)

@@ -15,7 +15,6 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from models.enums import AssignmentStatus, WageKind
-from models.ids import birth_date_of, gender_of
 from server.auth import service as auth_service
 from server.auth.models import User
 from server.db.bulk import Prepared, prepare_insert
@@ -185,8 +184,9 @@ class _Ready:
                 {
                     "name": r.name,
                     "id_number": r.id_number,
-                    "gender": gender_of(r.id_number),
-                    "birth_date": birth_date_of(r.id_number),
+                    "id_card_type": r.id_card_type.value,
+                    "gender": r.gender,
+                    "birth_date": r.birth_date,
                     "phone": r.phone,
                     "bank_card": r.bank_card,
                     "bank_name": r.bank_name or "",

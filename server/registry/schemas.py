@@ -27,10 +27,12 @@ from models.ids import (
     BankCard,
     CardUid,
     CreditCode,
+    IdNumber,
+    IdType,
     Mobile,
-    ResidentId,
     mask_bank_card,
     mask_id_number,
+    parse_id_number,
 )
 from server.registry.models import Assignment, Company, Device, Project, Team, Worker
 
@@ -203,11 +205,23 @@ class TeamOut(_Out):
 # --- workers -----------------------------------------------------------------------------------
 
 
+Gender = Literal["M", "F"]
+
+
+def _number_as_type(number: str, id_type: IdType | None) -> str:
+    """Re-validate a number as the type given with it (IdNumber checked it as its form implies)."""
+    return number if id_type is None else parse_id_number(number, id_type)
+
+
 class WorkerCreate(_In):
-    """Real-name identity as read off the ID card; gender and birth date come from the number."""
+    """Real-name identity as read off the ID card; birth date (and gender, where the number
+    carries it) come from the number. `id_card_type` defaults to the type the number's form
+    implies; `gender` is needed only for a foreigner's card, whose number carries none."""
 
     name: Name
-    id_number: ResidentId
+    id_number: IdNumber
+    id_card_type: IdType | None = None
+    gender: Gender | None = None
     nation: str = Field(default="", max_length=32)
     address: str = Field(default="", max_length=128)
     id_issuer: str = Field(default="", max_length=64)
@@ -217,12 +231,20 @@ class WorkerCreate(_In):
     bank_card: BankCard | None = None
     bank_name: str = Field(default="", max_length=64)
 
+    @model_validator(mode="after")
+    def _number_fits_type(self) -> WorkerCreate:
+        if self.id_card_type is not None:
+            self.id_number = _number_as_type(self.id_number, self.id_card_type)
+        return self
+
 
 class WorkerUpdate(_Update):
     table = Worker.__table__  # type: ignore[assignment]
 
     name: Name | None = None
-    id_number: ResidentId | None = None
+    id_number: IdNumber | None = None
+    id_card_type: IdType | None = None
+    gender: Gender | None = None
     nation: str | None = Field(default=None, max_length=32)
     address: str | None = Field(default=None, max_length=128)
     id_issuer: str | None = Field(default=None, max_length=64)
@@ -232,12 +254,21 @@ class WorkerUpdate(_Update):
     bank_card: BankCard | None = None
     bank_name: str | None = Field(default=None, max_length=64)
 
+    @model_validator(mode="after")
+    def _number_fits_type(self) -> WorkerUpdate:
+        # A type alone is checked against the stored number by the service. Assigning marks a
+        # field as set (and so sent), hence only when there is a number.
+        if self.id_number is not None:
+            self.id_number = _number_as_type(self.id_number, self.id_card_type)
+        return self
+
 
 class WorkerOut(BaseModel):
     id: int
     name: str
     id_number: str = Field(description="masked (first 6 + last 4) unless full=true was allowed")
     id_number_masked: bool
+    id_card_type: str
     gender: str
     birth_date: dt.date
     nation: str
@@ -475,6 +506,7 @@ def worker_out(
         name=worker.name,
         id_number=worker.id_number if full else mask_id_number(worker.id_number),
         id_number_masked=not full,
+        id_card_type=worker.id_card_type,
         gender=worker.gender,
         birth_date=worker.birth_date,
         nation=worker.nation,

@@ -17,7 +17,17 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from models.enums import AssignmentStatus, CompanyRole
-from models.ids import bank_card_warning, birth_date_of, gender_of, mask_bank_card, mask_id_number
+from models.errors import ContractError
+from models.ids import (
+    IdType,
+    bank_card_warning,
+    gender_of,
+    infer_id_type,
+    mask_bank_card,
+    mask_id_number,
+    parse_id_number,
+    resolve_identity,
+)
 from models.roster import Confirmer
 from server.auth import scope
 from server.auth import service as auth_service
@@ -366,6 +376,16 @@ def worker_warnings(worker: Worker) -> list[str]:
     return out
 
 
+def _identity(
+    number: str, id_type: IdType | None, gender: str | None, born: dt.date | None = None
+) -> tuple[IdType, str, dt.date]:
+    try:
+        return resolve_identity(number, id_type, gender, born)
+    except ContractError as exc:
+        field = "gender" if exc.code.startswith("id.gender") else "id_number"
+        raise _field_error(field, exc.message_zh, exc.message_en) from None
+
+
 def create_worker(session: Session, user: User | None, *, data: WorkerCreate) -> Worker:
     """Register a real-name identity; gender and birth date come from the ID number."""
     if repo.worker_by_id_number(session, data.id_number) is not None:
@@ -373,10 +393,12 @@ def create_worker(session: Session, user: User | None, *, data: WorkerCreate) ->
             f"身份证号 {mask_id_number(data.id_number)} 已登记",
             f"ID number {mask_id_number(data.id_number)} is already registered",
         )
+    id_type, gender, born = _identity(data.id_number, data.id_card_type, data.gender)
     worker = Worker(
-        **data.model_dump(),
-        gender=gender_of(data.id_number),
-        birth_date=birth_date_of(data.id_number),
+        **data.model_dump(exclude={"id_card_type", "gender"}),
+        id_card_type=id_type.value,
+        gender=gender,
+        birth_date=born,
     )
     session.add(worker)
     session.flush()
@@ -395,14 +417,35 @@ def update_worker(
     session: Session, user: User | None, worker: Worker, *, data: WorkerUpdate
 ) -> Worker:
     """An identity change reaches every gate of the worker's projects."""
-    if data.id_number is not None and data.id_number != worker.id_number:
-        if repo.worker_by_id_number(session, data.id_number) is not None:
-            raise ConflictError(
-                f"身份证号 {mask_id_number(data.id_number)} 已属于另一名工人",
-                f"ID number {mask_id_number(data.id_number)} belongs to another worker",
-            )
-        worker.gender = gender_of(data.id_number)
-        worker.birth_date = birth_date_of(data.id_number)
+    if (
+        data.id_number is not None
+        and data.id_number != worker.id_number
+        and repo.worker_by_id_number(session, data.id_number) is not None
+    ):
+        raise ConflictError(
+            f"身份证号 {mask_id_number(data.id_number)} 已属于另一名工人",
+            f"ID number {mask_id_number(data.id_number)} belongs to another worker",
+        )
+    if data.id_number is not None or data.id_card_type is not None or data.gender is not None:
+        number = data.id_number or worker.id_number
+        given_type = data.id_card_type
+        if given_type is None and data.id_number is not None:
+            given_type = infer_id_type(number)
+        if given_type is not None and data.id_number is None:
+            try:  # a new type alone must fit the stored number
+                parse_id_number(number, given_type)
+            except ContractError as exc:
+                raise _field_error("id_card_type", exc.message_zh, exc.message_en) from None
+        # A number without a gender digit keeps the gender on record unless a new one is given.
+        kept_gender = data.gender or (None if gender_of(number) else worker.gender)
+        id_type, gender, born = _identity(
+            number, given_type or IdType(worker.id_card_type), kept_gender, worker.birth_date
+        )
+        worker.birth_date = born
+        if "id_card_type" not in data.model_fields_set:  # _apply below audits the sent ones
+            worker.id_card_type = id_type.value
+        if "gender" not in data.model_fields_set:
+            worker.gender = gender
     if "name" in data.model_fields_set and data.name is None:
         raise _field_error("name", "姓名不能为空", "name cannot be empty")
     changes = _apply(worker, data)
@@ -801,6 +844,8 @@ def export_workers(
                 entered_on=a.entered_on if a.status != AssignmentStatus.PENDING else None,
                 card_uid=uids[0] if uids else None,
                 extra_cards=max(len(uids) - 1, 0),
+                id_card_type=IdType(w.id_card_type),
+                gender=w.gender,
             )
         )
     filters = []

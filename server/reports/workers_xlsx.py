@@ -21,6 +21,7 @@ from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from models.enums import WageKind
+from models.ids import ID_TYPES, IdType
 from models.money import Fen, fen_to_yuan
 from server.registry.importer import COLUMNS
 from server.reports import sheet_style as style
@@ -58,6 +59,8 @@ class WorkerLine:
     entered_on: dt.date | None
     card_uid: str | None
     extra_cards: int = 0  # the template has one IC card column; more are listed in the notes
+    id_card_type: IdType = IdType.RESIDENT
+    gender: str = ""  # "M" / "F"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,10 @@ def _value(line: WorkerLine, name: str) -> object:
         return WAGE_KIND_ZH[line.wage_kind]
     if name == "wage_rate":
         return fen_to_yuan(line.wage_rate_fen)
+    if name == "id_card_type":  # written as the Chinese name, which the importer reads back
+        return ID_TYPES[line.id_card_type].name_zh
+    if name == "gender":
+        return {"M": "男", "F": "女"}.get(line.gender)
     value: object = getattr(line, name)
     return value if value != "" else None
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from models.errors import ContractError
-from models.ids import parse_bank_card, parse_mobile, parse_resident_id
+from models.ids import parse_bank_card, parse_id_number, parse_mobile
 from models.money import yuan_to_fen
 from server.web.i18n import Lang, translate
 
@@ -125,7 +125,7 @@ class FormErrors:
         if not value.strip():
             self.add("common.field_required", field=self.label("common.id_number"))
             return None
-        return self.contract(value, parse_resident_id, "form.id_number_invalid")
+        return self.contract(value, parse_id_number, "form.id_number_invalid")
 
     def phone(self, value: str) -> str | None:
         return self.contract(value, parse_mobile, "form.phone_invalid")

@@ -405,6 +405,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "corrections.status.rejected": ("已驳回", "rejected"),
     "nav.corrections": ("补卡审批", "Corrections"),
     "worker.show_full_id": ("显示完整号码", "Show full number"),
+    "worker.id_type": ("证件类型", "ID type"),
     "worker.full_id_audited": (
         "完整号码已显示,本次查看已记录",
         "Full number shown; this view is recorded",

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from models.enums import Direction, WageKind
-from models.ids import mask_bank_card, mask_id_number
+from models.ids import ID_TYPES, IdType, mask_bank_card, mask_id_number
 from models.money import fen_to_yuan
 from server.auth import scope
 from server.auth.scope import Action, Area, Resource
@@ -119,6 +119,7 @@ def worker_profile(
         project=project,
         info=info,
         id_shown=info.worker.id_number if full_id else mask_id_number(info.worker.id_number),
+        id_type=ID_TYPES[IdType(info.worker.id_card_type)],
         full_id=full_id,
         may_see_full_id=registry_service.may_see_full_ids(session, user, {project.id}),
         card_shown=mask_bank_card(info.worker.bank_card) if info.worker.bank_card else "",

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
 from models.errors import ContractError
-from models.ids import parse_bank_card, parse_resident_id
+from models.ids import parse_bank_card
+from models.ids import parse_id_number as parse_any_id_number
 from models.money import Fen, yuan_to_fen
 from server.payroll.parsers.row import TransferStatus, format_period, parse_period
 from server.tabular import Cell, CellError, date_cell, digits_cell, is_blank, text_of
@@ -24,7 +25,7 @@ def parse_name(value: Cell) -> str:
 def parse_id_number(value: Cell) -> str:
     text = digits_cell(value, "身份证号", "ID number", "payroll.bad_id_number")
     try:
-        return parse_resident_id(text)
+        return parse_any_id_number(text)  # any registered ID type: foreigners are paid too
     except ContractError as err:
         raise CellError.from_contract(err, "payroll.bad_id_number") from None
 

@@ -17,6 +17,7 @@ from drivers.sam_idcard.emulator import (
     EmulatedCard,
     SamIdCardEmulator,
     WireFault,
+    card_from_dict,
     emulator_from_file,
 )
 from drivers.sam_idcard.framer import SamChecksumError, SamStatusError
@@ -265,3 +266,45 @@ def test_frames_on_the_wire_are_the_golden_bytes(emu: SamIdCardEmulator) -> None
         port.write(framer.encode_command(*framer.CMD_FIND_CARD))
         assert port.read(15) == bytes.fromhex("AA AA AA 96 69 00 08 00 00 9F 00 00 00 00 97")
     assert os.path.exists(emu.path)
+
+
+# One card-file entry per card type, numbers in the real formats (see test_id_types.py).
+_TYPED_CARDS = {
+    "resident": {"name": "张三", "id_number": "110101199003071233"},
+    "hk_macau_taiwan": {
+        "card_type": "hk_macau_taiwan", "name": "陈大文", "gender": "1",
+        "birth_date": "1990-01-01", "id_number": "810000199001010019",
+        "valid_from": "2020-01-01", "valid_to": "2025-01-01", "permit_number": "H12345678",
+    },
+    "foreign_permanent_2017": {
+        "card_type": "foreign_permanent_2017", "english_name": "SMITH JOHN", "gender": "1",
+        "birth_date": "1990-01-01", "id_number": "USA119001010101", "nationality": "USA",
+        "valid_from": "2017-06-01", "valid_to": "2027-06-01",
+    },
+    "foreign_permanent_2023": {
+        "card_type": "foreign_permanent_2023", "name": "史密斯", "gender": "2",
+        "english_name": "SMITH JANE", "birth_date": "1988-08-08",
+        "id_number": "911840198808080012", "nationality": "USA",
+        "valid_from": "2024-01-01", "valid_to": "2034-01-01",
+    },
+}  # fmt: skip
+_EXPECTED_ID_TYPE = {
+    "resident": "01",
+    "hk_macau_taiwan": "HT",
+    "foreign_permanent_2017": "FP",
+    "foreign_permanent_2023": "FP",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_TYPED_CARDS))
+def test_each_card_type_round_trips_with_its_type(kind: str) -> None:
+    card = card_from_dict(_TYPED_CARDS[kind])
+    assert card.record is not None
+    with SamIdCardEmulator() as emu, SamIdCardReader.open(emu.path, retries=0) as reader:
+        emu.present(card)
+        got = reader.read_card(1.0)
+    assert got is not None
+    assert got == card.record
+    assert got.card_type.value == kind
+    assert got.id_type.value == _EXPECTED_ID_TYPE[kind]
+    assert got.id_number == _TYPED_CARDS[kind]["id_number"]

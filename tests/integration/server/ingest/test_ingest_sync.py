@@ -174,6 +174,24 @@ class TestEnrollment:
             == 1
         )
 
+    def test_a_foreigners_card_enrols_with_its_type(self, session: Session, gate: Gate) -> None:
+        from models.ids import IdType
+
+        body = _enrollment("911840198808080012", False, None).model_copy(
+            update={"id_card_type": IdType.FOREIGN_PERMANENT, "birth_date": dt.date(1988, 8, 8)}
+        )
+        r = gate.post("/api/v1/edge/enrollments", body)
+        assert r.status_code == 200, r.text
+        worker = session.get(Worker, r.json()["worker_id"])
+        assert worker is not None
+        session.refresh(worker)
+        assert (worker.id_card_type, worker.gender) == ("FP", "M")
+        # A number that does not fit the type the card claims is refused on the field.
+        wrong = body.model_copy(update={"id_number": make_id_number()})
+        refused = gate.post("/api/v1/edge/enrollments", wrong)
+        assert refused.status_code == 422
+        assert "id_number" in refused.text
+
     def test_without_consent(self, session: Session, gate: Gate) -> None:
         r = gate.post("/api/v1/edge/enrollments", _enrollment(make_id_number(), False, None))
         assert r.status_code == 200, r.text

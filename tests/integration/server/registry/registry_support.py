@@ -18,6 +18,8 @@ ZH_HEADERS = [
     "姓名", "身份证号", "手机号", "银行卡号", "开户银行", "所属企业", "班组", "工种",
     "工资方式", "工资标准(元)", "合同签订日期", "安全教育日期", "进场日期", "IC卡号",
 ]  # fmt: skip
+# The export writes every importer column: the ID type and gender come last.
+EXPORT_HEADERS = [*ZH_HEADERS, "证件类型", "性别"]
 
 
 def csv_bytes(rows: Sequence[Sequence[object]], encoding: str = "utf-8") -> bytes:

@@ -33,6 +33,7 @@ from tests.factories import (
     make_worker,
 )
 from tests.integration.server.registry.registry_support import (
+    EXPORT_HEADERS,
     ZH_HEADERS,
     Site,
     make_site,
@@ -120,7 +121,7 @@ class TestApi:
         assert "%E8%8A%B1%E5%90%8D%E5%86%8C" in r.headers["content-disposition"]  # 花名册
         assert r.headers["x-sitegate-masked"] == "0"
         header, rows = _rows(r.content)
-        assert header == ZH_HEADERS
+        assert header == EXPORT_HEADERS
         assert [row[0] for row in rows] == ["李待进", "王钢筋", "赵已退"]
         wang = rows[1]
         assert wang[1] == session.scalar(select(Worker.id_number).where(Worker.name == "王钢筋"))
@@ -272,7 +273,7 @@ class TestCli:
         assert result.exit_code == 0, result.output
         assert "1 人" in result.output
         header, rows = _rows(out.read_bytes())
-        assert header == ZH_HEADERS
+        assert header == EXPORT_HEADERS
         assert rows[0][0] == "赵一"
         assert rows[0][3] == CARD
         engine = make_engine(url)

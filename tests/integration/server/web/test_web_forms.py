@@ -284,6 +284,7 @@ class TestIdMasking:
             assert r.status_code == 200, path
             self._assert_masked(r.text, world, path)
         assert 'id="show-full-id"' in client.get(profile).text
+        assert '<dd id="id-type">居民身份证</dd>' in client.get(profile).text
         r = client.get(f"/site/{a}/month.xlsx?period={PERIOD}")
         wb = load_workbook(io.BytesIO(r.content))
         cells = " ".join(

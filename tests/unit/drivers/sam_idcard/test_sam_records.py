@@ -63,7 +63,7 @@ class TestParseText:
 
     def test_foreign_permanent_2017(self) -> None:
         text = _text({
-            0: (120, "SMITH JOHN"), 120: (2, "1"), 122: (30, "USA110090010101"),
+            0: (120, "SMITH JOHN"), 120: (2, "1"), 122: (30, "USA119001010101"),
             152: (6, "USA"), 158: (30, "史密斯"), 188: (16, "20170601"), 204: (16, "20270601"),
             220: (16, "19800102"), 236: (4, "01"), 240: (8, "1100"), 248: (2, "I"),
         })  # fmt: skip
@@ -71,7 +71,7 @@ class TestParseText:
         assert rec.card_type is CardType.FOREIGN_PERMANENT_2017
         assert rec.name == "史密斯"
         assert rec.english_name == "SMITH JOHN"
-        assert rec.id_number == "USA110090010101"
+        assert rec.id_number == "USA119001010101"
         assert rec.nationality == "USA"
         assert rec.birth_date == dt.date(1980, 1, 2)
         assert rec.valid_from == dt.date(2017, 6, 1)
@@ -81,7 +81,7 @@ class TestParseText:
 
     def test_foreign_permanent_2017_without_chinese_name(self) -> None:
         text = _text({
-            0: (120, "DOE JANE"), 120: (2, "2"), 122: (30, "GBR110090010102"),
+            0: (120, "DOE JANE"), 120: (2, "2"), 122: (30, "GBR318506150027"),
             152: (6, "GBR"), 188: (16, "20170601"), 204: (16, "20270601"),
             220: (16, "19850203"), 248: (2, "I"),
         })  # fmt: skip
@@ -105,14 +105,14 @@ class TestParseText:
         first = "WILLIAMSON-MONTGOMERY ALEXANDRA CAT"  # exactly 35 chars
         text = _text({
             0: (30, "威廉森"), 30: (2, "2"), 32: (4, "00"), 36: (16, "19880808"),
-            52: (70, first), 122: (36, "911000198808080018"),
+            52: (70, first), 122: (36, "911840198808080012"),
             188: (16, "20240101"), 204: (16, "20340101"), 220: (22, "HERINE"),
             242: (6, "GBR"), 248: (2, "Y"), 250: (6, "GBR"),
         })  # fmt: skip
         rec = records.parse_text(text)
         assert rec.card_type is CardType.FOREIGN_PERMANENT_2023
         assert rec.english_name == first + "HERINE"
-        assert rec.id_number == "911000198808080018"
+        assert rec.id_number == "911840198808080012"
         assert rec.nationality == "GBR"
         assert rec.renewal_count == "00"
         assert rec.previous_number == "GBR"
@@ -156,10 +156,10 @@ class TestEncodeText:
         if flag is CardType.HK_MACAU_TAIWAN:
             extra |= {"id_number": "810000199001010019", "permit_number": "H1", "issue_count": "2"}
         elif flag is CardType.FOREIGN_PERMANENT_2023:
-            extra |= {"id_number": "911000198808080018", "address": "", "issuer": "",
+            extra |= {"id_number": "911840198808080012", "address": "", "issuer": "",
                       "english_name": "A" * 40, "nationality": "GBR", "renewal_count": "01"}
         else:
-            extra |= {"id_number": "USA110090010101", "address": "", "issuer": "",
+            extra |= {"id_number": "USA119001010101", "address": "", "issuer": "",
                       "english_name": "SMITH JOHN", "nationality": "USA", "name": "史密斯"}
         card = replace(base, card_type=flag, **extra)  # type: ignore[arg-type]
         assert records.parse_text(records.encode_text(card), card.photo) == card

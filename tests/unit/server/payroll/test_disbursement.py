@@ -291,6 +291,13 @@ class TestCheck:
         assert caught.value.status_code == 422
         assert "7 problems" in caught.value.message_en
 
+    def test_a_foreigners_number_is_no_problem(self) -> None:
+        ok = batch(
+            line(1, "约翰", 100, id_number="USA119001010101"),
+            line(2, "简", 100, id_number="911840198808080012"),
+        )
+        sheet(ok)  # raises DisbursementError on any problem
+
     def test_float_money_is_refused(self) -> None:
         with pytest.raises(DisbursementError):
             sheet(batch(line(1, "甲", 1.5)))  # type: ignore[arg-type]

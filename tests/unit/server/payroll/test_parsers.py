@@ -103,6 +103,15 @@ class TestIdAndCard:
     def test_id_ok_and_lowercase_x(self) -> None:
         assert cells.parse_id_number(idn(1)) == idn(1)
 
+    @pytest.mark.parametrize("number", ["USA119001010101", "911840198808080012"])
+    def test_foreigners_permanent_residence_numbers_are_accepted(self, number: str) -> None:
+        # 2017 and 2023 editions: a foreigner paid by 代发 must match the registry's number.
+        assert cells.parse_id_number(number.lower()) == number
+
+    def test_foreigners_number_with_a_wrong_check_digit_is_refused(self) -> None:
+        with pytest.raises(CellError, match="校验位"):
+            cells.parse_id_number("911840198808080013")
+
     def test_id_stored_as_number_refused(self) -> None:
         with pytest.raises(CellError, match="文本"):
             cells.parse_id_number(float(idn(1)[:17] + "1"))

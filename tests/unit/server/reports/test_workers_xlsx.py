@@ -125,7 +125,7 @@ class TestMasked:
         ws = _sheet(data)
         assert "不能重新导入" in str(ws["A1"].value)
         assert "cannot be re-imported" in str(ws["A1"].value)
-        assert "A1:N1" in {str(r) for r in ws.merged_cells.ranges}  # across all 14 columns
+        assert "A1:P1" in {str(r) for r in ws.merged_cells.ranges}  # across all 16 columns
         assert [c.value for c in ws[2]] == [c.header_zh for c in importer.COLUMNS]
         assert ws.freeze_panes == "A3"
         parsed = importer.parse_roster_file(data, "x.xlsx")

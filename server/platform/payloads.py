@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.enums import CompanyRole, Direction
+from models.ids import ID_TYPES, IdType
 from models.money import fen_to_yuan
 from platforms.national import precheck
 from platforms.national.profile import Profile
@@ -106,8 +107,25 @@ def _team_sys_no(ctx: Context, team_id: int | None) -> str:
     return number
 
 
-def _id_type(worker: Worker) -> str:
-    return str(getattr(worker, "id_card_type", None) or "01")
+def _id_type(ctx: Context, worker: Worker) -> str:
+    """The platform's idCardType for the worker's ID type, or Invalid when it has none known."""
+    kind = worker.id_card_type or IdType.RESIDENT.value
+    info = ID_TYPES.get(IdType(kind)) if kind in {t.value for t in IdType} else None
+    code = ctx.profile.id_type_map.get(kind) or (info.platform_code if info else None)
+    if code is None:
+        name = info.name_zh if info else kind
+        raise Invalid(
+            [
+                precheck.Problem(
+                    "idCardType",
+                    f"证件类型「{name}」在{ctx.profile.title_zh}的代码未确认:"
+                    "请在 profiles.yaml 的 id_type_map 中填写",
+                    f"{info.name_en if info else kind} has no confirmed code on "
+                    f"{ctx.profile.title_en}: add it to id_type_map in profiles.yaml",
+                )
+            ]
+        )
+    return code
 
 
 def _yuan(fen: int) -> str:
@@ -158,7 +176,7 @@ def team(ctx: Context, team_id: int) -> dict[str, Any]:
     if leader is not None:
         data |= {
             "teamLeaderName": leader.name,
-            "teamLeaderIdCardType": _id_type(leader),
+            "teamLeaderIdCardType": _id_type(ctx, leader),
             "teamLeaderIdNumber": leader.id_number,
         }
     return data
@@ -172,7 +190,7 @@ def worker(ctx: Context, assignment_id: int, photo: bytes | None) -> dict[str, A
     team_sys_no = _team_sys_no(ctx, a.team_id)
     item: dict[str, Any] = {
         "workerName": w.name,
-        "idCardType": _id_type(w),
+        "idCardType": _id_type(ctx, w),
         "idCardNumber": w.id_number,
         "gender": w.gender,
         "nation": w.nation,
@@ -223,7 +241,7 @@ def entry_exit(ctx: Context, assignment_id: int, *, entry: bool) -> dict[str, An
         day, previous = a.left_on, a.entered_on
     assert day is not None  # noqa: S101 - enqueued only with the date set
     item = {
-        "idCardType": _id_type(w),
+        "idCardType": _id_type(ctx, w),
         "idCardNumber": w.id_number,
         "date": day.isoformat(),
         "type": "1" if entry else "0",  # 1 进场, 0 退场
@@ -261,7 +279,7 @@ def attendance(ctx: Context, team_id: int, event_ids: list[int]) -> dict[str, An
             continue
         seen.add(event.id)
         item: dict[str, Any] = {
-            "idCardType": _id_type(w),
+            "idCardType": _id_type(ctx, w),
             "idCardNumber": w.id_number,
             "date": event.device_time.astimezone(ctx.zone).strftime("%Y-%m-%d %H:%M:%S"),
             "direction": "01" if event.direction == Direction.IN else "02",
@@ -323,7 +341,7 @@ def payroll(ctx: Context, sheet_id: int) -> dict[str, Any]:
             paid_on = sheet.paid_at.astimezone(ctx.zone).date()
         details.append(
             {
-                "idCardType": _id_type(w),
+                "idCardType": _id_type(ctx, w),
                 "idCardNumber": ln.id_number,
                 "workerName": ln.name,
                 "days": ln.half_days / 2,

@@ -1,8 +1,8 @@
 """ID types: worker.id_card_type (models.ids.IdType, the platform's idCardType); every existing
 worker was registered with a 居民身份证, code 01
 
-Revision ID: 0018_id_types
-Revises: 0017_platform
+Revision ID: 0020_id_types
+Revises: 0019_complaints
 Create Date: 2026-12-04 18:00:00
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0018_id_types"
-down_revision: str | Sequence[str] | None = "0017_platform"
+revision: str = "0020_id_types"
+down_revision: str | Sequence[str] | None = "0019_complaints"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

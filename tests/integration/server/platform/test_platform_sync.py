@@ -313,3 +313,23 @@ def test_unconfigured_is_a_one_line_error(make_world: Callable[[str], World]) ->
     unknown = w.cli("configure", "--url", "x", "--appid", "PF-1", "--secret", SECRET,
                     "--profile", "atlantis", ok=False)  # fmt: skip
     assert "未知的平台配置" in unknown
+
+
+def test_an_id_type_without_a_confirmed_code_is_held_back_with_that_said(
+    make_world: Callable[[str], World],
+) -> None:
+    w = make_world("national")
+
+    def foreigner(s: Session) -> None:
+        first = s.scalars(select(Worker).order_by(Worker.id)).first()
+        assert first is not None
+        first.id_card_type = "FP"  # 外国人永久居留身份证, 2023 edition
+        first.id_number = "911840198808080012"
+
+    w.db(foreigner)
+    w.cli("configure", "--url", w.base, "--appid", "PF-1", "--secret", SECRET)
+    w.until_settled(3)
+    (held,) = [j for j in w.jobs("worker") if j.state == "invalid"]
+    assert "外国人永久居留身份证" in held.message
+    assert "id_type_map" in held.message
+    assert "911840198808080012" not in w.platform.workers  # never sent with a guessed code

@@ -393,7 +393,8 @@ KIND_TEXT: dict[str, tuple[str, str]] = {
     "attendance": ("考勤", "attendance"),
     "payroll": ("工资", "payroll"),
 }
-PROBLEM_STATES = ("rejected", "invalid", "blocked", "waiting")
+# what needs someone; `waiting` items follow what they wait for, so they are counted, not listed
+PROBLEM_STATES = ("blocked", "rejected", "invalid")
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,7 +46,13 @@ PLATFORM_MESSAGES: dict[str, tuple[str, str]] = {
         "Sent {sent}, tickets polled {polled}, newly queued {queued}.",
     ),
     "platform.paused": (
-        "平台暂时不接收(限流、故障或账号被拒),其余稍后继续。",
-        "The platform pushed back (rate limit, outage or account refused); the rest goes later.",
+        "平台暂时无法连接或不接收(网络、限流、故障或账号被拒),其余稍后继续,已排队的数据不会丢失。",
+        "The platform could not be reached or pushed back (network, rate limit, outage or a "
+        "refused account); the rest goes later and nothing queued is lost.",
+    ),
+    "platform.waiting_note": (
+        "「等待前置」的数据在其班组、单位或人员上传后自动发送,不单独列出。",
+        "Items 'waiting' go by themselves once their team, company or workers are on the "
+        "platform; they are counted above, not listed.",
     ),
 }

@@ -10,6 +10,7 @@ import datetime as dt
 import random
 import uuid
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -37,6 +38,9 @@ from server.ingest import service as ingest_service
 from server.payroll.models import PayrollImport, PayrollLine
 from server.reconciliation import service as recon_service
 from server.registry.models import Assignment, Device, Project, Worker
+from platforms.national.fake_platform import FakePlatform, FakePlatformServer
+from server.platform import runner as platform_runner
+from server.platform import service as platform_service
 from server.terminals import service as terminal_service
 from server.terminals.models import TerminalCommand, TerminalUser
 from tests.factories import (
@@ -379,4 +383,36 @@ def seed_terminals(session: Session, settings: Settings, data: Seeded) -> None:
     session.add(TerminalCommand(device_id=zk.id, worker_id=refused, pin=str(refused),
                                 action="upsert", reason="new", state="failed", return_code=-1,
                                 payload={"access": "face"}, created_at=NOW))  # fmt: skip
+    session.flush()
+
+
+def seed_platform(session: Session, settings: Settings, data: Seeded) -> None:
+    """The project has reported to a (fake) national platform through the real upload run: most
+    of it went; one worker with a trade the platform does not know is held back by the local
+    check, and one the platform refused in its own words. The platform is gone afterwards, so
+    pressing the button shows the run pausing, not a hang."""
+    project = data.project
+    fake = FakePlatform(secrets={project.code: "browser-platform-secret-32-bytes"[:32]})
+    first = session.scalars(
+        select(Assignment).where(Assignment.project_id == project.id).order_by(Assignment.id)
+    ).first()
+    assert first is not None
+    first.trade = "宇航员"
+    with FakePlatformServer(fake) as server:
+        platform_service.configure(
+            session, settings, project, url=server.url, appid=project.code,
+            secret="browser-platform-secret-32-bytes"[:32], options={"lng": 116.39, "lat": 39.8},
+        )  # fmt: skip
+
+        def unit(work: Any) -> Any:
+            out = work(session, settings, project)
+            session.flush()
+            return out
+
+        platform_runner.run(unit, now=dt.datetime.now(dt.UTC), max_calls=12)
+        fake.reject_next = 1  # the next write is refused after the platform's own checks
+        for _ in range(8):  # until everything that can go went and every ticket is answered
+            report = platform_runner.run(unit, now=dt.datetime.now(dt.UTC))
+            if report.sent == 0 and report.polled == 0:
+                break
     session.flush()

@@ -46,6 +46,8 @@ class Resource(StrEnum):
     USERS = "users"  # accounts
     AUDIT = "audit"  # the audit log
     DIGESTS = "digests"  # the server-signed daily digests of the gates' checkpoints
+    SAFEGUARDS = "safeguards"  # wage account, deposit, payment guarantee, labour officer, 专户流水
+    LABOUR_CONTRACTS = "labour_contracts"  # 劳动合同 / 用工书面协议 of one assignment, its scan
 
 
 class Action(StrEnum):
@@ -103,6 +105,8 @@ POLICY: dict[Resource, dict[Role, Access]] = {
     Resource.USERS: {ADM: W, MGR: N, INS: N, WKR: N},
     Resource.AUDIT: {ADM: R, MGR: R, INS: N, WKR: N},
     Resource.DIGESTS: {ADM: R, MGR: R, INS: R, WKR: N},
+    Resource.SAFEGUARDS: {ADM: W, MGR: W, INS: R, WKR: N},
+    Resource.LABOUR_CONTRACTS: {ADM: W, MGR: W, INS: R, WKR: OWN},
 }
 
 

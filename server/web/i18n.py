@@ -723,6 +723,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kind.PAYROLL_DISPUTED": ("工资表异议未处理", "Wage sheet disputed"),
     "kind.NO_PAYROLL_SHEET": ("无工资支付表", "No wage sheet"),
     "kind.PAID_NOT_FROM_WAGE_ACCOUNT": ("非专用账户发放", "Not paid from the wage account"),
+    "kind.LABOUR_COST_NOT_ALLOCATED": ("人工费用未拨付", "Labour cost not allocated"),
+    "kind.WAGE_ACCOUNT_SHORT": ("专户余额不足", "Wage account short"),
     "kind.CHAIN_BREAK": ("闸机记录链断", "Gate chain break"),
     "finding.open": ("未处理", "open"),
     "finding.resolved": ("已解决", "resolved"),

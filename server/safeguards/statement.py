@@ -17,7 +17,7 @@ from models.errors import ContractError
 from models.money import Fen, yuan_to_fen
 from server.errors import SiteGateError
 from server.safeguards.rules import StatementRow
-from server.sheet_reader import DEFAULT_LIMITS, ImportLimits
+from server.sheet_reader import DEFAULT_LIMITS, ImportLimits, too_many_rows
 from server.tabular import Cell, CellError, date_cell, is_blank, read_grid, text_of
 
 HEAD_ROWS = 10
@@ -128,6 +128,8 @@ def parse(
     cell with its row and column (FileTooLargeError 413 / TooManyRowsError 422 for the caps)."""
     grid = read_grid(data, file_name, error=StatementFileError, limits=limits, head_rows=HEAD_ROWS)
     head, cols = _header(grid)
+    if sum(1 for r in grid[head + 1 :] if not all(is_blank(v) for v in r)) > limits.max_rows:
+        raise too_many_rows(limits)  # the grid's cap allows for rows above the header
     names = {c.field: f"{c.zh} ({_letter(cols[c.field])})" for c in COLUMNS if c.field in cols}
     rows: list[StatementRow] = []
     problems: list[Problem] = []

@@ -15,6 +15,7 @@ from server import vocabulary
 from server.web.i18n_anchors import ANCHOR_MESSAGES
 from server.web.i18n_digest import DIGEST_MESSAGES
 from server.web.i18n_phone import PHONE_MESSAGES
+from server.web.i18n_safeguards import SAFEGUARD_MESSAGES
 from server.web.i18n_terminals import TERMINAL_MESSAGES
 
 Lang = Literal["zh", "en"]
@@ -1125,6 +1126,8 @@ MESSAGES.update(DIGEST_MESSAGES)
 MESSAGES.update(ANCHOR_MESSAGES)
 # The face terminals on the gates page (issue 15).
 MESSAGES.update(TERMINAL_MESSAGES)
+# The wage-protection records page (issue 16).
+MESSAGES.update(SAFEGUARD_MESSAGES)
 
 
 def lang_of(request: Request) -> Lang:

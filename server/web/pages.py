@@ -35,6 +35,7 @@ from server.web.notice_pages import router as notice_router
 from server.web.now_pages import router as now_router
 from server.web.objection_pages import router as objection_router
 from server.web.pay_pages import router as pay_router
+from server.web.safeguard_pages import router as safeguard_router
 from server.web.security import (
     LOGIN_CSRF_COOKIE,
     clear_session_cookie,
@@ -207,6 +208,7 @@ def set_lang(request: Request, code: str, next: str = "/") -> Response:
 router.include_router(gate_router)
 router.include_router(objection_router)
 router.include_router(notice_router)
+router.include_router(safeguard_router)
 router.include_router(settings_router)
 router.include_router(now_router)
 router.include_router(worker_list_router)

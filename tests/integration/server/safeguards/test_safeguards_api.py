@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.enums import Role
+from server.config import Settings
 from server.ingest import service as ingest_service
 from server.registry.models import Assignment, Project, Worker
 from server.safeguards import rules
@@ -25,8 +26,11 @@ ACCOUNT = "51050142610800001234"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
+Site = tuple[Project, Worker, Worker, Assignment, Assignment]
+
+
 @pytest.fixture
-def site(session: Session) -> tuple[Project, Worker, Worker, Assignment, Assignment]:
+def site(session: Session) -> Site:
     project = make_project(session)
     w1, w2 = make_worker(session, "张三"), make_worker(session, "李四")
     a1 = make_assignment(session, project, w1, contract_signed_on=None)
@@ -53,7 +57,7 @@ def account_body(**kw: object) -> dict[str, object]:
 
 class TestRecords:
     def test_wage_account_full_for_the_manager_masked_for_the_inspector(
-        self, client: TestClient, session: Session, site: tuple[Project, ...]
+        self, client: TestClient, session: Session, site: Site
     ) -> None:
         project = site[0]
         manager = login(client, make_user(session, Role.SITE_MANAGER, [project]))
@@ -74,7 +78,7 @@ class TestRecords:
         assert (summary.wage_account, summary.tripartite, summary.deposit) == (True, True, False)
 
     def test_bad_input_is_a_bilingual_422(
-        self, client: TestClient, session: Session, site: tuple[Project, ...]
+        self, client: TestClient, session: Session, site: Site
     ) -> None:
         project = site[0]
         manager = login(client, make_user(session, Role.SITE_MANAGER, [project]))
@@ -95,7 +99,7 @@ class TestRecords:
         assert "退还日期" in r.json()["message_zh"]
 
     def test_deposit_guarantee_and_officer_history(
-        self, client: TestClient, session: Session, site: tuple[Project, ...]
+        self, client: TestClient, session: Session, site: Site
     ) -> None:
         project = site[0]
         manager = login(client, make_user(session, Role.SITE_MANAGER, [project]))
@@ -148,9 +152,9 @@ class TestContracts:
         return body
 
     def test_recording_sets_the_gate_flag_and_bumps_the_roster(
-        self, client: TestClient, session: Session, site: tuple[Project, ...], settings: object
+        self, client: TestClient, session: Session, site: Site, settings: Settings
     ) -> None:
-        project, w1, _, a1, _ = site
+        project, _, _, a1, _ = site
         manager = login(client, make_user(session, Role.SITE_MANAGER, [project]))
         before = project.roster_version
         url = f"{base(project)}/contracts/{a1.id}"
@@ -163,7 +167,11 @@ class TestContracts:
         assert a1.contract_signed_on == dt.date(2026, 2, 27)
         assert project.roster_version > before
         entries = ingest_service.roster_entries(
-            session, settings, project.id, since=before, with_templates=False  # type: ignore[arg-type]
+            session,
+            settings,
+            project.id,
+            since=before,
+            with_templates=False,
         )
         assert [(e.assignment_id, e.contract_signed) for e in entries] == [(a1.id, True)]
         assert safeguard_service.summary(session, project.id).contract_assignment_ids == {a1.id}
@@ -171,7 +179,7 @@ class TestContracts:
         assert r.status_code == 422  # ends before it starts
 
     def test_a_worker_reads_their_own_only(
-        self, client: TestClient, session: Session, site: tuple[Project, ...]
+        self, client: TestClient, session: Session, site: Site
     ) -> None:
         project, w1, _, a1, a2 = site
         manager = login(client, make_user(session, Role.SITE_MANAGER, [project]))
@@ -188,7 +196,7 @@ class TestContracts:
         assert client.get(base(project), headers=worker).status_code == 403
 
     def test_scan_by_magic_bytes_and_size(
-        self, client: TestClient, session: Session, site: tuple[Project, ...]
+        self, client: TestClient, session: Session, site: Site
     ) -> None:
         project, _, _, a1, _ = site
         manager = login(client, make_user(session, Role.SITE_MANAGER, [project]))
@@ -222,14 +230,17 @@ def statement(*rows: str) -> bytes:
 
 class TestStatementImport:
     def lines(self, session: Session, project: Project) -> int:
-        return session.scalar(
-            select(func.count(WageStatementLine.id)).where(
-                WageStatementLine.project_id == project.id
+        return (
+            session.scalar(
+                select(func.count(WageStatementLine.id)).where(
+                    WageStatementLine.project_id == project.id
+                )
             )
-        ) or 0
+            or 0
+        )
 
     def test_import_then_the_same_file_again(
-        self, client: TestClient, session: Session, site: tuple[Project, ...]
+        self, client: TestClient, session: Session, site: Site
     ) -> None:
         project = site[0]
         manager = login(client, make_user(session, Role.SITE_MANAGER, [project]))
@@ -263,7 +274,7 @@ class TestStatementImport:
         assert self.lines(session, project) == 4
 
     def test_bad_rows_store_nothing_and_name_row_and_column(
-        self, client: TestClient, session: Session, site: tuple[Project, ...]
+        self, client: TestClient, session: Session, site: Site
     ) -> None:
         project = site[0]
         manager = login(client, make_user(session, Role.SITE_MANAGER, [project]))
@@ -277,11 +288,11 @@ class TestStatementImport:
         assert self.lines(session, project) == 0
 
     def test_capped_before_parsing(
-        self, client: TestClient, session: Session, site: tuple[Project, ...], settings: object
+        self, client: TestClient, session: Session, site: Site, settings: Settings
     ) -> None:
         project = site[0]
         manager = login(client, make_user(session, Role.SITE_MANAGER, [project]))
-        cap = settings.import_max_bytes  # type: ignore[attr-defined]
+        cap = settings.import_max_bytes
         data = statement("2026-11-05,1.00,,,,,人工费") + b" " * cap
         r = client.post(f"{base(project)}/statements", files={"file": ("s.csv", data)},
                         headers=manager)  # fmt: skip
@@ -290,7 +301,7 @@ class TestStatementImport:
         assert self.lines(session, project) == 0
 
     def test_inspector_reads_but_does_not_import(
-        self, client: TestClient, session: Session, site: tuple[Project, ...]
+        self, client: TestClient, session: Session, site: Site
     ) -> None:
         project = site[0]
         inspector = login(client, make_user(session, Role.INSPECTOR, [project]))

@@ -5,11 +5,13 @@ cell by row and column, and the page keeps to a phone's width."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.registry.models import Assignment
@@ -26,9 +28,10 @@ def url(world: World, tail: str = "") -> str:
 
 def post(client: TestClient, world: World, tail: str, data: dict[str, str], **kw: Any) -> Response:
     token = page_csrf(client, url(world))
-    return client.post(
+    r: Response = client.post(
         url(world, tail), data={"csrf_token": token, **data}, follow_redirects=False, **kw
     )
+    return r
 
 
 class TestSafeguardsPage:
@@ -91,8 +94,10 @@ class TestSafeguardsPage:
             files={"scan": ("c.png", PNG, "image/png")},
         )  # fmt: skip
         assert r.status_code == 303, r.text
-        session.refresh(assignment)
-        assert assignment.contract_signed_on is not None
+        signed = session.scalar(
+            select(Assignment.contract_signed_on).where(Assignment.id == assignment.id)
+        )
+        assert signed == dt.date(2026, 2, 1)  # the start, when no signing date is typed
         html = client.get(url(world)).text
         assert "用工书面协议" in html
         assert "1 / 2 人已登记" in html

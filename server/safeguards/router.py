@@ -51,15 +51,7 @@ def put_wage_account(
     project_id: int, data: WageAccountIn, session: SessionDep, user: CurrentUser
 ) -> WageAccountOut:
     row = safeguard_service.put_wage_account(session, project_id=project_id, data=data, user=user)
-    full = scope.may_unmask(session, user, {project_id})
-    return WageAccountOut(
-        bank_name=row.bank_name,
-        account_no=row.account_no if full else rules.mask_account(row.account_no),
-        account_name=row.account_name,
-        opened_on=row.opened_on,
-        tripartite_signed_on=row.tripartite_signed_on,
-        owner_name=row.owner_name,
-    )
+    return safeguard_service.account_out(row, full=scope.may_unmask(session, user, {project_id}))
 
 
 @router.post("/deposits", response_model=DepositOut, status_code=201, dependencies=WRITE)

@@ -128,7 +128,7 @@ def summary(session: Session, project_id: int) -> SafeguardSummary:
 # --- reading -----------------------------------------------------------------------------------
 
 
-def _account_out(row: WageAccount, *, full: bool) -> WageAccountOut:
+def account_out(row: WageAccount, *, full: bool) -> WageAccountOut:
     return WageAccountOut(
         bank_name=row.bank_name,
         account_no=row.account_no if full else rules.mask_account(row.account_no),
@@ -220,7 +220,7 @@ def records(session: Session, *, project_id: int, full: bool) -> SafeguardsOut:
     )
     return SafeguardsOut(
         project_id=project_id,
-        wage_account=_account_out(account, full=full) if account else None,
+        wage_account=account_out(account, full=full) if account else None,
         deposits=[_deposit_out(d) for d in deposits],
         guarantees=[GuaranteeOut.model_validate(g, from_attributes=True) for g in guarantees],
         officers=[OfficerOut.model_validate(o, from_attributes=True) for o in officers],
@@ -298,16 +298,17 @@ def appoint_officer(
             LabourOfficer.project_id == project_id, LabourOfficer.ended_on.is_(None)
         )
     ).all()
+    late = [old for old in current if data.appointed_on < old.appointed_on]
+    if late:  # checked before any term is ended: a refused form changes nothing
+        old = late[0]
+        raise ValidationFailedError(
+            f"任命日期不能早于现任劳资专管员 {old.name} 的任命日期 {old.appointed_on.isoformat()}",
+            f"the appointment cannot predate the current officer's "
+            f"({old.appointed_on.isoformat()})",
+            code="safeguards.bad_dates",
+            detail={"field": "appointed_on"},
+        )
     for old in current:
-        if data.appointed_on < old.appointed_on:
-            raise ValidationFailedError(
-                f"任命日期不能早于现任劳资专管员 {old.name} 的任命日期 "
-                f"{old.appointed_on.isoformat()}",
-                f"the appointment cannot predate the current officer's "
-                f"({old.appointed_on.isoformat()})",
-                code="safeguards.bad_dates",
-                detail={"field": "appointed_on"},
-            )
         old.ended_on = data.appointed_on
     row = LabourOfficer(
         project_id=project_id, created_by_user_id=user.id if user else None, **data.model_dump()

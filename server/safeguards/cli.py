@@ -10,9 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from models.money import format_yuan
+from server import command
 from server.cli import DatabaseUrl, settings_for
-from server.db.session import make_engine, make_sessionmaker, unit_of_work
-from server.payroll.cli import project_by_code
 from server.safeguards import service as safeguard_service
 from server.safeguards.statement import StatementFileError
 from sitegate_cli.errors import friendly_errors
@@ -50,16 +49,11 @@ def import_statement(
         if isinstance(err.detail, dict) and err.detail.get("problems"):
             console.print(_problems(err))
         raise
-    engine = make_engine(settings.database_url)
-    try:
-        with unit_of_work(make_sessionmaker(engine)) as session:
-            target = project_by_code(session, project)
-            out = safeguard_service.import_statement(
-                session, project_id=target.id, file_name=file.name, data=data, rows=rows,
-                user=None,
-            )  # fmt: skip
-    finally:
-        engine.dispose()
+    with command.unit(database_url) as (session, _):
+        out = safeguard_service.import_statement(
+            session, project_id=command.project(session, project).id, file_name=file.name,
+            data=data, rows=rows, user=None,
+        )  # fmt: skip
     if out.already_imported:
         console.print(
             f"该流水此前已导入 / already imported (#{out.id}): 未重复记账 nothing booked twice"

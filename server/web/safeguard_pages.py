@@ -152,10 +152,14 @@ def _submit(
         if err.status_code in (403, 404):
             raise
         problems = [err.message_en if lang == "en" else err.message_zh]
-        problems += [
-            f"{p['row']} {p['column']}: {p['message_en' if lang == 'en' else 'message_zh']}"
-            for p in (err.detail or {}).get("problems", [])[1:]
-        ] if isinstance(err.detail, dict) else []  # fmt: skip
+        listed = err.detail.get("problems", []) if isinstance(err.detail, dict) else []
+        en = lang == "en"
+        problems += [  # the message names the first five; the rest one a line
+            f"row {p['row']} {p['column']}: {p['message_en']}"
+            if en
+            else f"第 {p['row']} 行 {p['column']}: {p['message_zh']}"
+            for p in listed[5:]
+        ]
     if problems:
         return _page(
             request, session, project, errors=problems, section=section, values=values,

@@ -111,6 +111,12 @@ class TestSafeguardsPage:
         r = post(client, world, "/statement", {}, files={"file": ("s.csv", data, "text/csv")})
         assert r.status_code == 422
         assert "第 2 行 收入金额 (B)" in r.text
+        many = "交易日期,收入金额,支出金额,余额,摘要\n" + "".join(
+            f"2026-11-{d:02d},x,,,\n" for d in range(1, 8)
+        )
+        r = post(client, world, "/statement", {}, files={"file": ("s.csv", many.encode())})
+        assert r.status_code == 422
+        assert "第 8 行 收入金额 (B)" in r.text  # past the five the message names
         good = "交易日期,收入金额,支出金额,余额,摘要\n2026-11-05,100.00,,100.00,人工费\n".encode()
         r = post(client, world, "/statement", {}, files={"file": ("s.csv", good, "text/csv")})
         assert r.status_code == 303, r.text

@@ -219,6 +219,7 @@ def include_routers(app: FastAPI) -> None:
     from server.registry.router import router as registry_router
     from server.reports.router import router as reports_router
     from server.rosters.router import router as rosters_router
+    from server.safeguards.router import router as safeguards_router
     from server.terminals.isapi_router import router as isapi_router
     from server.terminals.zk_router import router as zkteco_router
     from server.wages.router import router as wages_router
@@ -235,6 +236,7 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(reports_router)
     app.include_router(wages_router)
     app.include_router(anchors_router)
+    app.include_router(safeguards_router)
     app.include_router(isapi_router)
     app.include_router(complaints_router)
     app.include_router(web_pages.router)

@@ -15,6 +15,7 @@ from server.platform import cli as platform_cli
 from server.reconciliation import cli as reconciliation_cli
 from server.registry import cli as registry_cli
 from server.rosters import cli as roster_cli
+from server.safeguards import cli as safeguards_cli
 from server.terminals import cli as terminal_cli
 from server.wages import cli as wages_cli
 from sitegate_cli import demo
@@ -38,6 +39,7 @@ app.add_typer(wages_cli.app, name="wages")
 app.add_typer(digest_cli.app, name="digest")
 app.add_typer(terminal_cli.app, name="terminals")
 app.add_typer(platform_cli.app, name="platform")
+app.add_typer(safeguards_cli.app, name="safeguards")
 app.command("reconcile")(reconciliation_cli.reconcile)
 app.command("demo")(demo.run)
 app.command("verify")(verify_cli.verify)

@@ -50,6 +50,8 @@ class Resource(StrEnum):
     # 欠薪线索 (server/complaints): filed by a worker (their own) or entered by an inspector.
     COMPLAINTS = "complaints"
     COMPLAINT_HANDLING = "complaint_handling"  # owner, status moves, reopen: the regulator's
+    SAFEGUARDS = "safeguards"  # wage account, deposit, payment guarantee, labour officer, 专户流水
+    LABOUR_CONTRACTS = "labour_contracts"  # 劳动合同 / 用工书面协议 of one assignment, its scan
 
 
 class Action(StrEnum):
@@ -113,6 +115,8 @@ POLICY: dict[Resource, dict[Role, Access]] = {
     # inspector asks the site for records through the pages it already has.
     Resource.COMPLAINTS: {ADM: W, MGR: N, INS: W, WKR: OWN_W},
     Resource.COMPLAINT_HANDLING: {ADM: W, MGR: N, INS: W, WKR: N},
+    Resource.SAFEGUARDS: {ADM: W, MGR: W, INS: R, WKR: N},
+    Resource.LABOUR_CONTRACTS: {ADM: W, MGR: W, INS: R, WKR: OWN},
 }
 
 

@@ -11,6 +11,7 @@ from server.platform import models as platform_models
 from server.reconciliation import models as reconciliation_models
 from server.registry import models as registry_models
 from server.rosters import models as roster_models
+from server.safeguards import models as safeguard_models
 from server.terminals import models as terminal_models
 from server.wages import models as wage_models
 
@@ -26,6 +27,7 @@ __all__ = [
     "reconciliation_models",
     "registry_models",
     "roster_models",
+    "safeguard_models",
     "terminal_models",
     "wage_models",
 ]

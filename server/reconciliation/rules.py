@@ -219,6 +219,9 @@ class FindingKind(StrEnum):
     PAYROLL_DISPUTED = "PAYROLL_DISPUTED"
     NO_PAYROLL_SHEET = "NO_PAYROLL_SHEET"
     PAID_NOT_FROM_WAGE_ACCOUNT = "PAID_NOT_FROM_WAGE_ACCOUNT"
+    # From the wage account's statement (专户流水, server/safeguards/rules.py)
+    LABOUR_COST_NOT_ALLOCATED = "LABOUR_COST_NOT_ALLOCATED"
+    WAGE_ACCOUNT_SHORT = "WAGE_ACCOUNT_SHORT"
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +247,11 @@ class Evidence:
     lock_reason: str | None = None
     payer_account: str | None = None  # masked
     wage_account: str | None = None  # masked
+    payroll_fen: Fen | None = None  # the month's payroll (server/safeguards/rules.py)
+    inflow_fen: Fen | None = None  # labour-cost inflows into the wage account in the window
+    balance_fen: Fen | None = None  # the wage account's balance at `checked_on`
+    checked_on: dt.date | None = None  # the day the balance or the inflow window was read to
+    window_from: dt.date | None = None  # first day of the labour-cost inflow window
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready (dates as ISO strings), dropping empty fields."""

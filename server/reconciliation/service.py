@@ -48,6 +48,8 @@ from server.reconciliation.models import Finding, FindingEvent
 from server.registry.models import Project, Worker
 from server.rosters import closing
 from server.rosters import service as roster_service
+from server.safeguards import rules as safeguard_rules
+from server.safeguards import service as safeguard_service
 from server.wages import sheets as wage_sheets
 
 RUN_KINDS = frozenset(k.value for k in rules.FindingKind)
@@ -227,6 +229,7 @@ def _compute_rows(
         sheet_lines=wage_sheets.recon_inputs(session, project_id, roster.period),
         wage_account=project.wage_account_no or None,
     )
+    result = _with_statement(session, project_id, result, settings)
     by_worker = {r.worker_id: r for r in roster.rows}
     table = tuple(
         TableRow(
@@ -249,6 +252,24 @@ def _compute_rows(
         for r in result.rows
     )
     return _Computed(project, roster.period, today, result, table, settings)
+
+
+def _with_statement(
+    session: Session, project_id: int, result: rules.ReconResult, settings: rules.ReconSettings
+) -> rules.ReconResult:
+    """The wage account statement's findings (专户流水: LABOUR_COST_NOT_ALLOCATED,
+    WAGE_ACCOUNT_SHORT) beside the per-worker ones, against the month's payroll."""
+    extra = safeguard_service.statement_findings(
+        session,
+        project_id=project_id,
+        period=result.period,
+        payroll_fen=safeguard_rules.month_payroll_fen(result.rows),
+        settings=settings,
+    )
+    if not extra:
+        return result
+    findings = (*result.findings, *extra)
+    return dataclasses.replace(result, findings=findings, level=rules.project_level(findings))
 
 
 def rows(

@@ -51,6 +51,8 @@ KIND_TEXT = {
     "PAYROLL_DISPUTED": "工资表异议未处理 wage sheet disputed",
     "NO_PAYROLL_SHEET": "无工资支付表 no wage sheet",
     "PAID_NOT_FROM_WAGE_ACCOUNT": "非专用账户发放 not paid from the wage account",
+    "LABOUR_COST_NOT_ALLOCATED": "人工费用未拨付 labour cost not allocated",
+    "WAGE_ACCOUNT_SHORT": "专户余额不足 wage account short",
     CHAIN_BREAK: "闸机记录链断 gate chain break",
 }
 LEVELS = (WarningLevel.RED, WarningLevel.ORANGE, WarningLevel.YELLOW)

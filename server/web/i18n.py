@@ -17,6 +17,7 @@ from server.web.i18n_complaints import COMPLAINT_MESSAGES
 from server.web.i18n_digest import DIGEST_MESSAGES
 from server.web.i18n_phone import PHONE_MESSAGES
 from server.web.i18n_platform import PLATFORM_MESSAGES
+from server.web.i18n_safeguards import SAFEGUARD_MESSAGES
 from server.web.i18n_terminals import TERMINAL_MESSAGES
 
 Lang = Literal["zh", "en"]
@@ -726,6 +727,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kind.PAYROLL_DISPUTED": ("工资表异议未处理", "Wage sheet disputed"),
     "kind.NO_PAYROLL_SHEET": ("无工资支付表", "No wage sheet"),
     "kind.PAID_NOT_FROM_WAGE_ACCOUNT": ("非专用账户发放", "Not paid from the wage account"),
+    "kind.LABOUR_COST_NOT_ALLOCATED": ("人工费用未拨付", "Labour cost not allocated"),
+    "kind.WAGE_ACCOUNT_SHORT": ("专户余额不足", "Wage account short"),
     "kind.CHAIN_BREAK": ("闸机记录链断", "Gate chain break"),
     "finding.open": ("未处理", "open"),
     "finding.resolved": ("已解决", "resolved"),
@@ -1129,6 +1132,8 @@ MESSAGES.update(TERMINAL_MESSAGES)
 MESSAGES.update(PLATFORM_MESSAGES)
 # The complaints (欠薪线索) pages (issue 16).
 MESSAGES.update(COMPLAINT_MESSAGES)
+# The wage-protection records page (issue 16).
+MESSAGES.update(SAFEGUARD_MESSAGES)
 
 
 def lang_of(request: Request) -> Lang:

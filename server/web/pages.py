@@ -37,6 +37,7 @@ from server.web.now_pages import router as now_router
 from server.web.objection_pages import router as objection_router
 from server.web.pay_pages import router as pay_router
 from server.web.platform_pages import router as platform_router
+from server.web.safeguard_pages import router as safeguard_router
 from server.web.security import (
     LOGIN_CSRF_COOKIE,
     clear_session_cookie,
@@ -212,6 +213,7 @@ router.include_router(objection_router)
 # Before the inspector's /inspect/{project_id}/{period}: /inspect/complaints/{id} is not a month.
 router.include_router(complaint_router)
 router.include_router(notice_router)
+router.include_router(safeguard_router)
 router.include_router(settings_router)
 router.include_router(now_router)
 router.include_router(worker_list_router)

@@ -31,16 +31,16 @@ from models.enums import (
 from models.gate_event import GENESIS_HASH, GateEvent, GateEventBody, seal
 from models.ids import mask_id_number
 from models.sync import EventBatch
+from platforms.national.fake_platform import FakePlatform, FakePlatformServer
 from server.auth import service as auth_service
 from server.auth.models import User
 from server.config import Settings
 from server.ingest import service as ingest_service
 from server.payroll.models import PayrollImport, PayrollLine
-from server.reconciliation import service as recon_service
-from server.registry.models import Assignment, Device, Project, Worker
-from platforms.national.fake_platform import FakePlatform, FakePlatformServer
 from server.platform import runner as platform_runner
 from server.platform import service as platform_service
+from server.reconciliation import service as recon_service
+from server.registry.models import Assignment, Device, Project, Worker
 from server.terminals import service as terminal_service
 from server.terminals.models import TerminalCommand, TerminalUser
 from tests.factories import (

@@ -33,6 +33,7 @@ from server.registry.models import (
     Worker,
 )
 from server.rosters.models import AttendanceCorrection
+from server.safeguards.models import LabourContract, LabourOfficer, WageAccount, WageDeposit
 from server.wages.models import WageItem, WageLine, WageSheet
 from tests.factories import (
     make_assignment,
@@ -105,6 +106,23 @@ def _project_rows(
     device = make_device(session, project)
     confirmer = GateConfirmer(project_id=project.id, card_uid=f"C0FF{key}{key}01", name="确认人")
     session.add(confirmer)
+    # The wage-protection records the safeguards API and page show (server/safeguards).
+    session.add_all(
+        [
+            WageAccount(
+                project_id=project.id, bank_name="建设银行", account_no=f"6227000000{ord(key)}01",
+                account_name=f"{PROJECT_NAMES[key]}专户", owner_name="业主",
+            ),
+            WageDeposit(
+                project_id=project.id, form="cash", amount_fen=100_000_00,
+                paid_on=dt.date(2026, 1, 1),
+            ),
+            LabourOfficer(
+                project_id=project.id, name="劳资员", phone="13800138000",
+                appointed_on=dt.date(2026, 1, 1),
+            ),
+        ]
+    )  # fmt: skip
     made: dict[str, Worker] = {}
     common: dict[str, str] = {
         "project_id": str(project.id),
@@ -130,6 +148,15 @@ def _project_rows(
             reason=f"{NAMES[wkey]}忘带卡",
         )
         session.add(correction)
+        # A labour contract with its scan (the worker reads their own, server/safeguards).
+        session.add(
+            LabourContract(
+                assignment_id=assignment.id, project_id=project.id, kind="labour_contract",
+                code=f"HT-{key}{n}", signed_on=dt.date(2026, 1, 1), start_on=dt.date(2026, 1, 1),
+                pay_unit="day", unit_price_fen=35000, scan=b"%PDF-1.4 contract",
+                scan_type="application/pdf",
+            )
+        )  # fmt: skip
         objection = Objection(
             project_id=project.id, worker_id=worker.id, period=PERIOD, kind="pay",
             text=f"{NAMES[wkey]}的异议",

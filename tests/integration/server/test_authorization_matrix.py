@@ -68,6 +68,7 @@ PUBLIC = Op(kind="public")
 MONTH = "month=2026-02"
 WS = "/api/v1/projects/{project_id}/wage-sheets/{sheet_id}"
 CP = "/api/v1/projects/{project_id}/complaints/{complaint_id}"
+SG = "/api/v1/projects/{project_id}/safeguards"
 
 API: dict[tuple[str, str], Op] = {
     ("GET", "/api/v1/auth/users/{user_id}"): Op(Resource.USERS),
@@ -193,6 +194,17 @@ API: dict[tuple[str, str], Op] = {
     ("POST", "/api/v1/projects/{project_id}/activation-codes"): Op(Resource.ACTIVATION, W),
     ("GET", "/api/v1/projects/{project_id}/digests"): Op(Resource.DIGESTS),
     ("GET", "/api/v1/projects/{project_id}/digests/{day}"): Op(Resource.DIGESTS),
+    # The wage-protection records (issue 16); a labour contract is its worker's to read too.
+    ("GET", SG): Op(Resource.SAFEGUARDS),
+    ("PUT", f"{SG}/wage-account"): Op(Resource.SAFEGUARDS, W),
+    ("POST", f"{SG}/deposits"): Op(Resource.SAFEGUARDS, W),
+    ("POST", f"{SG}/guarantees"): Op(Resource.SAFEGUARDS, W),
+    ("POST", f"{SG}/officers"): Op(Resource.SAFEGUARDS, W),
+    ("POST", f"{SG}/statements"): Op(Resource.SAFEGUARDS, W),
+    ("GET", f"{SG}/contracts/{{assignment_id}}"): Op(Resource.LABOUR_CONTRACTS),
+    ("POST", f"{SG}/contracts/{{assignment_id}}"): Op(Resource.LABOUR_CONTRACTS, W),
+    ("GET", f"{SG}/contracts/{{assignment_id}}/scan"): Op(Resource.LABOUR_CONTRACTS),
+    ("PUT", f"{SG}/contracts/{{assignment_id}}/scan"): Op(Resource.LABOUR_CONTRACTS, W),
     # A Hikvision terminal's event push: no user signs it; the terminal is authenticated by its
     # registered, approved serial number in the path (server/terminals/isapi_router.py).
     ("POST", "/api/v1/terminals/hikvision/{serial}/events"): PUBLIC,
@@ -351,6 +363,13 @@ PAGES: dict[tuple[str, str], Op] = {
     ("GET", f"{P}/notice"): _site(Resource.NOTICE),
     ("POST", f"{P}/notice"): _site(Resource.NOTICE, W),
     ("GET", f"{P}/notice.pdf"): _site(Resource.NOTICE),
+    ("GET", f"{P}/safeguards"): _site(Resource.SAFEGUARDS),
+    ("POST", f"{P}/safeguards/account"): _site(Resource.SAFEGUARDS, W),
+    ("POST", f"{P}/safeguards/deposit"): _site(Resource.SAFEGUARDS, W),
+    ("POST", f"{P}/safeguards/guarantee"): _site(Resource.SAFEGUARDS, W),
+    ("POST", f"{P}/safeguards/officer"): _site(Resource.SAFEGUARDS, W),
+    ("POST", f"{P}/safeguards/statement"): _site(Resource.SAFEGUARDS, W),
+    ("POST", f"{P}/safeguards/contract"): _site(Resource.LABOUR_CONTRACTS, W),
     ("GET", f"{P}/objections"): _site(Resource.OBJECTIONS),
     # answering an objection of the project (an empty reply: 422, past the scope check)
     ("POST", f"{P}/objections/{{objection_id}}/reply"): _site(Resource.OBJECTIONS, W),

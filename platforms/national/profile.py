@@ -41,6 +41,7 @@ class Profile:
     id_types: Mapping[str, str]
     trades: Mapping[str, str]
     attend_types: Mapping[str, str]
+    pay_units: Mapping[str, str]
     # the registry's ID type (models.ids.IdType) -> this platform's idCardType, where the
     # registry's own platform code is missing or differs
     id_type_map: Mapping[str, str]
@@ -119,5 +120,6 @@ def load(name: str = DEFAULT) -> Profile:
         id_types={str(k): str(v) for k, v in codes["id_types"].items()},
         trades={str(k): str(v) for k, v in codes["trades"].items()},
         attend_types={str(k): str(v) for k, v in codes["attend_types"].items()},
+        pay_units={str(k): str(v) for k, v in codes["pay_units"].items()},
         id_type_map={str(k): str(v) for k, v in (raw.get("id_type_map") or {}).items()},
     )

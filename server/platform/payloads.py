@@ -30,6 +30,7 @@ from server.payroll.service import recon_settings
 from server.platform.models import PlatformAccount, PlatformJob
 from server.reconciliation import rules as recon_rules
 from server.registry.models import Assignment, Company, Project, ProjectCompany, Team, Worker
+from server.safeguards.models import LabourContract
 from server.wages.models import WageLine, WageSheet
 
 # The platform's 参建单位类型 for the roles the registry knows.
@@ -248,6 +249,36 @@ def entry_exit(ctx: Context, assignment_id: int, *, entry: bool) -> dict[str, An
     }
     _check(precheck.entry_exit(item, ctx.today, previous))
     return {"projectCode": ctx.account.appid, "teamSysNo": team_sys_no, "workerList": [item]}
+
+
+def contract(ctx: Context, assignment_id: int) -> dict[str, Any]:
+    """劳动合同 / 用工书面协议 as recorded (server/safeguards); the scan stays with us."""
+    a = ctx.session.get(Assignment, assignment_id)
+    assert a is not None  # noqa: S101
+    w = ctx.session.get(Worker, a.worker_id)
+    assert w is not None  # noqa: S101
+    paper = ctx.session.scalar(
+        select(LabourContract).where(LabourContract.assignment_id == assignment_id)
+    )
+    assert paper is not None  # noqa: S101 - enqueued only with a contract recorded
+    _worker_uploaded(ctx, assignment_id)
+    company = ctx.session.get(Company, a.company_id) if a.company_id else None
+    item: dict[str, Any] = {
+        "corpCode": company.credit_code if company else "",
+        "corpName": company.name if company else "",
+        "idCardType": _id_type(ctx, w),
+        "idCardNumber": w.id_number,
+        "contractCode": paper.code,
+        # 0 固定期限; 1 以完成一定工作任务为期限 (no end date)
+        "contractPeriodType": 0 if paper.end_on is not None else 1,
+        "startDate": paper.start_on.isoformat(),
+        "endDate": paper.end_on.isoformat() if paper.end_on else "",
+        "signDate": paper.signed_on.isoformat(),
+        "unit": ctx.profile.pay_units.get(paper.pay_unit, ctx.profile.pay_units["other"]),
+        "unitPrice": _yuan(paper.unit_price_fen),
+    }
+    _check(precheck.contract(item, ctx.today))
+    return {"projectCode": ctx.account.appid, "contractList": [item]}
 
 
 # -- the gate records ---------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from server.platform.models import PlatformAccount, PlatformJob
 from server.platform.photos import fit_photo
 from server.registry import face_templates
 from server.registry.models import Assignment, Project, ProjectCompany, Team
+from server.safeguards.models import LabourContract
 from server.wages.models import WageSheet
 from server.wages.rules import SheetState
 
@@ -117,6 +118,18 @@ def _subjects(session: Session, project: Project) -> list[tuple[str, int]]:
             out.append(("entry", a.id))
         if a.left_on is not None:
             out.append(("exit", a.id))
+    out += [
+        ("contract", a)
+        for a in session.scalars(
+            select(LabourContract.assignment_id)
+            .join(Assignment, Assignment.id == LabourContract.assignment_id)
+            .where(
+                LabourContract.project_id == pid,
+                Assignment.team_id.is_not(None),
+                Assignment.status != AssignmentStatus.PENDING,
+            )
+        )
+    ]
     out += [
         ("payroll", s)
         for s in session.scalars(
@@ -223,6 +236,8 @@ def _payload(ctx: payloads.Context, job: PlatformJob, photo: bytes | None) -> di
             return payloads.team(ctx, job.subject_id)
         case "worker":
             return payloads.worker(ctx, job.subject_id, photo)
+        case "contract":
+            return payloads.contract(ctx, job.subject_id)
         case "entry" | "exit":
             return payloads.entry_exit(ctx, job.subject_id, entry=job.kind == "entry")
         case "attendance":

@@ -24,6 +24,7 @@ from server.db import migrate
 from server.db.session import make_engine, make_sessionmaker, unit_of_work
 from server.platform.models import PlatformJob
 from server.registry.models import Assignment, Worker
+from server.safeguards.models import LabourContract
 from server.wages.models import WageLine, WageSheet
 from sitegate_cli.app import app as cli_app
 from tests.factories import (
@@ -104,7 +105,15 @@ def _seed(url: str) -> list[str]:
         workers = []
         for name in ("张三", "李四"):
             worker = make_worker(s, name)
-            make_assignment(s, project, worker, company, team, entered_on=dt.date(2026, 10, 1))
+            a = make_assignment(s, project, worker, company, team, entered_on=dt.date(2026, 10, 1))
+            s.add(
+                LabourContract(
+                    assignment_id=a.id, project_id=project.id, kind="labour_contract",
+                    code=f"HT-{a.id}", signed_on=dt.date(2026, 9, 28),
+                    start_on=dt.date(2026, 10, 1), end_on=None, pay_unit="day",
+                    unit_price_fen=35000,
+                )  # fmt: skip
+            )
             attend(s, project, device, worker, october(3))
             ids.append(worker.id_number)
             workers.append(worker)
@@ -175,10 +184,14 @@ def test_everything_reaches_the_national_platform_in_order(
     calls = [c for c in w.platform.calls if c != "AsyncHandleResult.Query"]
     order = list(dict.fromkeys(calls))
     assert order == [
-        "ProjectSubContractor.Add", "Team.Add", "ProjectWorker.Add", "WorkerEntryExit.Add",
-        "WorkerAttendance.Add", "Payroll.Add",
+        "ProjectSubContractor.Add", "Team.Add", "ProjectWorker.Add", "WorkerContract.Add",
+        "WorkerEntryExit.Add", "WorkerAttendance.Add", "Payroll.Add",
     ]  # fmt: skip
     assert sorted(w.platform.workers) == sorted(w.ids)  # decrypted by the platform
+    contract = w.platform.contracts[0]
+    assert (contract["contractPeriodType"], contract["startDate"], contract["unitPrice"]) == (
+        1, "2026-10-01", "350.00",
+    )  # fmt: skip
     assert {r["idCardNumber"] for r in w.platform.attendance} == set(w.ids)
     assert len(w.platform.attendance) == 12  # 2 workers x 3 days x in and out
     record = w.platform.attendance[0]

@@ -42,6 +42,7 @@ class Profile:
     trades: Mapping[str, str]
     attend_types: Mapping[str, str]
     pay_units: Mapping[str, str]
+    trade_aliases: Mapping[str, str]
     # the registry's ID type (models.ids.IdType) -> this platform's idCardType, where the
     # registry's own platform code is missing or differs
     id_type_map: Mapping[str, str]
@@ -78,7 +79,7 @@ class Profile:
         for code, name in self.trades.items():
             if name == text:
                 return code
-        return None
+        return self.trade_aliases.get(text)
 
 
 @functools.cache
@@ -121,5 +122,6 @@ def load(name: str = DEFAULT) -> Profile:
         trades={str(k): str(v) for k, v in codes["trades"].items()},
         attend_types={str(k): str(v) for k, v in codes["attend_types"].items()},
         pay_units={str(k): str(v) for k, v in codes["pay_units"].items()},
+        trade_aliases={str(k): str(v) for k, v in codes.get("trade_aliases", {}).items()},
         id_type_map={str(k): str(v) for k, v in (raw.get("id_type_map") or {}).items()},
     )

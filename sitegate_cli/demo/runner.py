@@ -35,6 +35,7 @@ from rich.progress import (
 from rich.table import Table
 
 from sitegate_cli.demo import faces as demo_faces
+from sitegate_cli.demo import platform as demo_platform
 from sitegate_cli.demo import terminal as demo_terminal
 from sitegate_cli.demo.month import IN, OUT, TZ, MonthPlan, Pass, demo_calendar, plan_month
 from sitegate_cli.demo.seed import (
@@ -227,7 +228,8 @@ def seed(
                         bank_name=w.bank_name,
                     ),
                     team_id=teams[w.team].id,
-                    trade="班组长" if w.leader else spec.trade,
+                    # the leader is the team's (TeamUpdate below), the trade stays the trade
+                    trade=spec.trade,
                     wage_kind=WageKind.DAILY,
                     wage_rate_fen=spec.rate_fen + (5000 if w.leader else 0),
                     contract_signed_on=entered,
@@ -573,7 +575,12 @@ def wage_cycle(
 
 
 def live_board(
-    url: str, project_id: int, workers: list[WorkerSpec], plan: MonthPlan
+    url: str,
+    project_id: int,
+    workers: list[WorkerSpec],
+    plan: MonthPlan,
+    *,
+    also_inside: list[str] | None = None,
 ) -> dict[str, Any]:
     """Today's board as the server answers it on the real clock (the site manager's daily
     roster), beside who the plan put inside at the end: the demo ends with a live site."""
@@ -587,7 +594,9 @@ def live_board(
     return {
         "day": board["day"],
         "on_site": sorted(p["worker"]["name"] for p in board["on_site"]),
-        "planned_inside": sorted(workers[k].name for k in plan.inside_at_end()),
+        "planned_inside": sorted(
+            {workers[k].name for k in plan.inside_at_end()} | set(also_inside or ())
+        ),
         "arrivals": board["arrivals"],
         "departures": board["departures"],
         "not_come": len(board["not_come"]),
@@ -707,6 +716,15 @@ def summary_table(report: dict[str, Any]) -> Table:
               f"现在在场 {len(live['on_site'])} 人 on site now, 今日进场 {live['arrivals']} "
               f"came in, 已离场 {live['departures']} left, 未到 {live['not_come']} not come "
               "(/site/{id}/now)")  # fmt: skip
+    pf = report["platform"]
+    t.add_row("实名制平台 / platform report",
+              f"{pf['uploaded']} 项已上传 uploaded ({pf['workers_on_platform']} 人 workers, "
+              f"{pf['attendance_records']} 条考勤 attendance records, {pf['payrolls']} 份工资 "
+              f"payrolls), 待处理 not through {pf['held_or_refused']} → /site/{{id}}/platform")
+    t.add_row("工资保障 / safeguards",
+              f"专户 wage account ✓, 劳资专管员 labour officer ✓, 支付担保 guarantee ✓, "
+              f"劳动合同 contracts {pf['contracts']} ✓, [red]工资保证金 wage deposit ✗ "
+              "(故意未登记 left out on purpose)[/]")  # fmt: skip
     t.add_row("用时 / elapsed", f"{report['elapsed_s']:.0f} s")
     return t
 
@@ -796,6 +814,7 @@ def run_demo(
     server: DemoServer | None = None
     station: EnrollmentStation | None = None
     gates: dict[str, Gate] = {}
+    platform_server: Any = None
     engine = None
     try:
         with _progress(console) as progress:
@@ -912,7 +931,6 @@ def run_demo(
                 factory, root, ids, plan, workers, progress, today, cal.pay_day, pay_month,
                 wages.nets,
             )  # fmt: skip
-            live = live_board(server.url, ids.project, workers, plan)
 
             # 9. A ZKTeco face terminal at the side gate, over the real PUSH protocol.
             say(
@@ -921,6 +939,20 @@ def run_demo(
                 "a ZKTeco face terminal at the side gate",
             )
             side = demo_terminal.side_gate(factory, server.url, ids.project, workers)
+            # the board after the side gate too: who came in there is on site now as well
+            live = live_board(server.url, ids.project, workers, plan, also_inside=side["passed"])
+
+            # 10. The wage-protection records (the deposit left out on purpose) and the report
+            # to a fake real-name platform, over its real signed protocol.
+            say(
+                progress.console,
+                "工资保障记录与实名制平台上报(工资保证金故意未登记)",
+                "wage-protection records and the platform report (the deposit left out on "
+                "purpose)",
+            )
+            contracts = demo_platform.record_safeguards(factory, ids.project, today)
+            platform_server, platform_facts = demo_platform.report(factory, ids.project)
+            platform_facts["contracts"] = contracts
 
         report: dict[str, Any] = {
             "period": plan.period,
@@ -942,6 +974,7 @@ def run_demo(
             "recon": recon,
             "wages": wage_report(wages),
             "terminal": side,
+            "platform": platform_facts,
             "elapsed_s": round(time.monotonic() - t_start, 1),
         }
         (root / "summary.json").write_text(
@@ -963,5 +996,7 @@ def run_demo(
             station.close()
         if server is not None:
             server.stop()
+        if platform_server is not None:
+            platform_server.__exit__(None, None, None)
         if engine is not None:
             engine.dispose()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,6 +24,7 @@ from sitegate_cli.demo.seed import WorkerSpec
 from terminals.zkteco_push.emulator import ZkPushTerminal
 
 CODE, SERIAL = "ZK-SIDE-IN", "CKJX212360042"
+SITE_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def side_gate(
@@ -49,7 +51,11 @@ def side_gate(
             pass
         held = dict(terminal.users)
         shown = 0
-        at = dt.datetime.now().replace(microsecond=0)  # noqa: DTZ005 - the terminal's wall clock
+        # the terminal's wall clock is set to the site's time (Beijing), whatever the PC's zone
+        # and the passes end now: seven seconds apart, the last one this second
+        at = dt.datetime.now(SITE_TZ).replace(microsecond=0, tzinfo=None)
+        at -= dt.timedelta(seconds=7 * (passes + 1))
+        names: list[str] = []
         for w in workers:
             if shown >= passes:
                 break
@@ -60,6 +66,7 @@ def side_gate(
             card = None if face or not w.card_uid else zk_card(w.card_uid)
             if terminal.present(pin=pin if face else None, card=card, face=face, at=at):
                 shown += 1
+                names.append(w.name)
                 at += dt.timedelta(seconds=7)
         terminal.present(pin="999999", face=True, at=at)  # a stranger: turned away, no record
         uploaded = terminal.upload()
@@ -73,6 +80,7 @@ def side_gate(
         "users_on_terminal": len(held),
         "users_confirmed": state.users,
         "passes": shown,
+        "passed": names,
         "uploaded": uploaded,
         "refused_at_terminal": len(terminal.refusals),
     }

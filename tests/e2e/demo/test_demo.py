@@ -328,3 +328,28 @@ def test_the_side_gate_terminal_fed_the_same_records(demo: dict[str, Any]) -> No
             assert ingest_service.verify_chain(session, device.id).intact
     finally:
         engine.dispose()
+
+
+def test_the_project_reported_to_the_platform_and_one_system_is_missing(
+    demo: dict[str, Any],
+) -> None:
+    """The demo's fake platform got the project's data over its signed protocol; the database,
+    not the summary, says what went: every worker on a team and the month's pay are uploaded,
+    and the wage deposit is the one safeguard not recorded."""
+    db = Path(demo["summary"]["database"])
+    states = dict(server_rows(db, "SELECT state, COUNT(*) FROM platform_job GROUP BY state"))
+    on_team = server_rows(db, "SELECT COUNT(*) FROM assignment WHERE team_id IS NOT NULL")[0][0]
+    workers = server_rows(
+        db, "SELECT COUNT(*) FROM platform_job WHERE kind = 'worker' AND state = 'uploaded'"
+    )[0][0]
+    assert workers == on_team > 0
+    assert states.get("uploaded", 0) == sum(states.values()), states  # nothing held back
+    kinds = {k for (k,) in server_rows(db, "SELECT DISTINCT kind FROM platform_job")}
+    assert {"subcontractor", "team", "worker", "contract", "entry", "attendance"} <= kinds
+    platform = demo["summary"]["platform"]
+    assert platform["workers_on_platform"] == on_team
+    assert platform["attendance_records"] > 0
+    assert server_rows(db, "SELECT COUNT(*) FROM wage_deposit")[0][0] == 0  # on purpose
+    assert server_rows(db, "SELECT COUNT(*) FROM wage_account")[0][0] == 1
+    assert server_rows(db, "SELECT COUNT(*) FROM labour_officer")[0][0] == 1
+    assert "工资保证金" in demo["stdout"]

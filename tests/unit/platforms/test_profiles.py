@@ -42,6 +42,8 @@ def test_the_national_profile_comes_first_and_a_second_is_real() -> None:
     assert len(national.corp_types) == 12
     assert national.trade_code("钢筋工") == "020" == national.trade_code("020")
     assert national.trade_code("不存在的工种") is None
+    assert national.trade_code("瓦工") == "010"  # a site's word for 砌筑工
+    assert national.trade_code("水电工") is None  # ambiguous: the site chooses
     with pytest.raises(UnknownProfileError, match="未知的平台配置"):
         load("atlantis")
 

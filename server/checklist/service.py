@@ -90,7 +90,7 @@ def facts(session: Session, project_ids: Sequence[int]) -> dict[int, rules.Proje
                 PlatformJob.state.in_(platform_service.PROBLEM_STATES),
             )
             .group_by(PlatformJob.project_id)
-        ).tuples()
+        ).all()
     )
     findings = dict(
         session.execute(
@@ -101,7 +101,7 @@ def facts(session: Session, project_ids: Sequence[int]) -> dict[int, rules.Proje
                 Finding.kind.in_([k.value for k in DISBURSEMENT_KINDS]),
             )
             .group_by(Finding.project_id)
-        ).tuples()
+        ).all()
     )
 
     def missing(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -122,7 +122,7 @@ def facts(session: Session, project_ids: Sequence[int]) -> dict[int, rules.Proje
             .join(Worker, Worker.id == Assignment.worker_id)
             .where(Assignment.project_id.in_(ids), Assignment.status == AssignmentStatus.ACTIVE)
             .group_by(Assignment.project_id)
-        ).tuples()
+        ).all()
     }
     out = {}
     for pid in ids:

@@ -31,9 +31,10 @@ def test_the_manager_reads_the_checklist_on_a_phone_and_follows_a_fix(browser: B
         assert browser.driver.current_url.endswith(f"/site/{pid}/checklist")
         assert "红色" in browser.text("cl-level")
         items = browser.driver.find_elements(By.CSS_SELECTOR, "#checklist li")
-        levels = [li.get_attribute("data-level") for li in items]
+        levels = [str(li.get_attribute("data-level")) for li in items]
         assert levels[0] == "red"
-        assert levels == sorted(levels, key=["red", "orange", "yellow", "green"].index)
+        order = ["red", "orange", "yellow", "green"]
+        assert levels == sorted(levels, key=order.index)
         deposit = browser.driver.find_element(By.ID, "item-deposit")
         assert "failing" in (deposit.get_attribute("class") or "")
         assert "未存储工资保证金" in deposit.text

@@ -212,6 +212,7 @@ def include_routers(app: FastAPI) -> None:
     from server.anchors.router import router as anchors_router
     from server.auth.router import codes_router as activation_codes_router
     from server.auth.router import router as auth_router
+    from server.checklist.router import router as checklist_router
     from server.complaints.router import router as complaints_router
     from server.ingest.router import router as ingest_router
     from server.payroll.router import router as payroll_router
@@ -239,6 +240,7 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(safeguards_router)
     app.include_router(isapi_router)
     app.include_router(complaints_router)
+    app.include_router(checklist_router)
     app.include_router(web_pages.router)
     app.mount("/static", web_pages.static_files, name="static")
 

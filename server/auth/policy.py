@@ -52,6 +52,7 @@ class Resource(StrEnum):
     COMPLAINT_HANDLING = "complaint_handling"  # owner, status moves, reopen: the regulator's
     SAFEGUARDS = "safeguards"  # wage account, deposit, payment guarantee, labour officer, 专户流水
     LABOUR_CONTRACTS = "labour_contracts"  # 劳动合同 / 用工书面协议 of one assignment, its scan
+    CHECKLIST = "checklist"  # the per-project checklist (five systems) and the cross-project view
 
 
 class Action(StrEnum):
@@ -117,6 +118,8 @@ POLICY: dict[Resource, dict[Role, Access]] = {
     Resource.COMPLAINT_HANDLING: {ADM: W, MGR: N, INS: W, WKR: N},
     Resource.SAFEGUARDS: {ADM: W, MGR: W, INS: R, WKR: N},
     Resource.LABOUR_CONTRACTS: {ADM: W, MGR: W, INS: R, WKR: OWN},
+    # Read-only everywhere: it is computed from the records, each fixed on its own page.
+    Resource.CHECKLIST: {ADM: R, MGR: R, INS: R, WKR: N},
 }
 
 

@@ -1,11 +1,12 @@
 """A project's settings: every RULES.md threshold, with its default, bounds and zh/en label.
 
-Three sections, stored as overrides only (a field absent from the JSON is at its default, so a
+Four sections, stored as overrides only (a field absent from the JSON is at its default, so a
 changed default reaches every project that never set it):
 
 - `gate_policy`    -> `Project.gate_policy`, sent to the gates as models.roster.GatePolicy;
 - `roster`         -> `Project.settings["roster"]`, read by server.rosters (RosterSettings);
-- `reconciliation` -> `Project.settings["reconciliation"]`, read by server.payroll (ReconSettings).
+- `reconciliation` -> `Project.settings["reconciliation"]`, read by server.payroll (ReconSettings);
+- `checklist`      -> `Project.settings["checklist"]`, read by server.checklist (ChecklistSettings).
 
 The time zone and the pay day are project fields (`PATCH /projects/{id}`), shown here read-only.
 
@@ -33,6 +34,7 @@ from pydantic import (
 
 from models.enums import LivenessPolicy
 from models.roster import GatePolicy
+from server.checklist.rules import Severity
 from server.errors import ValidationFailedError
 from server.registry.models import Project
 
@@ -370,7 +372,118 @@ class ReconciliationSection(_Section):
         return float(value)  # at most 4 decimal places: exact enough, and a number in JSON
 
 
-SECTIONS: tuple[type[_Section], ...] = (GatePolicySettings, RosterSection, ReconciliationSection)
+def _level(default: Severity, zh: str, en: str, help_zh: str, help_en: str) -> Any:
+    return _f(
+        default, zh, en,
+        help_zh=f"{help_zh}。填 red 红、orange 橙、yellow 黄,或 off 不检查",
+        help_en=f"{help_en}. Type red, orange, yellow, or off (not checked)",
+    )  # fmt: skip
+
+
+class ChecklistSection(_Section):
+    """The per-project checklist (docs/checklist.md); becomes checklist.rules.ChecklistSettings.
+    A failing item has its level; a share of the workers on site is red above one threshold
+    and orange above the other."""
+
+    key = "checklist"
+    label_zh = "检查清单"
+    label_en = "Checklist"
+
+    wage_account_level: Severity = _level(
+        Severity.RED, "未开设工资专用账户", "No wage account",
+        "项目没有录入农民工工资专用账户时的预警级别",
+        "Warning level when no wage account is recorded",
+    )  # fmt: skip
+    tripartite_level: Severity = _level(
+        Severity.ORANGE, "未签专户三方协议", "No tripartite agreement",
+        "专户未录入三方协议签订日期时的预警级别",
+        "Warning level when the account's tripartite agreement is not recorded",
+    )  # fmt: skip
+    deposit_level: Severity = _level(
+        Severity.RED, "未存储工资保证金", "No wage deposit",
+        "没有未退还的工资保证金时的预警级别", "Warning level when no wage deposit is lodged",
+    )  # fmt: skip
+    disbursement_level: Severity = _level(
+        Severity.RED, "总包代发问题", "Not paid by the general contractor",
+        "有未处理的“未发到本人卡”或“未从专户支付”预警时的级别",
+        "Warning level while findings of wages not paid to the worker's card or not from the "
+        "wage account are open",
+    )  # fmt: skip
+    labour_officer_level: Severity = _level(
+        Severity.ORANGE, "未配备劳资专管员", "No labour officer",
+        "没有在任的劳资专管员时的预警级别", "Warning level when no labour officer is appointed",
+    )  # fmt: skip
+    notice_board_level: Severity = _level(
+        Severity.ORANGE, "维权告示牌不全", "Notice board incomplete",
+        "维权信息告示牌缺少必填内容时的预警级别",
+        "Warning level when the rights notice board lacks a required line",
+    )  # fmt: skip
+    platform_account_level: Severity = _level(
+        Severity.RED, "未配置实名制平台", "No platform account",
+        "没有配置实名制平台账号(无法上传)时的预警级别",
+        "Warning level when no real-name platform account is set up (nothing is uploaded)",
+    )  # fmt: skip
+    platform_uploads_level: Severity = _level(
+        Severity.ORANGE, "平台上传被拒", "Platform uploads refused",
+        "有上传被平台拒绝、退回或未通过本地检查时的预警级别",
+        "Warning level while uploads are refused, rejected or fail the local check",
+    )  # fmt: skip
+    contract_red_above: _Share = _f(
+        Decimal("0.10"), "无劳动合同人数超过此比例为红色", "No contract: red above",
+        help_zh="在场工人中未录入劳动合同的比例超过此值为红色",
+        help_en="Red when more than this share of the workers on site has no contract",
+        percent=True,
+    )  # fmt: skip
+    contract_orange_above: _Share = _f(
+        Decimal("0"), "无劳动合同人数超过此比例为橙色", "No contract: orange above",
+        help_zh="超过此比例(0 即有一人)为橙色", help_en="Orange above this share (0: anyone)",
+        percent=True,
+    )  # fmt: skip
+    bank_card_red_above: _Share = _f(
+        Decimal("0.10"), "无工资卡人数超过此比例为红色", "No bank card: red above",
+        help_zh="在场工人中未登记本人工资卡的比例超过此值为红色",
+        help_en="Red when more than this share of the workers on site has no bank card",
+        percent=True,
+    )  # fmt: skip
+    bank_card_orange_above: _Share = _f(
+        Decimal("0"), "无工资卡人数超过此比例为橙色", "No bank card: orange above",
+        help_zh="超过此比例(0 即有一人)为橙色", help_en="Orange above this share (0: anyone)",
+        percent=True,
+    )  # fmt: skip
+    training_red_above: _Share = _f(
+        Decimal("0"), "未安全教育人数超过此比例为红色", "No safety training: red above",
+        help_zh="在场工人中未录入安全教育的比例超过此值为红色(0 即有一人)",
+        help_en="Red when more than this share of the workers on site is untrained (0: anyone)",
+        percent=True,
+    )  # fmt: skip
+    training_orange_above: _Share = _f(
+        Decimal("0"), "未安全教育人数超过此比例为橙色", "No safety training: orange above",
+        help_zh="超过此比例(0 即有一人)为橙色", help_en="Orange above this share (0: anyone)",
+        percent=True,
+    )  # fmt: skip
+
+    @field_serializer(
+        "contract_red_above", "contract_orange_above", "bank_card_red_above",
+        "bank_card_orange_above", "training_red_above", "training_orange_above",
+        when_used="json",
+    )  # fmt: skip
+    def _number(self, value: Decimal) -> float:
+        return float(value)
+
+    def problems(self) -> list[tuple[str, str, str]]:
+        return [
+            (f"{what}_orange_above", "不能大于红色的比例", "may not exceed the red share")
+            for what in ("contract", "bank_card", "training")
+            if getattr(self, f"{what}_orange_above") > getattr(self, f"{what}_red_above")
+        ]
+
+
+SECTIONS: tuple[type[_Section], ...] = (
+    GatePolicySettings,
+    RosterSection,
+    ReconciliationSection,
+    ChecklistSection,
+)
 BY_KEY: dict[str, type[_Section]] = {s.key: s for s in SECTIONS}
 
 
@@ -395,6 +508,7 @@ def _patch_model(section: type[_Section]) -> type[BaseModel]:
 GatePolicyPatch = _patch_model(GatePolicySettings)
 RosterPatch = _patch_model(RosterSection)
 ReconciliationPatch = _patch_model(ReconciliationSection)
+ChecklistPatch = _patch_model(ChecklistSection)
 
 
 class SettingsPatch(BaseModel):
@@ -406,10 +520,12 @@ class SettingsPatch(BaseModel):
     gate_policy: GatePolicyPatch | None = None  # type: ignore[valid-type]
     roster: RosterPatch | None = None  # type: ignore[valid-type]
     reconciliation: ReconciliationPatch | None = None  # type: ignore[valid-type]
+    checklist: ChecklistPatch | None = None  # type: ignore[valid-type]
 
 
 _ZH = {
     "extra_forbidden": "未知设置项",
+    "enum": "须为 {expected} 之一",
     "missing": "缺少此项",
     "greater_than": "须大于 {gt}",
     "greater_than_equal": "须不小于 {ge}",

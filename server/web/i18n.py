@@ -13,6 +13,7 @@ from fastapi import Request
 
 from server import vocabulary
 from server.web.i18n_anchors import ANCHOR_MESSAGES
+from server.web.i18n_checklist import CHECKLIST_MESSAGES
 from server.web.i18n_complaints import COMPLAINT_MESSAGES
 from server.web.i18n_digest import DIGEST_MESSAGES
 from server.web.i18n_phone import PHONE_MESSAGES
@@ -1134,6 +1135,8 @@ MESSAGES.update(PLATFORM_MESSAGES)
 MESSAGES.update(COMPLAINT_MESSAGES)
 # The wage-protection records page (issue 16).
 MESSAGES.update(SAFEGUARD_MESSAGES)
+# The per-project checklist and the inspector's cross-project view (issue 16).
+MESSAGES.update(CHECKLIST_MESSAGES)
 
 
 def lang_of(request: Request) -> Lang:

@@ -24,6 +24,7 @@ from server.web import csrf
 from server.web.account_pages import router as account_router
 from server.web.activation_pages import router as activation_router
 from server.web.admin_pages import router as admin_router
+from server.web.checklist_pages import router as checklist_router
 from server.web.complaint_pages import router as complaint_router
 from server.web.correction_pages import router as correction_router
 from server.web.errors import PageRoute
@@ -214,6 +215,8 @@ router.include_router(objection_router)
 router.include_router(complaint_router)
 router.include_router(notice_router)
 router.include_router(safeguard_router)
+# Before inspect_router: /inspect/{id}/checklist is not a month, /inspect/checklist no project.
+router.include_router(checklist_router)
 router.include_router(settings_router)
 router.include_router(now_router)
 router.include_router(worker_list_router)

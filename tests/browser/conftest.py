@@ -28,7 +28,15 @@ from server.app import create_app
 from server.config import Settings
 from server.db import migrate
 from server.db.session import make_engine, unit_of_work
-from tests.browser.seed import NOW, PASSWORD, Seeded, seed, seed_platform, seed_terminals
+from tests.browser.seed import (
+    NOW,
+    PASSWORD,
+    Seeded,
+    seed,
+    seed_checklist,
+    seed_platform,
+    seed_terminals,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -69,6 +77,7 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
         data = seed(session)
         seed_terminals(session, settings, data)
         seed_platform(session, settings, data)
+        seed_checklist(session)
     app = create_app(settings, engine=engine)
     app.state.web_clock = lambda: NOW
     port = _free_port()

@@ -416,3 +416,34 @@ def seed_platform(session: Session, settings: Settings, data: Seeded) -> None:
             if report.sent == 0 and report.polled == 0:
                 break
     session.flush()
+
+
+def seed_checklist(session: Session) -> Project:
+    """A second project in 北京 with every wage-protection record but the wage account's
+    tripartite agreement: orange on the checklist, so the inspector's cross-project view has a
+    red project (the seeded one: no deposit, no labour officer) to list before it."""
+    from server.notice.models import NoticeBoard
+    from server.platform.models import PlatformAccount
+    from server.safeguards.models import LabourOfficer, WageAccount, WageDeposit
+
+    project = make_project(session, name="城北配套学校 B1 标段", region="北京")
+    session.add_all(
+        [
+            WageAccount(project_id=project.id, bank_name="中国工商银行北京朝阳支行",
+                        account_no="0200000000000005678", account_name="城北配套学校专户",
+                        opened_on=dt.date(2026, 1, 5)),
+            WageDeposit(project_id=project.id, form="cash", amount_fen=80_000_000,
+                        paid_on=dt.date(2026, 1, 8)),
+            LabourOfficer(project_id=project.id, name="孙劳资", phone="13900001111",
+                          appointed_on=dt.date(2026, 1, 1)),
+            NoticeBoard(project_id=project.id, officer_name="孙劳资", officer_phone="13900001111",
+                        min_wage_month_fen=254_000, pay_day=15, inspection_phone="010-63800000"),
+            # no uploads yet, nothing refused; the seeded project's account is the one reporting
+            PlatformAccount(project_id=project.id, base_url="http://127.0.0.1:9", appid="B1",
+                            secret=b"-", options={}),
+        ]
+    )  # fmt: skip
+    for name in ("钱一", "钱二"):
+        make_assignment(session, project, make_worker(session, name))
+    session.flush()
+    return project

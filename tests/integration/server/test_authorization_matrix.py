@@ -215,6 +215,7 @@ API: dict[tuple[str, str], Op] = {
     ("POST", f"{CP}/assign"): Op(Resource.COMPLAINT_HANDLING, W),
     ("POST", f"{CP}/transitions"): Op(Resource.COMPLAINT_HANDLING, W),
     ("POST", f"{CP}/reopen"): Op(Resource.COMPLAINT_HANDLING, W),
+    ("GET", "/api/v1/projects/{project_id}/checklist"): Op(Resource.CHECKLIST),
 }
 
 
@@ -233,6 +234,8 @@ EXTRA: dict[tuple[str, str], Op] = {
     ),
     # A worker's sign-up with an activation code: public, like /auth/token.
     ("POST", "/api/v1/auth/activate"): PUBLIC,
+    # Every project in the caller's scope: the leak check holds it to the caller's names.
+    ("GET", "/api/v1/checklist"): Op(Resource.CHECKLIST),
 }
 
 
@@ -385,6 +388,10 @@ PAGES: dict[tuple[str, str], Op] = {
     ("GET", "/inspect/complaints/{complaint_id}"): _inspect(Resource.COMPLAINTS),
     # an empty form changes nothing: 303 back to the page
     ("POST", "/inspect/complaints/{complaint_id}"): _inspect(Resource.COMPLAINT_HANDLING, W),
+    ("GET", f"{P}/checklist"): _site(Resource.CHECKLIST),
+    ("GET", "/inspect/{project_id}/checklist"): _inspect(Resource.CHECKLIST),
+    ("GET", "/inspect/checklist"): _inspect(Resource.CHECKLIST),
+    ("GET", "/inspect/checklist.xlsx"): _inspect(Resource.CHECKLIST),
     ("GET", "/admin/users"): _admin(),
     ("GET", "/admin/users/new"): _admin(W),
     ("POST", "/admin/users/new"): _admin(W),

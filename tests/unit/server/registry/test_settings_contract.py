@@ -58,8 +58,9 @@ class TestDefaults:
     def test_every_field_has_labels(self) -> None:
         out = ps.settings_out(_project())
         rows = [r for s in out.sections for r in s.settings]
-        # gate: + face_threshold_1n, liveness; recon: + confirmed_red_below, require_wage_sheet
-        assert len(rows) == 12 + 8 + 6 + 3
+        # gate: + face_threshold_1n, liveness; recon: + confirmed_red_below, require_wage_sheet;
+        # checklist: 8 levels and 3 shares x 2 thresholds
+        assert len(rows) == 12 + 8 + 6 + 3 + 14
         assert all(r.label_zh and r.label_en for r in rows)
         assert not any(r.overridden for r in rows)
         face = next(r for r in rows if r.key == "gate_policy.face_threshold")

@@ -18,8 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from platforms.national.fake_platform import FakePlatform, FakePlatformServer
+from server.auth.models import User
 from server.config import Settings
 from server.db.types import utcnow
+from server.notice import rules as notice_rules
+from server.notice import service as notice_service
 from server.platform import runner, service
 from server.registry.models import Assignment, Project
 from server.safeguards import service as safeguards
@@ -29,11 +32,25 @@ from server.safeguards.schemas import ContractIn, GuaranteeIn, OfficerIn, WageAc
 SECRET = "demo-platform-secret-0123456789a"  # noqa: S105 - the demo's fake platform only
 
 
-def record_safeguards(factory: sessionmaker[Session], project_id: int, today: dt.date) -> int:
-    """Everything but the wage deposit; returns the number of contracts recorded."""
+def record_safeguards(
+    factory: sessionmaker[Session], project_id: int, today: dt.date, manager: str
+) -> int:
+    """Everything but the wage deposit (the notice board too, by the site manager); returns
+    the number of contracts recorded."""
     with factory.begin() as s:
         project = s.get(Project, project_id)
         assert project is not None  # noqa: S101 - seeded
+        user = s.scalars(select(User).where(User.username == manager)).one()
+        board, issues = notice_rules.validate(
+            {
+                "officer_name": "刘专管", "officer_phone": "139 8000 0101",
+                "min_wage_month": "2100", "min_wage_hour": "22", "pay_day": str(project.pay_day),
+                "inspection_phone": "028-85339000", "housing_phone": "028-85938000",
+                "arbitration_phone": "028-85339012",
+            }
+        )  # fmt: skip
+        assert board is not None, issues  # noqa: S101 - our own fixed text
+        notice_service.save(s, project_id=project_id, fields=board, user=user)
         opened = (project.starts_on or today) - dt.timedelta(days=7)
         safeguards.put_wage_account(
             s, project_id=project_id, user=None,
@@ -64,6 +81,23 @@ def record_safeguards(factory: sessionmaker[Session], project_id: int, today: dt
                                 unit_price_fen=a.wage_rate_fen),
             )  # fmt: skip
     return len(assignments)
+
+
+def checklist(factory: sessionmaker[Session], project_id: int) -> dict[str, Any]:
+    """What an inspector's checklist says of the demo project, failing items first."""
+    from server.checklist import service as checklist_service
+
+    with factory() as s:
+        project = s.get(Project, project_id)
+        assert project is not None  # noqa: S101
+        found = checklist_service.checklist(s, project)
+        return {
+            "level": str(found.level),
+            "failing": [
+                {"code": str(i.code), "level": str(i.level), "zh": i.text_zh, "en": i.text_en}
+                for i in found.failing
+            ],
+        }
 
 
 def report(

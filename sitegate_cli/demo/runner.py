@@ -725,6 +725,11 @@ def summary_table(report: dict[str, Any]) -> Table:
               f"专户 wage account ✓, 劳资专管员 labour officer ✓, 支付担保 guarantee ✓, "
               f"劳动合同 contracts {pf['contracts']} ✓, [red]工资保证金 wage deposit ✗ "
               "(故意未登记 left out on purpose)[/]")  # fmt: skip
+    checks = report["checklist"]
+    failing = "; ".join(f"{i['zh']} ({i['level']})" for i in checks["failing"]) or "-"
+    t.add_row("检查清单 / checklist",
+              f"[{LEVEL_STYLE.get(checks['level'], 'green')}]{LEVEL_ZH.get(checks['level'], '')} "
+              f"{checks['level'].upper()}[/]: {failing} → /site/{{id}}/checklist")  # fmt: skip
     t.add_row("用时 / elapsed", f"{report['elapsed_s']:.0f} s")
     return t
 
@@ -950,9 +955,12 @@ def run_demo(
                 "wage-protection records and the platform report (the deposit left out on "
                 "purpose)",
             )
-            contracts = demo_platform.record_safeguards(factory, ids.project, today)
+            contracts = demo_platform.record_safeguards(
+                factory, ids.project, today, DEMO_ACCOUNTS[1][0]
+            )
             platform_server, platform_facts = demo_platform.report(factory, ids.project)
             platform_facts["contracts"] = contracts
+            checks = demo_platform.checklist(factory, ids.project)
 
         report: dict[str, Any] = {
             "period": plan.period,
@@ -975,6 +983,7 @@ def run_demo(
             "wages": wage_report(wages),
             "terminal": side,
             "platform": platform_facts,
+            "checklist": checks,
             "elapsed_s": round(time.monotonic() - t_start, 1),
         }
         (root / "summary.json").write_text(

@@ -353,3 +353,6 @@ def test_the_project_reported_to_the_platform_and_one_system_is_missing(
     assert server_rows(db, "SELECT COUNT(*) FROM wage_account")[0][0] == 1
     assert server_rows(db, "SELECT COUNT(*) FROM labour_officer")[0][0] == 1
     assert "工资保证金" in demo["stdout"]
+    checks = demo["summary"]["checklist"]
+    assert "deposit" in [i["code"] for i in checks["failing"]]  # the one left out shows
+    assert checks["level"] in ("red", "orange")

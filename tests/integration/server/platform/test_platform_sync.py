@@ -108,11 +108,16 @@ def _seed(url: str) -> list[str]:
             a = make_assignment(s, project, worker, company, team, entered_on=dt.date(2026, 10, 1))
             s.add(
                 LabourContract(
-                    assignment_id=a.id, project_id=project.id, kind="labour_contract",
-                    code=f"HT-{a.id}", signed_on=dt.date(2026, 9, 28),
-                    start_on=dt.date(2026, 10, 1), end_on=None, pay_unit="day",
+                    assignment_id=a.id,
+                    project_id=project.id,
+                    kind="labour_contract",
+                    code=f"HT-{a.id}",
+                    signed_on=dt.date(2026, 9, 28),
+                    start_on=dt.date(2026, 10, 1),
+                    end_on=None,
+                    pay_unit="day",
                     unit_price_fen=35000,
-                )  # fmt: skip
+                )
             )
             attend(s, project, device, worker, october(3))
             ids.append(worker.id_number)

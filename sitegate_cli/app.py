@@ -10,6 +10,7 @@ from drivers import cli as drivers_cli
 from edge import cli as edge_cli
 from server import cli as server_cli
 from server.anchors import cli as digest_cli
+from server.ops import cli as ops_cli
 from server.payroll import cli as payroll_cli
 from server.platform import cli as platform_cli
 from server.reconciliation import cli as reconciliation_cli
@@ -29,6 +30,8 @@ app = typer.Typer(
 )
 app.command("server", help="启动服务器 / start the server")(server_cli.serve)
 app.add_typer(server_cli.db_app, name="db")
+server_cli.db_app.command("backup")(ops_cli.backup)
+server_cli.db_app.command("restore")(ops_cli.restore)
 app.add_typer(server_cli.admin_app, name="admin")
 app.add_typer(registry_cli.app, name="registry")
 app.add_typer(edge_cli.app, name="edge")

@@ -63,9 +63,9 @@ def chain_state(path: Path) -> ChainState | None:
     return ChainState(str(row[0]), int(row[1]), int(acked[0]) if acked else 0)
 
 
-def outbox_restore_problem(backup: ChainState, target: ChainState | None, device: str) -> (
-    tuple[str, str] | None
-):
+def outbox_restore_problem(
+    backup: ChainState, target: ChainState | None, device: str
+) -> tuple[str, str] | None:
     """Why this outbox backup must not replace `target` (zh, en), or None. Pure."""
     if backup.device_id != device:
         return (
@@ -171,9 +171,7 @@ def restore(folder: Path, outbox: Path, roster: Path, device: str, *, force: boo
         raise EdgeBackupError(f"备份目录不存在:{folder}", f"no backup folder at {folder}")
     box_src, roster_src = folder / OUTBOX_FILE, folder / ROSTER_FILE
     if not box_src.exists() and not roster_src.exists():
-        raise EdgeBackupError(
-            f"目录中没有闸机备份:{folder}", f"no gate backup files in {folder}"
-        )
+        raise EdgeBackupError(f"目录中没有闸机备份:{folder}", f"no gate backup files in {folder}")
     if box_src.exists():
         payload = _unpack(box_src, "edge-outbox", OUTBOX_SCHEMA, outbox)
         try:

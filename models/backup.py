@@ -73,7 +73,9 @@ def encode_header(manifest: Manifest) -> bytes:
 
 
 def _damaged(why_zh: str, why_en: str) -> BackupFileError:
-    return BackupFileError(f"备份文件已损坏或不是备份:{why_zh}", f"not a backup, or damaged: {why_en}")
+    return BackupFileError(
+        f"备份文件已损坏或不是备份:{why_zh}", f"not a backup, or damaged: {why_en}"
+    )
 
 
 def decode_header(head: bytes) -> tuple[Manifest, int]:
@@ -114,7 +116,9 @@ def check_payload(manifest: Manifest, size: int, sha256: str) -> None:
             f"the payload is {size} bytes, the manifest says {manifest.size}",
         )
     if sha256 != manifest.sha256:
-        raise _damaged("内容校验值 (sha256) 与清单不符", "the payload's sha256 differs from the manifest")
+        raise _damaged(
+            "内容校验值 (sha256) 与清单不符", "the payload's sha256 differs from the manifest"
+        )
 
 
 def check_kind(manifest: Manifest, expected: Iterable[str]) -> None:

@@ -86,7 +86,9 @@ def _temporary_next_to(path: Path, suffix: str) -> Iterator[Path]:
             leftover.unlink(missing_ok=True)
 
 
-def _finish(dest: Path, payload: Path, kind: str, schema: list[str], source: dict[str, str]) -> bf.Manifest:
+def _finish(
+    dest: Path, payload: Path, kind: str, schema: list[str], source: dict[str, str]
+) -> bf.Manifest:
     with _temporary_next_to(dest, ".part") as part:
         with part.open("wb") as out, payload.open("rb") as src:
             manifest = bf.write_backup(out, src, kind, schema=schema, source=source)
@@ -116,7 +118,9 @@ def backup(url: str, dest: Path) -> bf.Manifest:
             return _finish(dest, payload, "server-sqlite", schema, {"engine": "sqlite"})
     client, server = pg_versions(url)
     with _temporary_next_to(dest, ".dump") as payload:
-        _run(["pg_dump", "-Fc", "--no-owner", "--no-privileges", "-f", str(payload), libpq_url(url)])
+        _run(
+            ["pg_dump", "-Fc", "--no-owner", "--no-privileges", "-f", str(payload), libpq_url(url)]
+        )
         source = {"engine": "postgresql", "server": server, "pg_dump": client}
         return _finish(dest, payload, "server-postgresql", schema, source)
 
@@ -149,8 +153,9 @@ def pg_versions(url: str) -> tuple[str, str]:
             "找不到 pg_dump / pg_restore,请安装 PostgreSQL 客户端工具",
             "pg_dump / pg_restore not found: install the PostgreSQL client tools",
         )
+    version = ["pg_dump", "--version"]  # found on PATH above, like pg_restore later
     out = subprocess.run(  # noqa: S603 - fixed argv, no shell
-        ["pg_dump", "--version"], capture_output=True, text=True, check=False, timeout=30  # noqa: S607
+        version, capture_output=True, text=True, check=False, timeout=30
     ).stdout.strip()
     client = out.rsplit(" ", 1)[-1]
     engine = make_engine(url)
@@ -241,7 +246,9 @@ def _restore_sqlite(src: Path, start: int, path: Path) -> None:
         finally:
             check.close()
         if not ok or ok[0] != "ok":
-            raise BackupError("备份中的数据库文件已损坏", "the database file in the backup is damaged")
+            raise BackupError(
+                "备份中的数据库文件已损坏", "the database file in the backup is damaged"
+            )
         # Copy into the target through the backup API too: it takes the target's lock and
         # writes through its WAL, so connections open on it see either the old or the new data.
         source = sqlite3.connect(payload)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -49,6 +50,16 @@ app.command("verify")(verify_cli.verify)
 
 
 def main() -> None:
+    if fmt := os.environ.get("SITEGATE_LOG_FORMAT"):
+        # Set: every command logs in that format (JSON lines for a log collector); unset: the
+        # commands print as before and log warnings only.
+        from server.ops import logs
+
+        try:
+            logs.configure(fmt, os.environ.get("SITEGATE_LOG_LEVEL", "WARNING"))
+        except logs.LogSettingsError as exc:
+            report(exc)
+            sys.exit(1)
     try:
         app()
     except Exception as exc:  # last line of defence: a user error never shows a traceback

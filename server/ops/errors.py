@@ -11,3 +11,7 @@ class BackupError(SiteGateError):
 
 class RestoreRefusedError(ConflictError):
     code = "ops.restore_refused"
+
+
+class RetentionRefusedError(ConflictError):
+    code = "ops.retention_refused"

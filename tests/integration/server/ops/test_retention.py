@@ -20,7 +20,7 @@ from server.auth.models import AuditLog
 from server.config import Settings
 from server.db import migrate
 from server.db.session import make_engine
-from server.ingest import chain_check
+from server.ingest import chain_check, evidence
 from server.ingest import service as ingest_service
 from server.ingest.models import GateEventRow
 from server.ops.models import ProjectSettlement, RetentionBoundary
@@ -66,9 +66,15 @@ def world(db_url: str, tmp_path: Path) -> Iterator[dict[str, object]]:
             for g in (gate, open_gate):
                 old = [g.event(i, device_time=OLD + dt.timedelta(hours=i)) for i in range(1, 7)]
                 assert g.upload(old).status_code == 200
-            recent = [gate.event(i, device_time=RECENT + dt.timedelta(hours=i)) for i in (7, 8)]
+            recent = [
+                gate.event(i, device_time=RECENT + dt.timedelta(hours=i), worker_id=gone.id)
+                for i in (7, 8)
+            ]
             assert gate.upload(recent).status_code == 200
-            yield {"url": url, "engine": engine, "gate": gate, "codes": codes, "client": client}
+            yield {
+                "url": url, "engine": engine, "gate": gate, "codes": codes, "client": client,
+                "worker": gone.id,
+            }  # fmt: skip
         engine.dispose()
 
 
@@ -126,6 +132,12 @@ def test_dry_run_then_run(world: dict[str, object]) -> None:
         assert report.retained_through_seq == 6
         states = chain_check.gate_states(s, gate.device.project_id)
         assert all(not st.ack_problems for st in states), states
+        # The kept records' evidence links to the boundary: the first kept one is no "gap".
+        ev = evidence.worker_month_evidence(
+            s, project_id=gate.device.project_id, worker_id=int(world["worker"]),  # type: ignore[call-overload]
+            period="2024-01", now=dt.datetime.now(dt.UTC),
+        )  # fmt: skip
+        assert (ev.events_checked, ev.events_ok, ev.all_ok) == (2, 2, True)
 
     # The gate goes on: its next records link to the kept chain.
     client = world["client"]

@@ -95,7 +95,7 @@ def _count(engine: object, stmt: object) -> int:
 
 def test_dry_run_then_run(world: dict[str, object]) -> None:
     url, engine, gate = world["url"], world["engine"], world["gate"]
-    done, other = world["codes"]  # type: ignore[misc]
+    done, _other = world["codes"]  # type: ignore[misc]
     assert isinstance(gate, Gate)
     events = select(func.count()).select_from(GateEventRow)
     before = _count(engine, events)
@@ -125,7 +125,8 @@ def test_dry_run_then_run(world: dict[str, object]) -> None:
         assert periods == ["2022-05", "2024-01"]  # the other project's 2022-05 and the recent one
         assert len(s.scalars(select(FaceTemplate)).all()) == 1  # the worker still on a project
         audit = s.scalars(select(AuditLog).where(AuditLog.action == "retention")).all()
-        assert audit and any(a.detail["deleted"].get("gate_records") == 6 for a in audit)
+        assert audit
+        assert any(a.detail["deleted"].get("gate_records") == 6 for a in audit)
         # The chain is verified from the boundary: intact, and says where it starts.
         report = ingest_service.verify_chain(s, gate.device.id)
         assert report.intact, report.problems
@@ -143,7 +144,8 @@ def test_dry_run_then_run(world: dict[str, object]) -> None:
     client = world["client"]
     assert isinstance(client, TestClient)
     r = gate.upload([gate.event(9, device_time=RECENT + dt.timedelta(days=1))])
-    assert r.status_code == 200 and r.json()["inserted"] == 1, r.text
+    assert r.status_code == 200, r.text
+    assert r.json()["inserted"] == 1
 
     again = runner.invoke(cli_app, ["retention", "run", "--database-url", str(url)])
     assert again.exit_code == 0
@@ -156,7 +158,8 @@ def test_future_today_is_for_dry_runs_only(world: dict[str, object]) -> None:
         cli_app, ["retention", "run", "--today", "2030-01-01", "--database-url", url]
     )
     assert refused.exit_code == 1
-    assert "--dry-run" in refused.output and "Traceback" not in refused.output
+    assert "--dry-run" in refused.output
+    assert "Traceback" not in refused.output
     later = runner.invoke(
         cli_app, ["retention", "run", "--dry-run", "--today", "2030-01-01", "--database-url", url]
     )
@@ -166,7 +169,8 @@ def test_future_today_is_for_dry_runs_only(world: dict[str, object]) -> None:
     assert plan[(done, "gate records")] == 8  # by 2030 the 2024 records may go too
     assert plan[(done, "payroll lines")] == 2
     bad = runner.invoke(cli_app, ["retention", "run", "--today", "soon", "--database-url", url])
-    assert bad.exit_code == 1 and "YYYY-MM-DD" in bad.output
+    assert bad.exit_code == 1
+    assert "YYYY-MM-DD" in bad.output
 
 
 def test_settle_refuses_a_project_not_ended(world: dict[str, object]) -> None:
@@ -174,7 +178,8 @@ def test_settle_refuses_a_project_not_ended(world: dict[str, object]) -> None:
     _, other = world["codes"]  # type: ignore[misc]
     r = runner.invoke(cli_app, ["retention", "settle", str(other), "--on", "2026-01-01",
                                 "--database-url", url])  # fmt: skip
-    assert r.exit_code == 1 and "has not ended" in r.output
+    assert r.exit_code == 1
+    assert "has not ended" in r.output
     engine = make_engine(url)
     try:
         with Session(engine) as s:

@@ -127,3 +127,27 @@ def test_roster_cache_round_trip(tmp_path: Path) -> None:
         assert again.version == 3
     finally:
         again.close()
+
+
+def test_cli_backup_restore_and_bad_input(tmp_path: Path) -> None:
+    from test_edge_cli import write_config
+    from typer.testing import CliRunner
+
+    from edge.cli import app
+    from edge.config import load_config
+
+    runner = CliRunner()
+    config = write_config(tmp_path)
+    cfg = load_config(config)
+    _fill(cfg.outbox_path, 3, acked=1)
+    ok = runner.invoke(app, ["backup", "-c", str(config), "--to", str(tmp_path / "bak")])
+    assert ok.exit_code == 0, ok.output
+    assert eb.OUTBOX_FILE in ok.output
+    cfg.outbox_path.unlink()
+    back = runner.invoke(app, ["restore", "-c", str(config), str(tmp_path / "bak")])
+    assert back.exit_code == 0, back.output
+    assert "seq 1..3, acked through 1" in back.output
+    missing = runner.invoke(app, ["restore", "-c", str(config), str(tmp_path / "nope")])
+    assert missing.exit_code == 1
+    assert "no backup folder" in missing.output
+    assert "Traceback" not in missing.output

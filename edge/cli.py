@@ -580,3 +580,37 @@ def wage_confirm(
     for c in result.confirmed:
         state = {True: "confirmed", False: "not applied", None: "queued"}[c.applied]
         console.print(f"seq={c.seq} line={c.line_id} period={c.period} server={state}")
+
+
+@app.command("backup")
+@friendly_errors
+def backup(
+    config: ConfigOpt,
+    to: Annotated[Path, typer.Option("--to", help="备份目录 / folder for the backup files")],
+) -> None:
+    """备份发件箱和花名册缓存(运行中也一致)/ back up the outbox and roster cache, live."""
+    from edge import backup as edge_backup
+
+    cfg = load_config(config)
+    for path in edge_backup.backup(cfg.outbox_path, cfg.roster_path, to, device_id(cfg)):
+        console.print(f"已备份 / backed up: {path}")
+
+
+@app.command("restore")
+@friendly_errors
+def restore(
+    config: ConfigOpt,
+    folder: Annotated[Path, typer.Argument(help="备份目录 / the folder `edge backup` wrote")],
+    force: Annotated[
+        bool, typer.Option("--force", help="覆盖无法读取的发件箱 / replace an unreadable outbox")
+    ] = False,
+) -> None:
+    """恢复发件箱和花名册缓存(先停止闸机程序)/ restore them (stop the gate agent first)."""
+    from edge import backup as edge_backup
+
+    cfg = load_config(config)
+    done = edge_backup.restore(
+        folder, cfg.outbox_path, cfg.roster_path, device_id(cfg), force=force
+    )
+    for line in done:
+        console.print(f"已恢复 / restored: {line}")

@@ -20,6 +20,8 @@ from server import http_security
 from server.config import Settings
 from server.db.session import make_engine, make_sessionmaker
 from server.errors import SiteGateError
+from server.ops import logs
+from server.ops.request_log import RequestLogMiddleware
 from server.reports import key_line as report_key_line
 
 if TYPE_CHECKING:
@@ -202,6 +204,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     # Reports made for a request print this app's signing key (server/reports/key_line.py).
     app.add_middleware(report_key_line.SettingsMiddleware, settings=settings)
+    # Inside the security headers, outside the body limit: a 413 is logged and timed too.
+    logs.route_to_stdlib()
+    app.add_middleware(RequestLogMiddleware)
     http_security.install(app, settings)  # outermost: every answer, a 413 too, gets the headers
     include_routers(app)
     return app
@@ -215,6 +220,7 @@ def include_routers(app: FastAPI) -> None:
     from server.checklist.router import router as checklist_router
     from server.complaints.router import router as complaints_router
     from server.ingest.router import router as ingest_router
+    from server.ops.router import router as ops_router
     from server.payroll.router import router as payroll_router
     from server.reconciliation.router import router as reconciliation_router
     from server.registry.router import router as registry_router
@@ -241,6 +247,7 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(isapi_router)
     app.include_router(complaints_router)
     app.include_router(checklist_router)
+    app.include_router(ops_router)
     app.include_router(web_pages.router)
     app.mount("/static", web_pages.static_files, name="static")
 

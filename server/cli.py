@@ -71,8 +71,10 @@ def serve(
     import uvicorn
 
     from server.app import create_app
+    from server.ops import logs
 
     settings = settings_for(database_url)
+    logs.configure(settings.log_format, settings.log_level)
     migrate.upgrade(settings.database_url)
     created = ensure_admin(settings)
     if created:
@@ -81,7 +83,8 @@ def serve(
             f"密码 password=[bold]{created[1]}[/] (仅显示一次 / shown once)"
         )
     console.print(f"SiteGate: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    # log_config=None: uvicorn's loggers keep the handler set above (JSON or console lines).
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
 
 
 @db_app.command("upgrade")

@@ -160,6 +160,12 @@ class Settings(BaseSettings):
     payroll_max_rows: int = Field(default=20_000, ge=1)
     # The API docs (/docs, /redoc, /openapi.json), served from local assets; off: not served.
     api_docs: bool = True
+    # Operations (server/ops): logs one JSON object per line, or readable lines for a console;
+    # /metrics answers a request with `Authorization: Bearer <metrics_token>`, or, with no token
+    # set, only requests from the loopback address (a Prometheus on the same machine).
+    log_format: Literal["console", "json"] = "console"
+    log_level: str = "INFO"
+    metrics_token: str = ""
 
     @model_validator(mode="after")
     def _keys(self) -> Settings:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -10,6 +11,7 @@ from drivers import cli as drivers_cli
 from edge import cli as edge_cli
 from server import cli as server_cli
 from server.anchors import cli as digest_cli
+from server.ops import cli as ops_cli
 from server.payroll import cli as payroll_cli
 from server.platform import cli as platform_cli
 from server.reconciliation import cli as reconciliation_cli
@@ -29,6 +31,8 @@ app = typer.Typer(
 )
 app.command("server", help="启动服务器 / start the server")(server_cli.serve)
 app.add_typer(server_cli.db_app, name="db")
+server_cli.db_app.command("backup")(ops_cli.backup)
+server_cli.db_app.command("restore")(ops_cli.restore)
 app.add_typer(server_cli.admin_app, name="admin")
 app.add_typer(registry_cli.app, name="registry")
 app.add_typer(edge_cli.app, name="edge")
@@ -40,12 +44,23 @@ app.add_typer(digest_cli.app, name="digest")
 app.add_typer(terminal_cli.app, name="terminals")
 app.add_typer(platform_cli.app, name="platform")
 app.add_typer(safeguards_cli.app, name="safeguards")
+app.add_typer(ops_cli.retention_app, name="retention")
 app.command("reconcile")(reconciliation_cli.reconcile)
 app.command("demo")(demo.run)
 app.command("verify")(verify_cli.verify)
 
 
 def main() -> None:
+    if fmt := os.environ.get("SITEGATE_LOG_FORMAT"):
+        # Set: every command logs in that format (JSON lines for a log collector); unset: the
+        # commands print as before and log warnings only.
+        from server.ops import logs
+
+        try:
+            logs.configure(fmt, os.environ.get("SITEGATE_LOG_LEVEL", "WARNING"))
+        except logs.LogSettingsError as exc:
+            report(exc)
+            sys.exit(1)
     try:
         app()
     except Exception as exc:  # last line of defence: a user error never shows a traceback

@@ -6,6 +6,7 @@ from server.complaints import models as complaint_models
 from server.ingest import models as ingest_models
 from server.notice import models as notice_models
 from server.objections import models as objection_models
+from server.ops import models as ops_models
 from server.payroll import models as payroll_models
 from server.platform import models as platform_models
 from server.reconciliation import models as reconciliation_models
@@ -22,6 +23,7 @@ __all__ = [
     "ingest_models",
     "notice_models",
     "objection_models",
+    "ops_models",
     "payroll_models",
     "platform_models",
     "reconciliation_models",

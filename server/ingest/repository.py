@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from models.enums import GateResult, WarningLevel
 from server.auth.models import DeviceNonce
 from server.ingest.models import ChainBreak, GateEventRow, stored_text_columns
+from server.ops.models import RetentionBoundary
 from server.reconciliation.models import Finding, FindingEvent
 from server.registry.models import (
     Assignment,
@@ -108,7 +109,22 @@ def stored_links(session: Session, device_id: int, seqs: set[int]) -> StoredLink
             GateEventRow.device_id == device_id, cond
         )
     )
-    return {seq: (h, p) for seq, h, p in rows if seq in seqs}
+    links = {seq: (h, p) for seq, h, p in rows if seq in seqs}
+    marker = retention_boundary(session, device_id)
+    if marker is not None and marker[0] in seqs:
+        links[marker[0]] = (marker[1], "")  # the last retired record: its hash is kept
+    return links
+
+
+def retention_boundary(session: Session, device_id: int) -> tuple[int, str, int] | None:
+    """(through_seq, hash of that record, records retired) when retention deleted the start of
+    the gate's chain (server/ops/retention.py), else None. The checks start from there."""
+    row = session.execute(
+        select(
+            RetentionBoundary.through_seq, RetentionBoundary.through_hash, RetentionBoundary.records
+        ).where(RetentionBoundary.device_id == device_id)
+    ).first()
+    return None if row is None else (int(row[0]), str(row[1]), int(row[2]))
 
 
 def stored_after(session: Session, device_id: int, seq: int, limit: int) -> list[tuple[int, str]]:
@@ -218,7 +234,8 @@ def void_pass(
 def stored_summary(
     session: Session, device_id: int, high_seq: int
 ) -> tuple[int, int | None, str | None]:
-    """(count, highest seq, hash at `high_seq`) of a device's stored events, by the index."""
+    """(count, highest seq, hash at `high_seq`) of a device's stored events, by the index;
+    records retired by retention are counted as held through their boundary."""
     count, top = session.execute(
         select(func.count(), func.max(GateEventRow.seq)).where(GateEventRow.device_id == device_id)
     ).one()
@@ -227,7 +244,14 @@ def stored_summary(
             GateEventRow.device_id == device_id, GateEventRow.seq == high_seq
         )
     )
-    return int(count), top, at_high
+    marker = retention_boundary(session, device_id)
+    if marker is None:
+        return int(count), top, at_high
+    # Retired records count as held up to the boundary: what ingest acknowledged still adds up.
+    through, through_hash, retired = marker
+    if high_seq == through:
+        at_high = through_hash
+    return int(count) + retired, max(top or 0, through), at_high
 
 
 def stored_seqs(session: Session, device_id: int, chunk: int = 20000) -> Iterator[int]:

@@ -40,3 +40,8 @@ class ChainReport(BaseModel):
     recorded_breaks: list[RecordedBreak] = Field(
         default_factory=list, description="breaks found at ingest (forks, bad signatures...)"
     )
+    retained_through_seq: int | None = Field(
+        None,
+        description="records 1..this were deleted by retention (three years after the project's "
+        "wages were settled): the chain is verified from that record's kept hash, not a break",
+    )

@@ -812,6 +812,13 @@ def verify_chain(
     prev_hash = GENESIS_HASH
     hash_at_high: str | None = None
     high = device.highest_contiguous_seq
+    # Retention deleted records 1..through: the chain is verified from the kept hash of the last.
+    marker = repository.retention_boundary(session, device.id)
+    retired = 0
+    if marker is not None:
+        prev_seq, prev_hash, retired = marker
+        if high == prev_seq:
+            hash_at_high = prev_hash
 
     def problem(seq: int, kind: str, expected: str = "", got: str = "") -> None:
         nonlocal total
@@ -848,7 +855,8 @@ def verify_chain(
             hash_at_high = row.hash
     # Deletions at the end of the chain leave every remaining link intact: the ack shows them.
     acked = AckedState(device.acked_count or 0, high, device.chain_tip_hash)
-    for p in ack_problems(acked, StoredState(count, last, hash_at_high)):
+    held_top = max(last or 0, marker[0]) if marker else last
+    for p in ack_problems(acked, StoredState(count + retired, held_top, hash_at_high)):
         problem(p.seq, p.kind, p.expected, p.got)
     recorded = [
         RecordedBreak(
@@ -873,4 +881,5 @@ def verify_chain(
         problems=problems,
         problems_total=total,
         recorded_breaks=recorded,
+        retained_through_seq=marker[0] if marker else None,
     )

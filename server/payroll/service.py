@@ -25,6 +25,7 @@ from models.money import Fen
 from server.auth import service as auth_service
 from server.auth.models import User
 from server.errors import ConflictError, NotFoundError, SiteGateError, ValidationFailedError
+from server.ops.metrics import timed_import
 from server.payroll.models import PayrollImport, PayrollLine
 from server.payroll.parsers import (
     ParseResult,
@@ -194,6 +195,7 @@ class _Resolver:
         return self.by_card.get(_digits(row.bank_card))
 
 
+@timed_import("payroll", "parse")
 def parse_upload(
     data: bytes,
     *,
@@ -246,6 +248,7 @@ def import_file(
     )
 
 
+@timed_import("payroll", "store")
 def import_parsed(
     session: Session,
     *,

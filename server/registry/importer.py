@@ -35,6 +35,7 @@ from models.ids import (
 from models.money import Fen, yuan_to_fen
 from server import vocabulary
 from server.errors import SiteGateError
+from server.ops.metrics import timed_import
 from server.reports import cells
 from server.reports.cells import put
 from server.sheet_reader import DEFAULT_LIMITS, ImportLimits, too_many_rows
@@ -537,6 +538,7 @@ def parse_grid(
     return RosterParse(rows, errors, warnings, header.row, data_rows)
 
 
+@timed_import("roster", "parse")
 def parse_roster_file(
     data: bytes, filename: str | None = None, *, limits: ImportLimits = DEFAULT_LIMITS
 ) -> RosterParse:

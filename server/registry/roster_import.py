@@ -18,6 +18,7 @@ from models.enums import AssignmentStatus, WageKind
 from server.auth import service as auth_service
 from server.auth.models import User
 from server.db.bulk import Prepared, prepare_insert
+from server.ops.metrics import timed_import
 from server.registry import importer, versioning
 from server.registry import repository as repo
 from server.registry.models import (
@@ -61,6 +62,7 @@ def _resolve_company(companies: list[tuple[ProjectCompany, Company]], ref: str) 
     return None
 
 
+@timed_import("roster", "store")
 def import_parsed_roster(
     session: Session,
     user: User | None,

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from server.auth import service as auth_service
 from server.auth.models import User
 from server.errors import NotFoundError, SiteGateError, ValidationFailedError
+from server.ops.metrics import timed_import
 from server.reconciliation import rules as recon_rules
 from server.registry import service as registry_service
 from server.registry import versioning
@@ -419,12 +420,14 @@ def contract_out(session: Session, *, project_id: int, assignment_id: int) -> Co
 # --- the statement -----------------------------------------------------------------------------
 
 
+@timed_import("statement", "parse")
 def parse_statement(
     data: bytes, *, file_name: str, limits: ImportLimits = DEFAULT_LIMITS
 ) -> list[rules.StatementRow]:
     return statement.parse(data, file_name, limits=limits)
 
 
+@timed_import("statement", "store")
 def import_statement(
     session: Session,
     *,

@@ -27,12 +27,17 @@ def test_a_worker_sees_only_their_own() -> None:
         Resource.CONSENT,
         Resource.WAGE_LINES,
         Resource.OBJECTIONS,  # their own objections to their days or pay
+        Resource.COMPLAINTS,  # their own complaints (欠薪线索) to the regulator
     ]
 
 
 def test_inspectors_read_and_only_act_on_findings() -> None:
     writes = {r for r in Resource if access(Role.INSPECTOR, r).allows(Action.WRITE)}
-    assert writes == {Resource.FINDINGS, Resource.FINDING_WAIVER}
+    # …and on complaints (欠薪线索): the regulator enters, owns and moves them
+    assert writes == {
+        Resource.FINDINGS, Resource.FINDING_WAIVER, Resource.COMPLAINTS,
+        Resource.COMPLAINT_HANDLING,
+    }  # fmt: skip
 
 
 def test_a_site_manager_may_not_waive_a_finding_nor_manage_accounts() -> None:

@@ -3,13 +3,14 @@ deactivate / activate / activation-codes."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import secrets
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -29,6 +30,10 @@ from server.db.session import make_engine, make_sessionmaker, unit_of_work
 from server.errors import NotFoundError, SiteGateError
 from server.registry import repository as registry_repo
 from sitegate_cli.errors import friendly_errors, report
+from sitegate_cli.systemd import Notifier
+
+if TYPE_CHECKING:
+    import uvicorn
 
 console = Console()
 db_app = typer.Typer(help="数据库 / database", no_args_is_help=True)
@@ -81,7 +86,30 @@ def serve(
             f"密码 password=[bold]{created[1]}[/] (仅显示一次 / shown once)"
         )
     console.print(f"SiteGate: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    config = uvicorn.Config(create_app(settings), host=host, port=port, log_level="info")
+    server = uvicorn.Server(config)
+    with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
+        runner.run(serve_notifying(server, Notifier()))
+
+
+async def serve_notifying(server: uvicorn.Server, notifier: Notifier) -> None:
+    """Run uvicorn and speak systemd's notify protocol: READY=1 once it listens, WATCHDOG=1
+    from its own event loop (so a wedged loop stops the pings and systemd restarts the
+    server), STOPPING=1 when a signal starts the graceful shutdown."""
+    task = asyncio.create_task(server.serve())
+    while not server.started and not task.done():
+        await asyncio.wait({task}, timeout=0.05)
+    if server.started:
+        notifier.ready("serving")
+    interval = notifier.ping_interval_s()
+    stopping = False
+    while not task.done():
+        notifier.watchdog()
+        if server.should_exit and not stopping:
+            notifier.stopping()
+            stopping = True
+        await asyncio.wait({task}, timeout=min(interval or 1.0, 1.0))
+    await task
 
 
 @db_app.command("upgrade")

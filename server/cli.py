@@ -101,14 +101,21 @@ async def serve_notifying(server: uvicorn.Server, notifier: Notifier) -> None:
         await asyncio.wait({task}, timeout=0.05)
     if server.started:
         notifier.ready("serving")
-    interval = notifier.ping_interval_s()
+    loop = asyncio.get_running_loop()
+    # At least once a second, well within any WatchdogSec (the pings are one datagram each).
+    every = min(notifier.ping_interval_s() or 1.0, 1.0)
+    next_ping = loop.time()
     stopping = False
     while not task.done():
-        notifier.watchdog()
+        if loop.time() >= next_ping:
+            notifier.watchdog()
+            next_ping = loop.time() + every
         if server.should_exit and not stopping:
             notifier.stopping()
             stopping = True
-        await asyncio.wait({task}, timeout=min(interval or 1.0, 1.0))
+        await asyncio.wait({task}, timeout=0.2)
+    if not stopping:
+        notifier.stopping()
     await task
 
 

@@ -33,6 +33,8 @@ from sitegate_cli.errors import friendly_errors, report
 from sitegate_cli.systemd import Notifier
 
 if TYPE_CHECKING:
+    from types import FrameType
+
     import uvicorn
 
 console = Console()
@@ -95,27 +97,27 @@ def serve(
 async def serve_notifying(server: uvicorn.Server, notifier: Notifier) -> None:
     """Run uvicorn and speak systemd's notify protocol: READY=1 once it listens, WATCHDOG=1
     from its own event loop (so a wedged loop stops the pings and systemd restarts the
-    server), STOPPING=1 when a signal starts the graceful shutdown."""
+    server), STOPPING=1 as soon as a signal starts the graceful shutdown."""
+    handle_exit = server.handle_exit
+
+    def on_signal(sig: int, frame: FrameType | None) -> None:
+        if not server.should_exit:
+            notifier.stopping()
+        handle_exit(sig, frame)
+
+    # uvicorn installs server.handle_exit for SIGINT/SIGTERM, and re-raises the signal once
+    # shut down, which ends the process before any code after serve() would run.
+    server.handle_exit = on_signal  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve())
     while not server.started and not task.done():
         await asyncio.wait({task}, timeout=0.05)
     if server.started:
         notifier.ready("serving")
-    loop = asyncio.get_running_loop()
     # At least once a second, well within any WatchdogSec (the pings are one datagram each).
     every = min(notifier.ping_interval_s() or 1.0, 1.0)
-    next_ping = loop.time()
-    stopping = False
     while not task.done():
-        if loop.time() >= next_ping:
-            notifier.watchdog()
-            next_ping = loop.time() + every
-        if server.should_exit and not stopping:
-            notifier.stopping()
-            stopping = True
-        await asyncio.wait({task}, timeout=0.2)
-    if not stopping:
-        notifier.stopping()
+        notifier.watchdog()
+        await asyncio.wait({task}, timeout=every)
     await task
 
 

@@ -4,6 +4,7 @@ HTTP answer, see the watchdog pings, stop with SIGTERM and check the clean exit.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
@@ -84,10 +85,8 @@ def run_until_sigterm(
             while "READY=1" not in "\n".join(got):
                 assert proc.poll() is None, out.read_text()
                 assert time.monotonic() < deadline, "no READY=1"
-                try:
+                with contextlib.suppress(TimeoutError):
                     got.append(sock.recv(4096).decode())
-                except TimeoutError:
-                    pass
             # READY=1 is sent once uvicorn listens: the first request must be answered.
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as r:
@@ -97,10 +96,8 @@ def run_until_sigterm(
             assert status < 500
             while "WATCHDOG=1" not in got:
                 assert time.monotonic() < deadline, "no WATCHDOG=1"
-                try:
+                with contextlib.suppress(TimeoutError):
                     got.append(sock.recv(4096).decode())
-                except TimeoutError:
-                    pass
             proc.send_signal(signal.SIGTERM)
             returncode = proc.wait(timeout=30)
         finally:
@@ -121,9 +118,7 @@ def run_until_sigterm(
     return got, text
 
 
-def test_the_unit_command_line(
-    tmp_path: Path, notify_socket: tuple[socket.socket, str]
-) -> None:
+def test_the_unit_command_line(tmp_path: Path, notify_socket: tuple[socket.socket, str]) -> None:
     sock, name = notify_socket
     service = unit(UNITS / "sitegate-server.service")["Service"]
     data, creds = tmp_path / "state", tmp_path / "credentials"
@@ -166,16 +161,14 @@ def test_the_image_command_without_the_face_engine(
     port = free_port()
 
     def here(value: str) -> str:
-        return value.replace("/var/lib/sitegate", str(data)).replace(
-            "/run/secrets", str(secrets)
-        )
+        return value.replace("/var/lib/sitegate", str(data)).replace("/run/secrets", str(secrets))
 
     env = base_env(tmp_path, block_face=True)
     env.update({k: here(v) for k, v in image_env(instructions).items() if k != "PATH"})
     env["NOTIFY_SOCKET"] = name
     cmd = exec_form([i for i in instructions if i.stage == last and i.name == "CMD"][-1].args)
     argv = with_port([str(VENV_BIN / cmd[0]), *cmd[1:]], port)
-    assert argv[argv.index("--host") + 1] == "0.0.0.0"
+    assert argv[argv.index("--host") + 1] == "0.0.0.0"  # noqa: S104 - the container's own interface
     argv[argv.index("--host") + 1] = "127.0.0.1"  # nothing here needs to face the network
 
     got, _ = run_until_sigterm(argv, env, data, sock, port)

@@ -211,10 +211,26 @@ class GateAgent:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def run_forever(self) -> None:
+    def alive(self) -> bool:
+        """Every worker thread (decision, relay, readers, face, upload) still runs; a thread
+        that died stops the watchdog pings, so systemd restarts the agent."""
+        sync_alive = self.sync is None or self.sync.alive()
+        return sync_alive and all(t.is_alive() for t in self._threads)
+
+    def run_forever(
+        self,
+        *,
+        on_started: Callable[[], None] | None = None,
+        on_alive: Callable[[], None] | None = None,
+    ) -> None:
+        """Run until stop(); on_alive is called about once a second while alive() holds."""
         self.start()
         try:
+            if on_started is not None:
+                on_started()
             while not self._stop.is_set():
+                if on_alive is not None and self.alive():
+                    on_alive()
                 self._stop.wait(1.0)
         finally:
             self.stop()

@@ -311,10 +311,15 @@ def run(config: ConfigOpt) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _term)
+    from sitegate_cli.systemd import Notifier  # lazily, as friendly_errors above
+
+    notifier = Notifier()  # systemd Type=notify with WatchdogSec (deploy/systemd)
     try:
-        rt.agent.run_forever()
+        rt.agent.run_forever(
+            on_started=lambda: notifier.ready("gate running"), on_alive=notifier.watchdog
+        )
     except KeyboardInterrupt:
-        pass
+        notifier.stopping()
     finally:
         rt.close()
 

@@ -322,6 +322,10 @@ class SyncWorker:
         self._thread = threading.Thread(target=self._run, name="edge-sync", daemon=True)
         self._thread.start()
 
+    def alive(self) -> bool:
+        """The upload thread runs (or was never started)."""
+        return self._thread is None or self._thread.is_alive()
+
     def wake(self) -> None:
         """New event in the outbox: upload now rather than at the next poll."""
         self._wake.set()

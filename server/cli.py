@@ -3,13 +3,14 @@ deactivate / activate / activation-codes."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import secrets
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -29,6 +30,12 @@ from server.db.session import make_engine, make_sessionmaker, unit_of_work
 from server.errors import NotFoundError, SiteGateError
 from server.registry import repository as registry_repo
 from sitegate_cli.errors import friendly_errors, report
+from sitegate_cli.systemd import Notifier
+
+if TYPE_CHECKING:
+    from types import FrameType
+
+    import uvicorn
 
 console = Console()
 db_app = typer.Typer(help="数据库 / database", no_args_is_help=True)
@@ -84,7 +91,37 @@ def serve(
         )
     console.print(f"SiteGate: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
     # log_config=None: uvicorn's loggers keep the handler set above (JSON or console lines).
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
+    config = uvicorn.Config(create_app(settings), host=host, port=port, log_config=None)
+    server = uvicorn.Server(config)
+    with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
+        runner.run(serve_notifying(server, Notifier()))
+
+
+async def serve_notifying(server: uvicorn.Server, notifier: Notifier) -> None:
+    """Run uvicorn and speak systemd's notify protocol: READY=1 once it listens, WATCHDOG=1
+    from its own event loop (so a wedged loop stops the pings and systemd restarts the
+    server), STOPPING=1 as soon as a signal starts the graceful shutdown."""
+    handle_exit = server.handle_exit
+
+    def on_signal(sig: int, frame: FrameType | None) -> None:
+        if not server.should_exit:
+            notifier.stopping()
+        handle_exit(sig, frame)
+
+    # uvicorn installs server.handle_exit for SIGINT/SIGTERM, and re-raises the signal once
+    # shut down, which ends the process before any code after serve() would run.
+    server.handle_exit = on_signal  # type: ignore[method-assign]
+    task = asyncio.create_task(server.serve())
+    while not server.started and not task.done():
+        await asyncio.wait({task}, timeout=0.05)
+    if server.started:
+        notifier.ready("serving")
+    # At least once a second, well within any WatchdogSec (the pings are one datagram each).
+    every = min(notifier.ping_interval_s() or 1.0, 1.0)
+    while not task.done():
+        notifier.watchdog()
+        await asyncio.wait({task}, timeout=every)
+    await task
 
 
 @db_app.command("upgrade")

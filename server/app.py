@@ -171,7 +171,7 @@ def _start_digest_issuer(app: FastAPI, settings: Settings) -> Issuer | None:
     from server.anchors import digest
 
     leadership = app.state.digest_leadership = Leadership(
-        app.state.engine, digest.ISSUER_LOCK_KEY, "daily digest issuer"
+        app.state.engine, digest.ISSUER_LOCK_KEY, "issuing daily digests"
     )
     return digest.Issuer(
         app.state.sessionmaker, settings, settings.digest_every_s, leads=leadership.leads

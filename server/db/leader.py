@@ -42,7 +42,7 @@ class Leadership:
             conn.close()
             return False
         self._conn = conn
-        log.info("%s runs in this process (pid %d)", self._name, os.getpid())
+        log.info("%s: this process leads (pid %d)", self._name, os.getpid())
         return True
 
     def release(self) -> None:

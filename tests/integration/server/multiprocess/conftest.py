@@ -6,10 +6,8 @@ PostgreSQL only: on SQLite `--workers 2` is refused (tests/unit/server/test_work
 from __future__ import annotations
 
 import datetime as dt
-import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -23,26 +21,8 @@ from server.auth.models import AuditLog
 from server.db import migrate
 from server.db.session import make_engine, normalise_url
 from server.registry.models import Device
-from tests.integration.server.multiprocess.mp_support import Server
-from tests.integration.server.reconciliation.recon_support import Month, build_month
-
-BASE = os.environ.get("TEST_DATABASE_URL", "")
-# Each test module carries this: skipped, with the reason, on SQLite.
-POSTGRES_ONLY = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        not BASE.startswith("postgresql"),
-        reason="several server processes need PostgreSQL (set TEST_DATABASE_URL)",
-    ),
-]
-
-PASSWORD = "correct horse 42"  # noqa: S105 - a test account's password
-
-
-@dataclass
-class World:
-    url: str
-    month: Month
+from tests.integration.server.multiprocess.mp_support import BASE, PASSWORD, Server, World
+from tests.integration.server.reconciliation.recon_support import build_month
 
 
 @pytest.fixture(scope="session")

@@ -10,13 +10,37 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import pytest
+
+from tests.integration.server.reconciliation.recon_support import Month
+
+
+@dataclass
+class World:
+    url: str
+    month: Month
+
 
 REPO = Path(__file__).resolve().parents[4]
 WORKER_STARTED = re.compile(r"server worker started \(pid (\d+)\)")
 ISSUER_LEADS = re.compile(r"issuing daily digests: this process leads \(pid (\d+)\)")
+
+
+BASE = os.environ.get("TEST_DATABASE_URL", "")
+# Each test module carries this: skipped, with the reason, on SQLite.
+POSTGRES_ONLY = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        not BASE.startswith("postgresql"),
+        reason="several server processes need PostgreSQL (set TEST_DATABASE_URL)",
+    ),
+]
+
+PASSWORD = "correct horse 42"
 
 
 def free_port() -> int:
@@ -51,7 +75,7 @@ class Server:
             "--workers", str(workers),
         ]  # fmt: skip
         self._log = self.log_path.open("wb")
-        self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        self.proc = subprocess.Popen(
             args, cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT
         )
 

@@ -28,8 +28,13 @@ from server.reconciliation.models import Finding, ReconMonthState
 from server.registry.models import Device
 from tests.factories import make_device
 from tests.integration.server.ingest.ingest_support import Gate, set_code
-from tests.integration.server.multiprocess.conftest import PASSWORD, POSTGRES_ONLY, World
-from tests.integration.server.multiprocess.mp_support import ISSUER_LEADS, Server
+from tests.integration.server.multiprocess.mp_support import (
+    ISSUER_LEADS,
+    PASSWORD,
+    POSTGRES_ONLY,
+    Server,
+    World,
+)
 from tests.support.payroll_month import csv_bytes, line
 
 pytestmark = POSTGRES_ONLY
@@ -97,16 +102,15 @@ def send(url: str, gate: Gate, events: list[GateEvent]) -> httpx.Response:
 def pids_seen(data_dir: Path, server: Server) -> set[int]:
     """The worker pids with metrics files in this start's folder: each served a request."""
     folder = data_dir / "metrics" / str(server.proc.pid)
-    return {int(m.group(1)) for p in folder.glob("*.db") if (m := re.search(r"_(\d+)\.db$", p.name))}
+    found = (re.search(r"_(\d+)\.db$", p.name) for p in folder.glob("*.db"))
+    return {int(m.group(1)) for m in found if m}
 
 
 # --- sign-in sessions and the throttle ----------------------------------------------------------
 
 
 class TestSignIn:
-    def test_a_session_holds_on_every_worker(
-        self, two_workers: Server, data_dir: Path
-    ) -> None:
+    def test_a_session_holds_on_every_worker(self, two_workers: Server, data_dir: Path) -> None:
         headers = bearer(two_workers.url, "boss")
 
         def me(_: int) -> int:
@@ -188,7 +192,10 @@ class TestGates:
         (gate,) = provision(world, a.url, 1)
         for batch in range(6):
             events = gate.chain(batch * 10 + 1, batch * 10 + 10)
-            answers = in_parallel(lambda: send(a.url, gate, events), lambda: send(b.url, gate, events))
+            answers = in_parallel(
+                lambda: send(a.url, gate, events),  # noqa: B023 - called before the loop moves on
+                lambda: send(b.url, gate, events),  # noqa: B023
+            )
             assert [r.status_code for r in answers] == [200, 200], [r.text for r in answers]
             acks = [r.json() for r in answers]
             assert sorted((x["inserted"], x["duplicates"]) for x in acks) == [(0, 10), (10, 0)]
@@ -251,9 +258,8 @@ class TestReconciliationRacesImport:
         worker = month.workers["B"]  # unpaid so far: each file pays B a little more
         orders = []
         for round_no in range(6):
-            data = csv_bytes(
-                [line(worker.name, worker.id_number, worker.bank_card or "", f"{100 + round_no}.00")]
-            )
+            paid = f"{100 + round_no}.00"
+            data = csv_bytes([line(worker.name, worker.id_number, worker.bank_card or "", paid)])
 
             def run() -> httpx.Response:
                 return httpx.post(run_url, headers=runner, timeout=60)

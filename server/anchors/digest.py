@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import os
 import threading
 import uuid
 from collections.abc import Callable, Iterable
@@ -421,6 +422,7 @@ class Issuer:
         self._stop = threading.Event()
         self.rounds = 0
         self.issuing_rounds = 0
+        self._leading = False
         self._thread = threading.Thread(target=self._run, name="daily-digests", daemon=True)
 
     def start(self) -> Issuer:
@@ -429,7 +431,15 @@ class Issuer:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            if not self._leads():
+            leads = self._leads()
+            if leads != self._leading:
+                self._leading = leads
+                log.info(
+                    "issuing daily digests: this process %s (pid %d)",
+                    "leads" if leads else "no longer leads",
+                    os.getpid(),
+                )
+            if not leads:
                 self.rounds += 1
                 self._stop.wait(self._every_s)
                 continue

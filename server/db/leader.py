@@ -8,7 +8,6 @@ SQLite: there is only ever one process (several workers are refused), which lead
 from __future__ import annotations
 
 import logging
-import os
 
 from sqlalchemy import Connection, Engine, text
 
@@ -42,7 +41,6 @@ class Leadership:
             conn.close()
             return False
         self._conn = conn
-        log.info("%s: this process leads (pid %d)", self._name, os.getpid())
         return True
 
     def release(self) -> None:

@@ -101,14 +101,7 @@ def serve(
         uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
         return
     server_workers.prepare(settings, processes)
-    uvicorn.run(
-        server_workers.FACTORY,
-        factory=True,
-        workers=processes,
-        host=host,
-        port=port,
-        log_config=None,
-    )
+    server_workers.run(host, port, processes)
 
 
 @db_app.command("upgrade")

@@ -90,6 +90,29 @@ def prepare(settings: Settings, workers: int) -> None:
     os.environ[MULTIPROC_ENV] = str(metrics_dir(settings.data_dir, os.getpid()))
 
 
+def run(host: str, port: int, workers: int) -> None:
+    """Serve with uvicorn's supervisor, which starts a new worker for one that died; here the
+    dead one's live gauges also leave the metrics sums (mark_process_dead)."""
+    import uvicorn
+    from prometheus_client import multiprocess
+    from uvicorn.supervisors import Multiprocess
+
+    class Supervisor(Multiprocess):
+        def keep_subprocess_alive(self) -> None:
+            before = {p.pid for p in self.processes}
+            super().keep_subprocess_alive()
+            for pid in before - {p.pid for p in self.processes}:
+                if pid is not None:
+                    log.warning("server worker %d died; a new one starts", pid)
+                    multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
+
+    # log_config=None: uvicorn's loggers keep the handler `serve` set (JSON or console lines).
+    config = uvicorn.Config(
+        FACTORY, factory=True, host=host, port=port, workers=workers, log_config=None
+    )
+    Supervisor(config, sockets=[config.bind_socket()]).run()
+
+
 def worker_app() -> FastAPI:
     """One worker's app: its logs set up as the parent's were (a fresh interpreter)."""
     from server.app import create_app

@@ -3,7 +3,9 @@ gate does on one process holds on the next, whichever serves it (issue 17)."""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import threading
 import time
 import uuid
@@ -374,3 +376,24 @@ def _fresh_throttle(world: World) -> None:
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM auth_throttle"))
     engine.dispose()
+
+
+class TestAWorkerDies:
+    """Last in the module: it kills a worker of the shared --workers 2 server."""
+
+    def test_a_new_worker_starts_and_the_lead_moves(self, two_workers: Server) -> None:
+        (leader,) = {int(p) for p in ISSUER_LEADS.findall(two_workers.log())}
+        assert leader in two_workers.worker_pids()
+        os.kill(leader, signal.SIGKILL)  # a worker of the server this test started
+        deadline = time.monotonic() + 90
+        leaders: set[int] = {leader}
+        while time.monotonic() < deadline:
+            leaders = {int(p) for p in ISSUER_LEADS.findall(two_workers.log())}
+            if len(leaders) == 2 and len(two_workers.worker_pids()) == 3:
+                break
+            time.sleep(0.5)
+        assert len(two_workers.worker_pids()) == 3, two_workers.log()  # the supervisor's new one
+        assert len(leaders - {leader}) == 1, two_workers.log()  # another leads now
+        assert f"server worker {leader} died" in two_workers.log()
+        codes = {httpx.get(f"{two_workers.url}/api/v1/health").status_code for _ in range(20)}
+        assert codes == {200}

@@ -16,8 +16,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server import http_security
+from server import http_security, workers
 from server.config import Settings
+from server.db.leader import Leadership
 from server.db.session import make_engine, make_sessionmaker
 from server.errors import SiteGateError
 from server.ops import logs
@@ -169,7 +170,12 @@ def _start_digest_issuer(app: FastAPI, settings: Settings) -> Issuer | None:
         return None
     from server.anchors import digest
 
-    return digest.Issuer(app.state.sessionmaker, settings, settings.digest_every_s).start()
+    leadership = app.state.digest_leadership = Leadership(
+        app.state.engine, digest.ISSUER_LOCK_KEY, "issuing daily digests"
+    )
+    return digest.Issuer(
+        app.state.sessionmaker, settings, settings.digest_every_s, leads=leadership.leads
+    ).start()
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -182,6 +188,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         yield
         if issuer is not None:
             issuer.stop()
+            app.state.digest_leadership.release()
+        workers.worker_stopped()
         if owns_engine:
             app.state.engine.dispose()
 

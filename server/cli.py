@@ -73,14 +73,27 @@ def serve(
     host: Annotated[str, typer.Option(help="listen address")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="listen port")] = 8000,
     database_url: DatabaseUrl = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            envvar="SITEGATE_WORKERS",
+            help="server processes (more than 1: PostgreSQL only)",
+        ),
+    ] = None,
 ) -> None:
     """Apply migrations, create the first admin if needed, and serve the API and pages."""
     import uvicorn
 
+    from server import workers as server_workers
     from server.app import create_app
     from server.ops import logs
 
     settings = settings_for(database_url)
+    processes = workers or settings.workers
+    server_workers.check(settings.database_url, processes)  # before migrating anything
     logs.configure(settings.log_format, settings.log_level)
     migrate.upgrade(settings.database_url)
     created = ensure_admin(settings)
@@ -91,6 +104,12 @@ def serve(
         )
     console.print(f"SiteGate: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
     # log_config=None: uvicorn's loggers keep the handler set above (JSON or console lines).
+    if processes > 1:
+        # several workers: uvicorn's supervisor (server/workers.py); systemd's notify
+        # protocol is spoken by the single-process server only (deploy/systemd runs one)
+        server_workers.prepare(settings, processes)
+        server_workers.run(host, port, processes)
+        return
     config = uvicorn.Config(create_app(settings), host=host, port=port, log_config=None)
     server = uvicorn.Server(config)
     with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:

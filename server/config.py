@@ -166,6 +166,11 @@ class Settings(BaseSettings):
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
     metrics_token: str = ""
+    # Several server processes (`sitegate server --workers N`, server/workers.py): PostgreSQL
+    # only, as SQLite has one writer. The server's own files (the per-start folder where the
+    # workers' metrics meet) go under data_dir.
+    workers: int = Field(default=1, ge=1, le=64)
+    data_dir: str = "var"
 
     @model_validator(mode="after")
     def _keys(self) -> Settings:

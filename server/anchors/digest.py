@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import os
 import threading
 import uuid
 from collections.abc import Callable, Iterable
@@ -395,9 +396,15 @@ def get(session: Session, project_id: int, day: str) -> DailyDigest | None:
 # --- without a person asking ------------------------------------------------------------------
 
 
+# The advisory lock whose holder issues, when several server processes run (server/workers.py).
+ISSUER_LOCK_KEY = 0x5347_4449  # "SGDI"
+
+
 class Issuer:
     """A daemon thread that issues missing digests at start and then every `every_s`
-    seconds; `stop()` ends it (the app's lifespan does, at shutdown)."""
+    seconds; `stop()` ends it (the app's lifespan does, at shutdown). With `leads`, a round
+    runs only while it says this process leads (one issuer over several workers); the unique
+    (project_id, day) keeps the chain whole even if two ever overlap."""
 
     def __init__(
         self,
@@ -405,13 +412,17 @@ class Issuer:
         settings: Settings,
         every_s: float,
         clock: Callable[[], dt.datetime] | None = None,
+        leads: Callable[[], bool] | None = None,
     ) -> None:
         self._factory = factory
         self._settings = settings
         self._every_s = every_s
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self._leads = leads or (lambda: True)
         self._stop = threading.Event()
         self.rounds = 0
+        self.issuing_rounds = 0
+        self._leading = False
         self._thread = threading.Thread(target=self._run, name="daily-digests", daemon=True)
 
     def start(self) -> Issuer:
@@ -420,6 +431,19 @@ class Issuer:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            leads = self._leads()
+            if leads != self._leading:
+                self._leading = leads
+                log.info(
+                    "issuing daily digests: this process %s (pid %d)",
+                    "leads" if leads else "no longer leads",
+                    os.getpid(),
+                )
+            if not leads:
+                self.rounds += 1
+                self._stop.wait(self._every_s)
+                continue
+            self.issuing_rounds += 1
             try:
                 n = issue_all(self._factory, self._settings, now=self._clock())
                 if n:

@@ -216,6 +216,10 @@ def authenticate(
     if len(req.nonce) > 64 or not verify(device.public_key, req.signature, message):
         raise DeviceAuthError("device.bad_signature", "设备签名无效", "device signature invalid")
     # Only after the signature: an attacker must not be able to burn a device's nonces.
+    # The device row locked first (as ingest locks it): the nonce's foreign key takes a share
+    # lock on that row, and two requests of one gate in two server processes that each held
+    # one and then asked ingest's row lock deadlocked (one answered 500).
+    device = repository.lock_device(session, device.id)
     repository.prune_nonces(session, device.id, now - dt.timedelta(seconds=window))
     if not repository.remember_nonce(session, device.id, req.nonce, now):
         raise DeviceAuthError(

@@ -38,6 +38,7 @@ from server.payroll.parsers import (
 )
 from server.reconciliation import rules as recon_rules
 from server.registry.models import Assignment, Project, Worker
+from server.rosters import closing
 from server.rosters import rules as roster_rules
 from server.rosters import service as roster_service
 from server.sheet_reader import DEFAULT_LIMITS, ImportLimits
@@ -263,7 +264,9 @@ def import_parsed(
     - bad rows and not `skip_bad_rows` -> PayrollRowsError (422) with every row/column issue;
     - the same bytes already imported into the project -> AlreadyImportedError (409).
     """
-    project = session.get(Project, project_id)
+    # The project row locked as a reconciliation run locks it: an import and a run of the
+    # project take turns (several server processes), so a run sees all of an import or none.
+    project = session.get(Project, project_id, with_for_update=True)
     if project is None:
         raise NotFoundError("项目", "project")
     result = parsed
@@ -331,6 +334,13 @@ def import_parsed(
         raise _already_imported(existing, project.timezone) from None
 
     periods = tuple(sorted({row.period for row in result.rows}))
+    # A run before this import did not see these lines: its months say so until run again.
+    closing.mark_payments_changed(
+        session,
+        project_id=project_id,
+        periods=periods,
+        reason=f"代发文件 {record.file_name} 已导入 / bank file {record.file_name} imported",
+    )
     matched = sum(1 for ln in lines if ln["worker_id"] is not None)
     auth_service.audit(
         session,

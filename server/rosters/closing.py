@@ -180,6 +180,22 @@ def mark_month_changed(
     )
 
 
+def mark_payments_changed(
+    session: Session, *, project_id: int, periods: tuple[str, ...], reason: str
+) -> None:
+    """A 代发 import for months already reconciled: their findings rest on the lines the run
+    saw, so they are stale until it runs again (months never reconciled get no row)."""
+    session.execute(
+        update(ReconMonthState)
+        .where(
+            ReconMonthState.project_id == project_id,
+            ReconMonthState.period.in_(periods),
+            ReconMonthState.last_run_at.is_not(None),
+        )
+        .values(stale_at=utcnow(), stale_reason=reason[:2000], updated_at=utcnow())
+    )
+
+
 def record_run(
     session: Session, *, project_id: int, period: str, at: dt.datetime | None = None
 ) -> None:

@@ -451,6 +451,39 @@ def test_the_background_issuer_issues_at_start_and_stops(
     assert count == 4
 
 
+def test_a_background_issuer_that_does_not_lead_issues_nothing(
+    settings: Settings, site: Site, three_days: list[str], session: Session
+) -> None:
+    """Several server processes: only the leader's rounds issue (server/db/leader.py)."""
+
+    def stored() -> int | None:
+        session.expire_all()
+        return session.scalar(
+            select(func.count())
+            .select_from(DailyDigest)
+            .where(DailyDigest.project_id == site.project.id)
+        )
+
+    before = stored()
+    factory = _factory_on(session)
+    issuer = digest.Issuer(
+        factory,
+        settings,
+        every_s=3600,
+        clock=lambda: local(D7 + dt.timedelta(days=1), 9),
+        leads=lambda: False,
+    ).start()
+    try:
+        for _ in range(200):
+            if issuer.rounds:
+                break
+            time.sleep(0.02)
+    finally:
+        issuer.stop()
+    assert (issuer.rounds, issuer.issuing_rounds) == (1, 0)
+    assert stored() == before  # the leader's round would add the missing day (as above)
+
+
 def _factory_on(session: Session) -> sessionmaker[Session]:
     """A sessionmaker whose sessions join the test's connection (as the app's do here)."""
     return sessionmaker(
